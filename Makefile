@@ -1,0 +1,236 @@
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#
+# One build: bpf/*.bpf.c -> .bpf.o -> .skel.h -> binaries and libraries, all
+# under $(OUT). `make check` runs every test tier this machine can run.
+# Quiet by default; V=1 shows the commands.
+
+.DELETE_ON_ERROR:
+.SECONDARY:
+.SUFFIXES:
+MAKEFLAGS += --no-builtin-rules
+
+SANITIZE ?= 0
+ifeq ($(SANITIZE),1)
+OUT ?= build-san
+else
+OUT ?= build
+endif
+
+PREFIX ?= /usr/local
+DESTDIR ?=
+LIBDIR ?= $(PREFIX)/lib
+LIBEXECDIR ?= $(PREFIX)/libexec/minderbinder
+BINDIR ?= $(PREFIX)/bin
+INCLUDEDIR ?= $(PREFIX)/include
+DATADIR ?= $(PREFIX)/share/minderbinder
+
+CC ?= cc
+CLANG ?= clang
+BPFTOOL ?= $(shell command -v bpftool 2>/dev/null || echo /usr/sbin/bpftool)
+ARCH := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
+
+ifeq ($(V),1)
+Q :=
+msg :=
+else
+Q := @
+msg = @printf '  %-8s %s\n' '$(1)' '$(2)';
+endif
+
+WARN := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wno-missing-field-initializers
+CFLAGS ?= -O2 -g
+SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+ifeq ($(SANITIZE),1)
+CFLAGS += $(SAN_FLAGS)
+LDFLAGS += $(SAN_FLAGS)
+endif
+ALL_CFLAGS := $(CFLAGS) $(WARN) -std=gnu11 -fPIC -D_GNU_SOURCE \
+	-Iinclude -Ibackend -Ibackend/lib -I$(OUT) -I$(OUT)/gen \
+	-DMB_LIBEXECDIR='"$(LIBEXECDIR)"'
+
+# --- dependencies: a fresh Debian 12 needs nothing but this Makefile -------
+DEB_PACKAGES := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev \
+	libinih-dev libcriterion-dev pkg-config linux-libc-dev-arm64-cross \
+	iproute2 strace
+DEPS_STAMP := $(OUT)/.deps-ok
+
+$(DEPS_STAMP):
+	$(Q)mkdir -p $(OUT)
+	$(Q)missing=""; for p in $(DEB_PACKAGES); do \
+		dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+		echo "  DEPS     installing:$$missing"; \
+		SUDO=; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+		$$SUDO apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing >/dev/null || exit 1; \
+	fi
+	$(Q)touch $@
+
+deps: $(DEPS_STAMP)
+
+# --- generated name tables --------------------------------------------------
+GEN := $(OUT)/gen
+GEN_TABLES := $(GEN)/errno_table.inc $(GEN)/syscalls_x86_64.inc $(GEN)/syscalls_aarch64.inc
+
+$(GEN)/errno_table.inc: backend/lib/gen-errno.sh | $(DEPS_STAMP)
+	$(call msg,GEN,$@)
+	$(Q)mkdir -p $(GEN) && sh $< $(CC) > $@
+
+$(GEN)/syscalls_x86_64.inc: backend/lib/gen-syscalls.sh | $(DEPS_STAMP)
+	$(call msg,GEN,$@)
+	$(Q)mkdir -p $(GEN) && sh $< $(CC) x86_64 > $@
+
+$(GEN)/syscalls_aarch64.inc: backend/lib/gen-syscalls.sh | $(DEPS_STAMP)
+	$(call msg,GEN,$@)
+	$(Q)mkdir -p $(GEN) && sh $< $(CC) aarch64 > $@
+
+# --- BPF: vmlinux.h -> .bpf.o -> .skel.h -----------------------------------
+VMLINUX_BTF ?= /sys/kernel/btf/vmlinux
+BPF_SRCS := $(wildcard bpf/*.bpf.c)
+BPF_OBJS := $(patsubst bpf/%.bpf.c,$(OUT)/bpf/%.bpf.o,$(BPF_SRCS))
+SKELS := $(patsubst bpf/%.bpf.c,$(OUT)/%.skel.h,$(BPF_SRCS))
+
+ifdef VMLINUX_H
+$(OUT)/vmlinux.h: $(VMLINUX_H) | $(DEPS_STAMP)
+	$(Q)mkdir -p $(OUT) && cp $< $@
+else
+$(OUT)/vmlinux.h: | $(DEPS_STAMP)
+	$(call msg,BTF,$@)
+	$(Q)mkdir -p $(OUT) && $(BPFTOOL) btf dump file $(VMLINUX_BTF) format c > $@
+endif
+
+$(OUT)/bpf/%.bpf.o: bpf/%.bpf.c $(OUT)/vmlinux.h $(wildcard include/minderbinder/*.h) | $(DEPS_STAMP)
+	$(call msg,BPF,$@)
+	$(Q)mkdir -p $(OUT)/bpf
+	$(Q)$(CLANG) -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
+		-I$(OUT) -Iinclude -c $< -o $@
+	$(Q)llvm-strip -g $@ 2>/dev/null || true
+
+$(OUT)/%.skel.h: $(OUT)/bpf/%.bpf.o
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< > $@
+
+# --- shared user-space core (spec grammar, tables, INI, wire) --------------
+CORE_SRCS := $(wildcard backend/lib/*.c)
+CORE_OBJS := $(patsubst %.c,$(OUT)/obj/%.o,$(CORE_SRCS))
+CORE_LIB := $(OUT)/libmbcore.a
+
+$(OUT)/obj/%.o: %.c $(GEN_TABLES) $(SKELS) | $(DEPS_STAMP)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
+
+$(CORE_LIB): $(CORE_OBJS)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+-include $(wildcard $(OUT)/obj/*/*.d $(OUT)/obj/*/*/*.d)
+
+# --- programs --------------------------------------------------------------
+BPF_LIBS := $(shell pkg-config --libs libbpf 2>/dev/null || echo -lbpf -lelf -lz)
+INIH_LIBS := $(shell pkg-config --libs inih 2>/dev/null || echo -linih)
+
+HELPER_SRCS := $(wildcard backend/helper_*.c backend/registry.c backend/engine_*.c)
+CLI_SRCS := $(wildcard backend/cli_*.c)
+AGENT_SRCS := $(wildcard preload/*.c)
+
+PROGS :=
+ifneq ($(wildcard backend/helper_main.c),)
+PROGS += $(OUT)/mb-helper
+$(OUT)/mb-helper: $(patsubst %.c,$(OUT)/obj/%.o,$(HELPER_SRCS)) $(CORE_LIB)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(BPF_LIBS) $(INIH_LIBS)
+endif
+ifneq ($(wildcard backend/cli_main.c),)
+PROGS += $(OUT)/minderbinder
+$(OUT)/minderbinder: $(patsubst %.c,$(OUT)/obj/%.o,$(CLI_SRCS)) $(CORE_LIB)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(BPF_LIBS) $(INIH_LIBS)
+endif
+ifneq ($(AGENT_SRCS),)
+PROGS += $(OUT)/libmbpreload.so
+# The agent lives in other people's processes: no sanitizer runtime, every
+# symbol hidden but those the version script exports.
+$(OUT)/libmbpreload.so: $(patsubst %.c,$(OUT)/obj/%.o,$(AGENT_SRCS)) $(CORE_LIB) preload/libmbpreload.map
+	$(call msg,LINK,$@)
+	$(Q)$(CC) -shared -o $@ $(filter %.o %.a,$^) -Wl,--version-script=preload/libmbpreload.map \
+		-Wl,-z,defs -Wl,-z,now
+endif
+
+all: $(DEPS_STAMP) $(SKELS) $(CORE_LIB) $(PROGS)
+
+# --- tests -----------------------------------------------------------------
+# The unit suite always builds the core again with ASan/UBSan.
+UNIT_SRCS := $(wildcard tests/unit/*.c)
+UNIT_BIN := $(OUT)/tests/unit-tests
+CRITERION_LIBS := $(shell pkg-config --libs criterion 2>/dev/null || echo -lcriterion)
+
+$(UNIT_BIN): $(UNIT_SRCS) $(CORE_SRCS) $(wildcard backend/lib/*.h include/minderbinder/*.h) $(GEN_TABLES) | $(DEPS_STAMP)
+	$(call msg,LINK,$@)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) -DMB_SOURCE_DIR='"$(CURDIR)"' -o $@ \
+		$(UNIT_SRCS) $(CORE_SRCS) $(CRITERION_LIBS) $(INIH_LIBS)
+
+check-unit: $(UNIT_BIN)
+	@echo "== unit tests (Criterion, ASan/UBSan)"
+	$(Q)ASAN_OPTIONS=detect_leaks=1 $(UNIT_BIN) --jobs 2
+
+# Small real programs the integration tests drive; they may use the
+# registry and the shared core.
+TEST_PROG_SRCS := $(wildcard tests/integration/progs/*.c)
+TEST_PROGS := $(patsubst tests/integration/progs/%.c,$(OUT)/tests/progs/%,$(TEST_PROG_SRCS))
+
+$(OUT)/tests/progs/%: tests/integration/progs/%.c $(OUT)/obj/backend/registry.o $(CORE_LIB) $(SKELS)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) -pthread -o $@ $< $(OUT)/obj/backend/registry.o $(CORE_LIB) $(BPF_LIBS)
+
+INTEG_SCRIPTS := $(sort $(wildcard tests/integration/test_*.sh))
+check-integration: all $(TEST_PROGS)
+	@echo "== integration tests (root, real kernel)"
+	$(Q)OUT=$(OUT) sh tests/integration/run.sh $(INTEG_SCRIPTS)
+
+# --- fuzzing (libFuzzer) ---------------------------------------------------
+FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(OUT)/fuzz/%,$(FUZZ_SRCS))
+FUZZ_SECONDS ?= 20
+FUZZ_FLAGS := -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -g -O1
+
+$(OUT)/fuzz/%: tests/fuzz/%.c $(CORE_SRCS) $(GEN_TABLES) | $(DEPS_STAMP)
+	$(call msg,FUZZ-CC,$@)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CLANG) $(FUZZ_FLAGS) -std=gnu11 -D_GNU_SOURCE -Iinclude -Ibackend/lib -I$(GEN) \
+		-o $@ $< $(CORE_SRCS) $(INIH_LIBS)
+
+fuzz-build: $(FUZZ_BINS)
+
+# make fuzz FUZZ_SECONDS=600 for a long run; check runs each one briefly.
+fuzz: $(FUZZ_BINS)
+	$(Q)for f in $(FUZZ_BINS); do \
+		name=$$(basename $$f); corpus=$(OUT)/fuzz/corpus-$$name; \
+		mkdir -p $$corpus; cp tests/fuzz/corpus/$$name/* $$corpus/ 2>/dev/null; \
+		echo "== fuzz $$name ($(FUZZ_SECONDS)s)"; \
+		$$f -max_total_time=$(FUZZ_SECONDS) -print_final_stats=0 $$corpus \
+			2> $(OUT)/fuzz/$$name.log || { tail -40 $(OUT)/fuzz/$$name.log; exit 1; }; \
+		grep -E '^Done|#[0-9]+.*DONE' $(OUT)/fuzz/$$name.log | tail -1; \
+	done
+
+check: all check-unit check-integration fuzz
+	@echo "== make check: all tiers passed"
+
+# --- install ---------------------------------------------------------------
+install: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(LIBEXECDIR) \
+		$(DESTDIR)$(INCLUDEDIR)/minderbinder $(DESTDIR)$(DATADIR)/examples
+	install -m 0644 include/minderbinder/*.h $(DESTDIR)$(INCLUDEDIR)/minderbinder/
+	install -m 0644 examples/chaos.ini $(DESTDIR)$(DATADIR)/examples/
+	$(if $(wildcard $(OUT)/minderbinder),install -m 0755 $(OUT)/minderbinder $(DESTDIR)$(BINDIR)/)
+	$(if $(wildcard $(OUT)/libmbpreload.so),install -m 0755 $(OUT)/libmbpreload.so $(DESTDIR)$(LIBDIR)/)
+	$(if $(wildcard $(OUT)/mb-helper),install -m 4755 -o root $(OUT)/mb-helper $(DESTDIR)$(LIBEXECDIR)/)
+
+clean:
+	rm -rf build build-san
+
+.PHONY: all deps check check-unit check-integration fuzz fuzz-build install clean
+.DEFAULT_GOAL := all

@@ -1,0 +1,158 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "minderbinder/registry.h"
+#include "proc_info.h"
+
+/* Reads /proc/PID/stat and returns the text after "(comm) ": comm may hold
+ * spaces and ')' itself, so look for the last ')'. */
+static int read_stat_tail(pid_t pid, char *buf, size_t len, char **tail)
+{
+	char path[64];
+	ssize_t n;
+	char *p;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, len - 1);
+	if (n < 0) {
+		int err = -errno;
+
+		close(fd);
+		return err;
+	}
+	close(fd);
+	buf[n] = '\0';
+	p = strrchr(buf, ')');
+	if (!p || p[1] != ' ')
+		return -EPROTO;
+	*tail = p + 2;
+	return 0;
+}
+
+/* Field n (1-based, as in proc(5)) from the tail, which starts at field 3. */
+static int stat_field(pid_t pid, int field, unsigned long long *out)
+{
+	char buf[1024], *tail = NULL, *end;
+	int err, i;
+
+	err = read_stat_tail(pid, buf, sizeof(buf), &tail);
+	if (err)
+		return err;
+	for (i = 3; i < field; i++) {
+		tail = strchr(tail, ' ');
+		if (!tail)
+			return -EPROTO;
+		tail++;
+	}
+	errno = 0;
+	*out = strtoull(tail, &end, 10);
+	if (errno || end == tail)
+		return -EPROTO;
+	return 0;
+}
+
+int mb_proc_start_ticks(pid_t pid, __u64 *ticks)
+{
+	unsigned long long v;
+	int err = stat_field(pid, 22, &v);
+
+	if (!err)
+		*ticks = v;
+	return err;
+}
+
+int mb_proc_ppid(pid_t pid, pid_t *ppid)
+{
+	unsigned long long v;
+	int err = stat_field(pid, 4, &v);
+
+	if (!err)
+		*ppid = (pid_t)v;
+	return err;
+}
+
+int mb_cgroup2_mount(char *buf, size_t len)
+{
+	char line[4096];
+	FILE *f = fopen("/proc/self/mountinfo", "re");
+	int err = -ENOENT;
+
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f)) {
+		/* id parent maj:min root mountpoint opts... - fstype source */
+		char *sep = strstr(line, " - "), *mnt;
+		int i;
+
+		if (!sep || strncmp(sep + 3, "cgroup2 ", 8))
+			continue;
+		mnt = line;
+		for (i = 0; i < 4 && mnt; i++) {
+			mnt = strchr(mnt, ' ');
+			if (mnt)
+				mnt++;
+		}
+		if (!mnt)
+			continue;
+		*strchrnul(mnt, ' ') = '\0';
+		if (strlen(mnt) >= len) {
+			err = -ENAMETOOLONG;
+			break;
+		}
+		strcpy(buf, mnt);
+		err = 0;
+		break;
+	}
+	fclose(f);
+	return err;
+}
+
+int mb_proc_cgroup_id(pid_t pid, __u64 *id)
+{
+	char mnt[512], path[64], line[4096], full[4608];
+	struct {
+		struct file_handle fh;
+		__u64 id;
+	} h;
+	int mount_id, err;
+	FILE *f;
+
+	err = mb_cgroup2_mount(mnt, sizeof(mnt));
+	if (err)
+		return err;
+	snprintf(path, sizeof(path), "/proc/%d/cgroup", (int)pid);
+	f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	err = -ENOENT;
+	while (fgets(line, sizeof(line), f)) {
+		if (strncmp(line, "0::", 3))
+			continue;
+		line[strcspn(line, "\n")] = '\0';
+		snprintf(full, sizeof(full), "%s%s", mnt, line + 3);
+		err = 0;
+		break;
+	}
+	fclose(f);
+	if (err)
+		return err;
+	h.fh.handle_bytes = sizeof(h.id);
+	if (name_to_handle_at(AT_FDCWD, full, &h.fh, &mount_id, 0))
+		return -errno;
+	memcpy(id, h.fh.f_handle, sizeof(*id));
+	return 0;
+}
+
+__u64 mb_ticks_to_ns(__u64 ticks)
+{
+	return ticks * MB_NSEC_PER_TICK;
+}

@@ -1,0 +1,20 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* Facts about a process that only the kernel may tell (via /proc). */
+#ifndef MB_PROC_INFO_H
+#define MB_PROC_INFO_H
+
+#include <sys/types.h>
+#include <linux/types.h>
+
+/* Field 22 of /proc/PID/stat: start time in USER_HZ ticks since boot. */
+int mb_proc_start_ticks(pid_t pid, __u64 *ticks);
+/* Parent pid (field 4). */
+int mb_proc_ppid(pid_t pid, pid_t *ppid);
+/* Where cgroup v2 is mounted (from /proc/self/mountinfo). */
+int mb_cgroup2_mount(char *buf, size_t len);
+/* The cgroup v2 id of a process: the inode handle of its cgroup dir. */
+int mb_proc_cgroup_id(pid_t pid, __u64 *id);
+/* Milliseconds of CLOCK_BOOTTIME matching a start time in ticks. */
+__u64 mb_ticks_to_ns(__u64 ticks);
+
+#endif

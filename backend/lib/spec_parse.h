@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * The one fault-spec parser: used by the agent, the helper, the CLI, the
+ * INI loader and the C API. A call either adds every rule of its text to
+ * the spec or changes nothing.
+ */
+#ifndef MB_SPEC_PARSE_H
+#define MB_SPEC_PARSE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include "minderbinder/rule.h"
+
+#define MB_ERR_MAX 384
+
+struct mb_error {
+	char msg[MB_ERR_MAX];
+};
+
+/* Values a rule takes when it does not set them itself. */
+struct mb_defaults {
+	__u32 rate_ppm;
+	__u64 delay_ns;
+	__u64 seed;
+	bool has_seed;
+};
+
+/* Looks a variable up (getenv, or a table in tests); NULL when unset. */
+typedef const char *(*mb_getenv_fn)(const char *name);
+
+void mb_defaults_init(struct mb_defaults *d);
+/* MINDERBINDER_FAILURE_RATE, MINDERBINDER_DELAY_MS, MINDERBINDER_SEED. */
+int mb_defaults_from_env(struct mb_defaults *d, mb_getenv_fn get,
+			 struct mb_error *err);
+
+void mb_spec_init(struct mb_spec *s, enum mb_arch arch);
+/* Syscall rules: "openat:-2;write:+0:times=1". var names the source in
+ * messages ("MINDERBINDER_SYSCALL", "-s", "chaos.ini:4"). */
+int mb_spec_add_syscalls(struct mb_spec *s, const char *var, const char *text,
+			 const struct mb_defaults *d, struct mb_error *err);
+/* Network rules: "tcp:443:drop;udp:53:drop:rate=50%". */
+int mb_spec_add_net(struct mb_spec *s, const char *var, const char *text,
+		    const struct mb_defaults *d, struct mb_error *err);
+/* The whole environment: defaults, MINDERBINDER_SYSCALL, MINDERBINDER_NET.
+ * Returns the number of rules (0 when no rule variable is set). */
+int mb_spec_from_env(struct mb_spec *s, mb_getenv_fn get, struct mb_error *err);
+
+/* Checks a spec that came from outside (a socket, a map): every field in
+ * range, strings terminated. For the helper, which trusts no caller. */
+int mb_spec_validate(const struct mb_spec *s, struct mb_error *err);
+
+/* Canonical text of one rule; parsing it gives the same rule back.
+ * Returns the length written, or -ENOSPC. */
+int mb_rule_format(const struct mb_rule *r, enum mb_arch arch, char *buf,
+		   size_t len);
+
+/* "50%" -> 500000 ppm; "100ms" -> ns. Shared with the INI loader and CLI. */
+int mb_parse_rate(const char *text, __u32 *ppm);
+int mb_parse_duration(const char *text, __u64 *ns);
+
+void mb_error_set(struct mb_error *err, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+#endif

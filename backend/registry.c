@@ -1,0 +1,234 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
+#include <unistd.h>
+#include <linux/magic.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "registry.h"
+#include "registry.skel.h"
+
+#define LOCK_DIR "/run/minderbinder"
+#define LOCK_PATH LOCK_DIR "/registry.lock"
+#define EXIT_LINK_PIN MB_PIN_DIR "/mb_exit_link"
+
+static int ensure_bpffs(void)
+{
+	struct statfs st;
+
+	if (!statfs(MB_BPFFS_ROOT, &st) && st.f_type == BPF_FS_MAGIC)
+		return 0;
+	/* As bpftool does when bpffs is not mounted at boot. */
+	if (mount("bpf", MB_BPFFS_ROOT, "bpf", 0, "mode=0700"))
+		return -errno;
+	return 0;
+}
+
+static int mkdir_p(const char *path, mode_t mode)
+{
+	char tmp[256];
+	char *p;
+
+	snprintf(tmp, sizeof(tmp), "%s", path);
+	for (p = tmp + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(tmp, mode) && errno != EEXIST)
+			return -errno;
+		*p = '/';
+	}
+	if (mkdir(tmp, mode) && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+static int open_pinned(struct mb_registry *reg)
+{
+	reg->targets_fd = bpf_obj_get(MB_PIN_DIR "/mb_targets");
+	reg->rules_fd = bpf_obj_get(MB_PIN_DIR "/mb_rules");
+	reg->counters_fd = bpf_obj_get(MB_PIN_DIR "/mb_counters");
+	if (reg->targets_fd >= 0 && reg->rules_fd >= 0 && reg->counters_fd >= 0 &&
+	    !access(EXIT_LINK_PIN, F_OK))
+		return 0;
+	mb_registry_close(reg);
+	return -ENOENT;
+}
+
+/* Load, attach and pin, with the lock held. */
+static int load_and_pin(void)
+{
+	LIBBPF_OPTS(bpf_object_open_opts, opts, .pin_root_path = MB_PIN_DIR);
+	struct registry_bpf *skel;
+	struct bpf_link *link;
+	int err;
+
+	skel = registry_bpf__open_opts(&opts);
+	if (!skel)
+		return -errno;
+	err = registry_bpf__load(skel);
+	if (err)
+		goto cleanup;
+	if (access(EXIT_LINK_PIN, F_OK)) {
+		link = bpf_program__attach(skel->progs.mb_exit);
+		if (!link) {
+			err = -errno;
+			goto cleanup;
+		}
+		err = bpf_link__pin(link, EXIT_LINK_PIN);
+		bpf_link__destroy(link); /* the pin keeps it attached */
+	}
+cleanup:
+	registry_bpf__destroy(skel);
+	return err;
+}
+
+int mb_registry_open(struct mb_registry *reg)
+{
+	int lock_fd, err;
+
+	reg->targets_fd = reg->rules_fd = reg->counters_fd = -1;
+	if (!open_pinned(reg))
+		return 0;
+	err = ensure_bpffs();
+	if (err)
+		return err;
+	err = mkdir_p(MB_PIN_DIR, 0700);
+	if (err)
+		return err;
+	err = mkdir_p(LOCK_DIR, 0700);
+	if (err)
+		return err;
+	/* Two first helpers at once must not both load and pin. */
+	lock_fd = open(LOCK_PATH, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (lock_fd < 0)
+		return -errno;
+	if (flock(lock_fd, LOCK_EX)) {
+		err = -errno;
+		close(lock_fd);
+		return err;
+	}
+	err = open_pinned(reg);
+	if (err) {
+		err = load_and_pin();
+		if (!err)
+			err = open_pinned(reg);
+	}
+	close(lock_fd);
+	return err;
+}
+
+void mb_registry_close(struct mb_registry *reg)
+{
+	if (reg->targets_fd >= 0)
+		close(reg->targets_fd);
+	if (reg->rules_fd >= 0)
+		close(reg->rules_fd);
+	if (reg->counters_fd >= 0)
+		close(reg->counters_fd);
+	reg->targets_fd = reg->rules_fd = reg->counters_fd = -1;
+}
+
+int mb_registry_remove(struct mb_registry *reg, __u32 tgid)
+{
+	struct mb_rule_key key = { .tgid = tgid };
+
+	for (key.idx = 0; key.idx < MB_MAX_RULES; key.idx++) {
+		bpf_map_delete_elem(reg->rules_fd, &key);
+		bpf_map_delete_elem(reg->counters_fd, &key);
+	}
+	if (bpf_map_delete_elem(reg->targets_fd, &tgid) && errno != ENOENT)
+		return -errno;
+	return 0;
+}
+
+int mb_registry_add(struct mb_registry *reg, __u32 tgid,
+		    const struct mb_target *t, const struct mb_spec *spec,
+		    const __u32 *engines)
+{
+	struct mb_rule_entry entry;
+	struct mb_counters zero = { .start_ticks = t->start_ticks };
+	struct mb_rule_key key = { .tgid = tgid };
+	int err;
+
+	/* A previous registration of this very process is replaced whole. */
+	mb_registry_remove(reg, tgid);
+	for (key.idx = 0; key.idx < spec->n_rules; key.idx++) {
+		memset(&entry, 0, sizeof(entry));
+		entry.start_ticks = t->start_ticks;
+		entry.engine = engines[key.idx];
+		entry.rule = spec->rules[key.idx];
+		if (bpf_map_update_elem(reg->rules_fd, &key, &entry, BPF_ANY) ||
+		    bpf_map_update_elem(reg->counters_fd, &key, &zero, BPF_ANY))
+			goto fail;
+	}
+	/* The target goes in last: readers find it only when complete. */
+	if (bpf_map_update_elem(reg->targets_fd, &tgid, t, BPF_ANY))
+		goto fail;
+	return 0;
+fail:
+	err = -errno;
+	mb_registry_remove(reg, tgid);
+	return err;
+}
+
+int mb_registry_lookup(struct mb_registry *reg, __u32 tgid, __u64 start_ticks,
+		       struct mb_target *out)
+{
+	if (bpf_map_lookup_elem(reg->targets_fd, &tgid, out))
+		return -errno;
+	return out->start_ticks == start_ticks ? 0 : -ESRCH;
+}
+
+int mb_registry_count(int counters_fd, __u32 tgid, __u32 idx, __u64 calls,
+		      __u64 faults, __u64 now_ns)
+{
+	struct mb_rule_key key = { .tgid = tgid, .idx = idx };
+	struct mb_counters c;
+
+	if (bpf_map_lookup_elem(counters_fd, &key, &c))
+		return -errno;
+	c.calls += calls;
+	c.faults += faults;
+	if (faults)
+		c.last_fault_ns = now_ns;
+	/* BPF_EXIST: never bring back the entry of a target that just exited. */
+	if (bpf_map_update_elem(counters_fd, &key, &c, BPF_EXIST))
+		return -errno;
+	return 0;
+}
+
+int mb_registry_unload(void (*cb)(const char *what, void *ctx), void *ctx)
+{
+	char path[512];
+	struct dirent *de;
+	DIR *d = opendir(MB_PIN_DIR);
+	int err = 0;
+
+	if (!d)
+		return errno == ENOENT ? 0 : -errno;
+	while ((de = readdir(d))) {
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", MB_PIN_DIR, de->d_name);
+		if (unlink(path)) {
+			err = -errno;
+			continue;
+		}
+		if (cb)
+			cb(path, ctx);
+	}
+	closedir(d);
+	if (!err && rmdir(MB_PIN_DIR) && errno != ENOENT)
+		err = -errno;
+	return err;
+}

@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* The pinned target registry: loaded once, then only its maps change. */
+#ifndef MB_REGISTRY_H
+#define MB_REGISTRY_H
+
+#include <sys/types.h>
+#include "minderbinder/registry.h"
+
+struct mb_registry {
+	int targets_fd;
+	int rules_fd;
+	int counters_fd;
+};
+
+/* Opens the pinned maps; loads, attaches and pins everything first when
+ * this is the first helper since boot (or since `minderbinder unload`). */
+int mb_registry_open(struct mb_registry *reg);
+void mb_registry_close(struct mb_registry *reg);
+
+int mb_registry_add(struct mb_registry *reg, __u32 tgid,
+		    const struct mb_target *t, const struct mb_spec *spec,
+		    const __u32 *engines);
+int mb_registry_remove(struct mb_registry *reg, __u32 tgid);
+/* The target entry for tgid if it is still the same process. */
+int mb_registry_lookup(struct mb_registry *reg, __u32 tgid, __u64 start_ticks,
+		       struct mb_target *out);
+/* Adds to a rule's counters, only while the target is registered. */
+int mb_registry_count(int counters_fd, __u32 tgid, __u32 idx, __u64 calls,
+		      __u64 faults, __u64 now_ns);
+
+/* Removes every pin under MB_PIN_DIR; reports each through cb. */
+int mb_registry_unload(void (*cb)(const char *what, void *ctx), void *ctx);
+
+#endif

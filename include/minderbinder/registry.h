@@ -1,0 +1,71 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * The target registry shared by the helper, the engines and the BPF
+ * programs, pinned under MB_PIN_DIR. Data only, fixed-width types.
+ *
+ * Maps are keyed by tgid; every value carries the process start time
+ * (/proc/PID/stat field 22, USER_HZ ticks since boot) and every reader
+ * compares it, so a reused PID is never taken for a target.
+ */
+#ifndef MINDERBINDER_REGISTRY_H
+#define MINDERBINDER_REGISTRY_H
+
+#ifndef __VMLINUX_H__
+#include <linux/types.h>
+#endif
+#include "rule.h"
+
+/* Bumped whenever a map layout changes: old helpers keep their own dir. */
+#define MB_BPFFS_ROOT "/sys/fs/bpf"
+#define MB_PIN_DIR MB_BPFFS_ROOT "/minderbinder/v1"
+#define MB_MAX_TARGETS 16384
+#define MB_USER_HZ 100
+#define MB_NSEC_PER_TICK (1000000000ULL / MB_USER_HZ)
+
+enum mb_scope {
+	MB_SCOPE_TREE = 0,    /* this process and what it starts (default) */
+	MB_SCOPE_PROCESS = 1, /* this process only */
+	MB_SCOPE_THREAD = 2,  /* the calling thread only (C API) */
+};
+
+enum mb_engine {
+	MB_ENGINE_NONE = 0,
+	MB_ENGINE_SECCOMP_ERRNO = 1, /* in-filter SECCOMP_RET_ERRNO */
+	MB_ENGINE_SECCOMP_NOTIF = 2, /* SECCOMP_RET_USER_NOTIF + supervisor */
+	MB_ENGINE_KPROBE = 3,
+	MB_ENGINE_FMOD_RET = 4,
+	MB_ENGINE_CGROUP = 5,
+	MB_ENGINE_TC = 6,
+	MB_ENGINE_COUNT,
+};
+
+struct mb_target {
+	__u64 start_ticks;   /* identity together with the tgid */
+	__u64 cgroup_id;     /* read by the helper from the kernel */
+	__u64 registered_ns; /* CLOCK_BOOTTIME at registration */
+	__u32 uid;           /* SO_PEERCRED of the caller */
+	__u32 scope;         /* enum mb_scope */
+	__u32 n_rules;
+	__u32 supervisor;    /* pid of the seccomp supervisor, 0 if none */
+};
+
+struct mb_rule_key {
+	__u32 tgid;
+	__u32 idx; /* rule index in the target's spec */
+};
+
+struct mb_rule_entry {
+	__u64 start_ticks;
+	__u32 engine; /* enum mb_engine serving this rule */
+	__u32 pad;
+	struct mb_rule rule;
+};
+
+struct mb_counters {
+	__u64 start_ticks;
+	__u64 calls;  /* matching calls (or packets) seen */
+	__u64 faults; /* faults injected (errors returned, packets dropped) */
+	__u64 last_fault_ns;
+};
+
+#endif

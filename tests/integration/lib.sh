@@ -1,0 +1,24 @@
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+# Sourced by every integration test. Each check prints one line:
+#   PASS name | FAIL name: why | NOT RUN name: what this machine lacks
+# and run.sh adds them up.
+: "${OUT:=build}"
+OUT=$(cd "$OUT" && pwd)
+PROGS="$OUT/tests/progs"
+RESULTS=${RESULTS:-/dev/null}
+
+pass() { echo "PASS $1"; echo pass >> "$RESULTS"; }
+fail() { echo "FAIL $1: $2"; echo fail >> "$RESULTS"; }
+notrun() { echo "NOT RUN $1: $2"; echo notrun >> "$RESULTS"; }
+
+# check NAME CMD...: passes when CMD succeeds.
+check() {
+	name=$1; shift
+	if out=$("$@" 2>&1); then pass "$name"; else fail "$name" "$(echo "$out" | tail -5)"; fi
+}
+
+need_root() {
+	[ "$(id -u)" = 0 ] && return 0
+	notrun "$1" "needs root"
+	return 1
+}

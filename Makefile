@@ -46,7 +46,7 @@ LDFLAGS += $(SAN_FLAGS)
 endif
 ALL_CFLAGS := $(CFLAGS) $(WARN) -std=gnu11 -fPIC -D_GNU_SOURCE \
 	-Iinclude -Ibackend -Ibackend/lib -I$(OUT) -I$(OUT)/gen \
-	-DMB_LIBEXECDIR='"$(LIBEXECDIR)"'
+	-DMB_LIBEXECDIR='"$(LIBEXECDIR)"' -DMB_LIBDIR='"$(LIBDIR)"'
 
 # --- dependencies: a fresh Debian 12 needs nothing but this Makefile -------
 DEB_PACKAGES := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev \
@@ -132,7 +132,7 @@ BPF_LIBS := $(shell pkg-config --libs libbpf 2>/dev/null || echo -lbpf -lelf -lz
 INIH_LIBS := $(shell pkg-config --libs inih 2>/dev/null || echo -linih)
 
 HELPER_SRCS := $(wildcard backend/helper_*.c backend/registry.c backend/engine_*.c)
-CLI_SRCS := $(wildcard backend/cli_*.c)
+CLI_SRCS := $(wildcard backend/cli_*.c) backend/registry.c
 AGENT_SRCS := $(wildcard preload/*.c)
 
 PROGS :=
@@ -181,10 +181,12 @@ check-unit: $(UNIT_BIN)
 TEST_PROG_SRCS := $(wildcard tests/integration/progs/*.c)
 TEST_PROGS := $(patsubst tests/integration/progs/%.c,$(OUT)/tests/progs/%,$(TEST_PROG_SRCS))
 
-$(OUT)/tests/progs/%: tests/integration/progs/%.c $(OUT)/obj/backend/registry.o $(CORE_LIB) $(SKELS)
+TEST_LINK_OBJS := $(patsubst %.c,$(OUT)/obj/%.o,$(filter-out backend/helper_main.c,$(HELPER_SRCS)))
+
+$(OUT)/tests/progs/%: tests/integration/progs/%.c $(TEST_LINK_OBJS) $(CORE_LIB) $(SKELS)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(dir $@)
-	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) -pthread -o $@ $< $(OUT)/obj/backend/registry.o $(CORE_LIB) $(BPF_LIBS)
+	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) -pthread -o $@ $< $(TEST_LINK_OBJS) $(CORE_LIB) $(BPF_LIBS)
 
 INTEG_SCRIPTS := $(sort $(wildcard tests/integration/test_*.sh))
 check-integration: all $(TEST_PROGS)

@@ -26,7 +26,7 @@ struct mb_defaults {
 };
 
 /* Looks a variable up (getenv, or a table in tests); NULL when unset. */
-typedef const char *(*mb_getenv_fn)(const char *name);
+typedef char *(*mb_getenv_fn)(const char *name);
 
 void mb_defaults_init(struct mb_defaults *d);
 /* MINDERBINDER_FAILURE_RATE, MINDERBINDER_DELAY_MS, MINDERBINDER_SEED. */

@@ -237,14 +237,14 @@ Test(spec, net_addr_v4_v6)
 
 static const char *const *fake_env;
 
-static const char *fake_getenv(const char *name)
+static char *fake_getenv(const char *name)
 {
 	size_t n = strlen(name);
 	int i;
 
 	for (i = 0; fake_env[i]; i++)
 		if (!strncmp(fake_env[i], name, n) && fake_env[i][n] == '=')
-			return fake_env[i] + n + 1;
+			return (char *)fake_env[i] + n + 1;
 	return NULL;
 }
 

@@ -1,0 +1,12 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+#ifndef MB_CLI_H
+#define MB_CLI_H
+
+/* Prints "minderbinder: MESSAGE" and returns status: the one place the
+ * CLI reports an error and decides its exit status. */
+int mb_cli_fail(int status, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+int mb_cli_run(int argc, char **argv);
+int mb_cli_unload(int argc, char **argv);
+
+#endif

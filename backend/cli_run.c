@@ -1,0 +1,322 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * minderbinder run: faults for one command. A dynamic binary gets the
+ * agent through LD_PRELOAD; a static one (Go, musl-static) cannot load it,
+ * so we register ourselves and exec it: the PID, the registration and the
+ * filter all survive the exec.
+ */
+#include <elf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "ini_config.h"
+#include "name_tables.h"
+#include "register_self.h"
+#include "spec_parse.h"
+
+#ifndef MB_LIBDIR
+#define MB_LIBDIR "/usr/local/lib"
+#endif
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: minderbinder run [OPTION]... -- CMD [ARG]...\n"
+		"Run CMD with faults injected into it (and, with --scope tree, what it starts).\n\n"
+		"  -s, --syscall SPEC     syscall rules, e.g. 'openat:ENOENT:path=/etc/*' (repeatable)\n"
+		"  -n, --net SPEC         network rules, e.g. 'tcp:443:drop' (repeatable)\n"
+		"      --scope SCOPE      tree (default: CMD and its children) or process\n"
+		"      --strict 0|1       1 (default): CMD does not run if registration fails\n"
+		"      --engine ENGINE    auto (default), seccomp, kprobe or fmod_ret\n"
+		"      --config FILE      add the rules of an INI file (see examples/chaos.ini)\n"
+		"      --profile NAME     only the INI section NAME\n"
+		"  -h, --help             this text\n\n"
+		"Examples:\n"
+		"  minderbinder run -s openat:-2 -- cat /etc/hostname\n"
+		"  minderbinder run -s 'write:ENOSPC:after=2' -- cp big.iso /mnt/\n"
+		"  minderbinder run -s 'read:EIO:rate=10%%:seed=7' -- ./my-static-binary\n\n"
+		"Exit status: CMD's, 125 when strict registration failed, 127 when CMD\n"
+		"cannot be run, 2 for bad options.\n");
+}
+
+/* Finds CMD the way execvp would, so we can look at the file first. */
+static int find_command(const char *cmd, char *out, size_t len)
+{
+	const char *path = getenv("PATH"), *p;
+
+	if (strchr(cmd, '/')) {
+		if (strlen(cmd) >= len)
+			return -ENAMETOOLONG;
+		strcpy(out, cmd);
+		return access(out, X_OK) ? -errno : 0;
+	}
+	if (!path)
+		path = "/usr/local/bin:/usr/bin:/bin";
+	for (p = path; *p;) {
+		size_t n = strcspn(p, ":");
+
+		if (n + strlen(cmd) + 2 <= len) {
+			memcpy(out, n ? p : ".", n ? n : 1);
+			snprintf(out + (n ? n : 1), len - (n ? n : 1), "/%s", cmd);
+			if (!access(out, X_OK))
+				return 0;
+		}
+		p += n;
+		if (*p == ':')
+			p++;
+	}
+	return -ENOENT;
+}
+
+/* 1 for an ELF with no program interpreter (static), 0 for anything
+ * LD_PRELOAD can reach (dynamic ELF, a #! script), -errno on error. */
+static int is_static_elf(const char *path)
+{
+	Elf64_Ehdr eh;
+	Elf64_Phdr ph;
+	int fd = open(path, O_RDONLY | O_CLOEXEC), i, ret = 1;
+
+	if (fd < 0)
+		return -errno;
+	if (pread(fd, &eh, sizeof(eh), 0) != (ssize_t)sizeof(eh) ||
+	    memcmp(eh.e_ident, ELFMAG, SELFMAG) || eh.e_ident[EI_CLASS] != ELFCLASS64) {
+		close(fd);
+		return 0;
+	}
+	for (i = 0; i < eh.e_phnum; i++) {
+		if (pread(fd, &ph, sizeof(ph), (off_t)(eh.e_phoff + (Elf64_Off)i * eh.e_phentsize)) !=
+		    (ssize_t)sizeof(ph))
+			break;
+		if (ph.p_type == PT_INTERP) {
+			ret = 0;
+			break;
+		}
+	}
+	close(fd);
+	return ret;
+}
+
+static int sibling_of_self(const char *name, const char *fallback_dir, char *out,
+			   size_t len)
+{
+	char self[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	char *slash;
+
+	if (n > 0) {
+		self[n] = '\0';
+		slash = strrchr(self, '/');
+		if (slash) {
+			*slash = '\0';
+			if (snprintf(out, len, "%s/%s", self, name) < (int)len &&
+			    !access(out, R_OK))
+				return 0;
+		}
+	}
+	if (snprintf(out, len, "%s/%s", fallback_dir, name) >= (int)len)
+		return -ENAMETOOLONG;
+	return access(out, R_OK) ? -ENOENT : 0;
+}
+
+/* The rules as canonical text, for the agent to parse again. */
+static int spec_to_env(const struct mb_spec *spec, enum mb_rule_kind kind,
+		       const char *name)
+{
+	char buf[MB_MAX_RULES * 400], *p = buf;
+	__u32 i;
+	int n;
+
+	buf[0] = '\0';
+	for (i = 0; i < spec->n_rules; i++) {
+		if (spec->rules[i].kind != kind)
+			continue;
+		if (p != buf)
+			*p++ = ';';
+		n = mb_rule_format(&spec->rules[i], (enum mb_arch)spec->arch, p,
+				   sizeof(buf) - (size_t)(p - buf));
+		if (n < 0)
+			return n;
+		p += n;
+	}
+	if (p == buf) {
+		unsetenv(name);
+		return 0;
+	}
+	return setenv(name, buf, 1) ? -errno : 0;
+}
+
+static int add_config(struct mb_spec *spec, const char *file, const char *profile,
+		      struct mb_error *err)
+{
+	struct mb_ini_config *cfg = calloc(1, sizeof(*cfg));
+	unsigned i, used = 0;
+	int ret;
+
+	if (!cfg)
+		return -ENOMEM;
+	ret = mb_ini_load(file, (enum mb_arch)spec->arch, cfg, err);
+	for (i = 0; !ret && i < cfg->n_sections; i++) {
+		if (profile && strcmp(profile, cfg->sections[i].name))
+			continue;
+		if (spec->n_rules == MB_MAX_RULES) {
+			mb_error_set(err, "%s: too many rules (at most %d)", file, MB_MAX_RULES);
+			ret = -E2BIG;
+			break;
+		}
+		spec->rules[spec->n_rules++] = cfg->sections[i].rule;
+		used++;
+	}
+	if (!ret && profile && !used) {
+		mb_error_set(err, "--profile: no section '%s' in %s", profile, file);
+		ret = -ENOENT;
+	}
+	free(cfg);
+	return ret;
+}
+
+int mb_cli_run(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "syscall", required_argument, NULL, 's' },
+		{ "net", required_argument, NULL, 'n' },
+		{ "scope", required_argument, NULL, 'S' },
+		{ "strict", required_argument, NULL, 'T' },
+		{ "engine", required_argument, NULL, 'E' },
+		{ "config", required_argument, NULL, 'c' },
+		{ "profile", required_argument, NULL, 'p' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	struct mb_register_opts opts = { .scope = MB_SCOPE_TREE, .wish = MB_WISH_AUTO };
+	const char *config = NULL, *profile = NULL, *strict = "1";
+	const char *scope_s = "tree", *engine_s = "auto";
+	char cmd[PATH_MAX], agent[PATH_MAX], helper[PATH_MAX];
+	struct mb_registration reg;
+	struct mb_defaults d;
+	struct mb_error err = { "" };
+	struct mb_spec *spec;
+	int c, ret;
+
+	spec = calloc(1, sizeof(*spec));
+	if (!spec)
+		return mb_cli_fail(1, "out of memory");
+	mb_spec_init(spec, mb_native_arch());
+	if (mb_defaults_from_env(&d, getenv, &err))
+		return mb_cli_fail(2, "%s", err.msg);
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "+s:n:h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 's':
+			ret = mb_spec_add_syscalls(spec, "-s", optarg, &d, &err);
+			break;
+		case 'n':
+			ret = mb_spec_add_net(spec, "-n", optarg, &d, &err);
+			break;
+		case 'S':
+			scope_s = optarg;
+			ret = mb_scope_parse("--scope", optarg, 0, &opts.scope, &err);
+			break;
+		case 'T':
+			strict = optarg;
+			ret = strcmp(optarg, "0") && strcmp(optarg, "1") ? -EINVAL : 0;
+			if (ret)
+				mb_error_set(&err, "--strict: bad value '%s' (want 0 or 1)", optarg);
+			break;
+		case 'E':
+			engine_s = optarg;
+			ret = mb_engine_wish_parse("--engine", optarg, &opts.wish, &err);
+			break;
+		case 'c':
+			config = optarg;
+			ret = 0;
+			break;
+		case 'p':
+			profile = optarg;
+			ret = 0;
+			break;
+		case 'h':
+			usage(stdout);
+			free(spec);
+			return 0;
+		default:
+			usage(stderr);
+			free(spec);
+			return 2;
+		}
+		if (ret) {
+			free(spec);
+			return mb_cli_fail(2, "%s", err.msg);
+		}
+	}
+	if (profile && !config) {
+		free(spec);
+		return mb_cli_fail(2, "--profile needs --config FILE");
+	}
+	if (config && (ret = add_config(spec, config, profile, &err))) {
+		free(spec);
+		return mb_cli_fail(2, "%s", err.msg);
+	}
+	if (optind >= argc) {
+		free(spec);
+		usage(stderr);
+		return mb_cli_fail(2, "run: no command given (put it after --)");
+	}
+	if (!spec->n_rules) {
+		free(spec);
+		return mb_cli_fail(2, "run: no rule given (-s SPEC, -n SPEC or --config FILE)");
+	}
+	if (find_command(argv[optind], cmd, sizeof(cmd))) {
+		free(spec);
+		return mb_cli_fail(127, "%s: command not found", argv[optind]);
+	}
+	if (sibling_of_self("mb-helper", MB_LIBEXECDIR, helper, sizeof(helper))) {
+		free(spec);
+		return mb_cli_fail(125, "cannot find mb-helper next to minderbinder or in %s",
+				   MB_LIBEXECDIR);
+	}
+	opts.helper = helper;
+
+	if (is_static_elf(cmd) == 1) {
+		ret = mb_register_self(spec, &opts, &reg, &err);
+		if (ret && strcmp(strict, "0")) {
+			free(spec);
+			return mb_cli_fail(125, "%s", err.msg);
+		}
+		if (ret)
+			fprintf(stderr, "minderbinder: warning: running without faults: %s\n",
+				err.msg);
+	} else {
+		const char *old = getenv("LD_PRELOAD");
+		char preload[2 * PATH_MAX];
+
+		if (sibling_of_self("libmbpreload.so", MB_LIBDIR, agent, sizeof(agent))) {
+			free(spec);
+			return mb_cli_fail(125, "cannot find libmbpreload.so next to minderbinder or in %s",
+					   MB_LIBDIR);
+		}
+		snprintf(preload, sizeof(preload), "%s%s%s", agent, old && *old ? ":" : "",
+			 old ? old : "");
+		if (spec_to_env(spec, MB_RULE_SYSCALL, "MINDERBINDER_SYSCALL") ||
+		    spec_to_env(spec, MB_RULE_NET, "MINDERBINDER_NET") ||
+		    setenv("MINDERBINDER_SCOPE", scope_s, 1) ||
+		    setenv("MINDERBINDER_STRICT", strict, 1) ||
+		    setenv("MINDERBINDER_ENGINE", engine_s, 1) ||
+		    setenv("MINDERBINDER_HELPER", helper, 1) ||
+		    setenv("LD_PRELOAD", preload, 1)) {
+			free(spec);
+			return mb_cli_fail(125, "failed to set up the environment");
+		}
+		/* Rules are explicit now: defaults must not apply twice. */
+		unsetenv("MINDERBINDER_REGISTERED");
+	}
+	free(spec);
+	execv(cmd, argv + optind);
+	return mb_cli_fail(127, "failed to run %s: %s", cmd, strerror(errno));
+}

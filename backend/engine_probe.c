@@ -1,0 +1,116 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <linux/bpf.h>
+#include <linux/seccomp.h>
+
+#include <bpf/bpf.h>
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+
+#include "engine_probe.h"
+
+#if defined(__x86_64__)
+#define SYSCALL_PREFIX "__x64_sys_"
+#elif defined(__aarch64__)
+#define SYSCALL_PREFIX "__arm64_sys_"
+#endif
+
+static int probe_fmod_ret(char *why, size_t len)
+{
+	const struct bpf_insn insns[] = {
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 0 },
+		{ .code = BPF_JMP | BPF_EXIT },
+	};
+	LIBBPF_OPTS(bpf_prog_load_opts, opts,
+		    .expected_attach_type = BPF_MODIFY_RETURN);
+	struct btf *btf = btf__load_vmlinux_btf();
+	int id, fd, link;
+
+	if (!btf) {
+		snprintf(why, len, "no kernel BTF (CONFIG_DEBUG_INFO_BTF is not set)");
+		return 0;
+	}
+	id = btf__find_by_name_kind(btf, SYSCALL_PREFIX "getppid", BTF_KIND_FUNC);
+	btf__free(btf);
+	if (id < 0) {
+		snprintf(why, len, "no BTF for %sgetppid", SYSCALL_PREFIX);
+		return 0;
+	}
+	opts.attach_btf_id = (__u32)id;
+	fd = bpf_prog_load(BPF_PROG_TYPE_TRACING, "mb_probe", "GPL", insns, 2, &opts);
+	if (fd < 0) {
+		int e = errno;
+
+		snprintf(why, len,
+			 "the kernel refused an fmod_ret program (%s): BPF trampolines or CONFIG_FUNCTION_ERROR_INJECTION missing",
+			 strerror(e));
+		return 0;
+	}
+	link = bpf_link_create(fd, 0, BPF_MODIFY_RETURN, NULL);
+	if (link < 0) {
+		int e = errno;
+
+		close(fd);
+		snprintf(why, len, "fmod_ret attach to %sgetppid failed (%s)",
+			 SYSCALL_PREFIX, strerror(e));
+		return 0;
+	}
+	close(link);
+	close(fd);
+	return 1;
+}
+
+static int probe_kprobe(char *why, size_t len)
+{
+	if (access("/sys/bus/event_source/devices/kprobe/type", F_OK)) {
+		snprintf(why, len, "CONFIG_KPROBES is not set (no kprobe PMU)");
+		return 0;
+	}
+	if (libbpf_probe_bpf_helper(BPF_PROG_TYPE_KPROBE, BPF_FUNC_override_return,
+				    NULL) != 1) {
+		snprintf(why, len,
+			 "bpf_override_return is unavailable (CONFIG_BPF_KPROBE_OVERRIDE is not set)");
+		return 0;
+	}
+	return 1;
+}
+
+static int probe_seccomp(char *why, size_t len)
+{
+	/* SECCOMP_GET_ACTION_AVAIL answers without installing anything. */
+	__u32 action = SECCOMP_RET_USER_NOTIF;
+
+	if (syscall(__NR_seccomp, SECCOMP_GET_ACTION_AVAIL, 0, &action)) {
+		snprintf(why, len, "SECCOMP_RET_USER_NOTIF unavailable (%s)",
+			 strerror(errno));
+		return 0;
+	}
+	return 1;
+}
+
+int mb_engine_built(enum mb_engine e)
+{
+	return e == MB_ENGINE_SECCOMP_ERRNO || e == MB_ENGINE_SECCOMP_NOTIF;
+}
+
+int mb_engine_probe(enum mb_engine e, char *why, size_t len)
+{
+	why[0] = '\0';
+	switch (e) {
+	case MB_ENGINE_FMOD_RET:
+		return probe_fmod_ret(why, len);
+	case MB_ENGINE_KPROBE:
+		return probe_kprobe(why, len);
+	case MB_ENGINE_SECCOMP_ERRNO:
+	case MB_ENGINE_SECCOMP_NOTIF:
+		return probe_seccomp(why, len);
+	default:
+		snprintf(why, len, "not probed");
+		return 0;
+	}
+}

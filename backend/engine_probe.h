@@ -1,0 +1,15 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* Asks the kernel whether an engine can work here, by trying it. */
+#ifndef MB_ENGINE_PROBE_H
+#define MB_ENGINE_PROBE_H
+
+#include <stddef.h>
+#include "minderbinder/registry.h"
+
+/* 1 when usable, 0 when not (why names the missing piece), -errno when
+ * the probe itself failed. */
+int mb_engine_probe(enum mb_engine e, char *why, size_t len);
+/* Whether this build of minderbinder has the engine at all. */
+int mb_engine_built(enum mb_engine e);
+
+#endif

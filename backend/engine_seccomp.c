@@ -1,0 +1,780 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * The seccomp user-notification supervisor. The target's filter sends the
+ * calls of every rule that needs a decision (rate, delay, after/times,
+ * path, latency) here; we decide each one and answer with an error, a fake
+ * value or "continue". Latency never blocks the loop: delayed answers wait
+ * in a deadline heap and poll() sleeps only until the nearest one.
+ *
+ * Runs in a process of its own, forked by the helper after it dropped its
+ * privileges: everything it learns about the target comes from the
+ * notification itself and from /proc, with the target's own credentials.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <fnmatch.h>
+#include <limits.h>
+#include <poll.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/random.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <linux/audit.h>
+#include <linux/seccomp.h>
+
+#include "engine_seccomp.h"
+#include "name_tables.h"
+#include "proc_info.h"
+#include "registry.h"
+
+/* Linux 6.6; older headers lack them, older kernels refuse them (fine). */
+#ifndef SECCOMP_IOCTL_NOTIF_SET_FLAGS
+#define SECCOMP_IOCTL_NOTIF_SET_FLAGS SECCOMP_IOW(4, __u64)
+#endif
+#ifndef SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP
+#define SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP (1UL << 0)
+#endif
+
+#define NSEC_PER_SEC 1000000000ULL
+#define NSEC_PER_MSEC 1000000ULL
+#define MB_AT_FDCWD (-100)
+#define N_SYSCALL_ARGS 6
+/* Longest path the kernel itself accepts, terminator included. */
+#define REMOTE_PATH_MAX 4096
+/* A cwd or dirfd prefix, '/', then the remote path. */
+#define FULL_PATH_MAX (2 * PATH_MAX + 2)
+/*
+ * Facts about a thread are cached, but only for a second: a tid can be
+ * reused by another process, and pid_max cannot wrap that fast.
+ */
+#define TID_CACHE_SIZE 64
+#define TID_TTL_NS NSEC_PER_SEC
+#define MAX_AT_SYSCALLS 24
+
+struct rule_state {
+	__u64 calls;  /* matching calls seen */
+	__u64 faults; /* faults decided (a slowed call counts) */
+	__u64 rng[4]; /* xoshiro256** state */
+};
+
+struct tid_info {
+	pid_t tid;    /* 0: empty slot */
+	pid_t tgid;   /* 0 until needed */
+	bool subject; /* inside the registration's scope */
+	bool have_start;
+	bool start_failed;
+	__u64 start_ns; /* CLOCK_BOOTTIME start of the thread's process */
+	__u64 seen_ns;	/* when this entry was filled */
+};
+
+/* An answer held back by latency=. */
+struct pending {
+	__u64 deadline;
+	__u64 id;
+	__s64 val;
+	__s32 error;
+	__u32 flags;
+};
+
+/* A path argument as read from the target: 0 read, -errno failed, 1 unread. */
+struct remote_path {
+	int state;
+	char buf[FULL_PATH_MAX];
+};
+
+struct supervisor {
+	const struct mb_supervisor_args *args;
+	__u32 audit_arch;
+	long page_size;
+	int at_nrs[MAX_AT_SYSCALLS];
+	int n_at;
+	struct seccomp_notif *req;
+	struct seccomp_notif_resp *resp;
+	size_t req_size, resp_size;
+	struct rule_state rules[MB_MAX_RULES];
+	struct tid_info tids[TID_CACHE_SIZE];
+	struct remote_path *paths; /* one per syscall argument */
+	struct pending *heap;	   /* min-heap on deadline */
+	size_t n_pending, heap_cap;
+};
+
+/* Syscalls whose path argument is relative to the fd in the argument
+ * before it. */
+/* clang-format off */
+static const char *const at_syscalls[] = {
+	"openat", "openat2", "newfstatat", "statx", "faccessat", "faccessat2",
+	"unlinkat", "mkdirat", "renameat", "renameat2", "execveat", "readlinkat",
+	"fchmodat", "fchmodat2", "fchownat", "mknodat", "linkat", "symlinkat",
+	"utimensat",
+};
+/* clang-format on */
+
+static __u64 now_ns(void)
+{
+	struct timespec ts;
+
+	/* BOOTTIME: the clock /proc/PID/stat start times are counted on. */
+	clock_gettime(CLOCK_BOOTTIME, &ts);
+	return (__u64)ts.tv_sec * NSEC_PER_SEC + (__u64)ts.tv_nsec;
+}
+
+/* --- random streams ----------------------------------------------------- */
+
+static __u64 splitmix64(__u64 *x)
+{
+	__u64 z = (*x += 0x9e3779b97f4a7c15ULL);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+static __u64 rotl64(__u64 x, int k)
+{
+	return (x << k) | (x >> (64 - k));
+}
+
+static __u64 xoshiro_next(__u64 *s)
+{
+	__u64 r = rotl64(s[1] * 5, 7) * 9, t = s[1] << 17;
+
+	s[2] ^= s[0];
+	s[3] ^= s[1];
+	s[1] ^= s[2];
+	s[0] ^= s[3];
+	s[2] ^= t;
+	s[3] = rotl64(s[3], 45);
+	return r;
+}
+
+static void rng_seed(__u64 *s, __u64 seed)
+{
+	int i;
+
+	/* splitmix64 expands any seed, 0 included, into a non-zero state. */
+	for (i = 0; i < 4; i++)
+		s[i] = splitmix64(&seed);
+}
+
+/* True with probability ppm / MB_RATE_ONE. */
+static bool coin(__u64 *s, __u32 ppm)
+{
+	__u64 r = xoshiro_next(s) >> 32;
+
+	return (__u32)((r * MB_RATE_ONE) >> 32) < ppm;
+}
+
+/* --- the deadline heap -------------------------------------------------- */
+
+static int heap_push(struct supervisor *s, const struct pending *p)
+{
+	size_t i;
+
+	if (s->n_pending == s->heap_cap) {
+		size_t cap = s->heap_cap ? s->heap_cap * 2 : 16;
+		struct pending *h = realloc(s->heap, cap * sizeof(*h));
+
+		if (!h)
+			return -ENOMEM;
+		s->heap = h;
+		s->heap_cap = cap;
+	}
+	i = s->n_pending++;
+	while (i > 0 && s->heap[(i - 1) / 2].deadline > p->deadline) {
+		s->heap[i] = s->heap[(i - 1) / 2];
+		i = (i - 1) / 2;
+	}
+	s->heap[i] = *p;
+	return 0;
+}
+
+static void heap_pop(struct supervisor *s, struct pending *out)
+{
+	struct pending last;
+	size_t i = 0, c;
+
+	*out = s->heap[0];
+	last = s->heap[--s->n_pending];
+	while ((c = 2 * i + 1) < s->n_pending) {
+		if (c + 1 < s->n_pending && s->heap[c + 1].deadline < s->heap[c].deadline)
+			c++;
+		if (last.deadline <= s->heap[c].deadline)
+			break;
+		s->heap[i] = s->heap[c];
+		i = c;
+	}
+	if (s->n_pending)
+		s->heap[i] = last;
+}
+
+/* --- answering ---------------------------------------------------------- */
+
+static int send_answer(struct supervisor *s, const struct pending *p)
+{
+	int err;
+
+	memset(s->resp, 0, s->resp_size);
+	s->resp->id = p->id;
+	s->resp->val = p->val;
+	s->resp->error = p->error;
+	s->resp->flags = p->flags;
+	if (!ioctl(s->args->listener_fd, SECCOMP_IOCTL_NOTIF_SEND, s->resp))
+		return 0;
+	err = -errno;
+	/* The task was killed, or a signal interrupted its call, while we
+	 * decided: there is nobody left to answer. */
+	if (err == -ENOENT)
+		return 0;
+	return err;
+}
+
+static int answer_continue(struct supervisor *s, __u64 id)
+{
+	struct pending p = {.id = id, .flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE};
+
+	return send_answer(s, &p);
+}
+
+static int flush_due(struct supervisor *s, __u64 now)
+{
+	struct pending p;
+	int err;
+
+	while (s->n_pending && s->heap[0].deadline <= now) {
+		heap_pop(s, &p);
+		err = send_answer(s, &p);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+/* --- facts about the calling thread ------------------------------------ */
+
+static int proc_tgid(pid_t tid, pid_t *tgid)
+{
+	char path[64], line[256];
+	int err = -EPROTO;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)tid);
+	f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f)) {
+		if (strncmp(line, "Tgid:", 5))
+			continue;
+		*tgid = (pid_t)strtol(line + 5, NULL, 10);
+		err = *tgid > 0 ? 0 : -EPROTO;
+		break;
+	}
+	fclose(f);
+	return err;
+}
+
+/* A thread of the registered process: the same tgid, and that tgid still
+ * the process that registered (not a reused pid). */
+static bool thread_of_target(const struct mb_supervisor_args *a, pid_t tid)
+{
+	char path[64];
+	__u64 ticks;
+
+	if (tid != a->tgid) {
+		snprintf(path, sizeof(path), "/proc/%d/task/%d", (int)a->tgid, (int)tid);
+		if (access(path, F_OK))
+			return false;
+	}
+	return !mb_proc_start_ticks(a->tgid, &ticks) && ticks == a->start_ticks;
+}
+
+static struct tid_info *tid_lookup(struct supervisor *s, pid_t tid, __u64 now)
+{
+	struct tid_info *t = &s->tids[(unsigned)tid % TID_CACHE_SIZE];
+
+	if (t->tid == tid && now - t->seen_ns < TID_TTL_NS)
+		return t;
+	memset(t, 0, sizeof(*t));
+	t->tid = tid;
+	t->seen_ns = now;
+	if (s->args->scope == MB_SCOPE_TREE) {
+		/* Only processes that inherited the filter can call here. */
+		t->subject = true;
+	} else {
+		t->subject = thread_of_target(s->args, tid);
+		if (t->subject)
+			t->tgid = s->args->tgid;
+	}
+	return t;
+}
+
+/* delay= counts from the start of the calling process, not the target's:
+ * a child started later gets its own grace period, as in the seed. */
+static int process_start_ns(struct tid_info *t, __u64 *start)
+{
+	__u64 ticks;
+
+	if (!t->have_start && !t->start_failed) {
+		if ((!t->tgid && proc_tgid(t->tid, &t->tgid)) ||
+		    mb_proc_start_ticks(t->tgid, &ticks)) {
+			t->start_failed = true;
+		} else {
+			t->start_ns = mb_ticks_to_ns(ticks);
+			t->have_start = true;
+		}
+	}
+	if (!t->have_start)
+		return -ESRCH;
+	*start = t->start_ns;
+	return 0;
+}
+
+/* --- the path argument --------------------------------------------------- */
+
+/* A NUL-terminated string from the target, read a page at a time: the
+ * string may end just before an unmapped page. */
+static int read_remote_string(struct supervisor *s, pid_t tid, __u64 addr, char *buf,
+			      size_t size)
+{
+	size_t got = 0;
+
+	if (!addr)
+		return -EFAULT;
+	while (got < size) {
+		__u64 at = addr + got;
+		size_t chunk = (size_t)s->page_size - (size_t)(at % (__u64)s->page_size);
+		struct iovec local, remote;
+		ssize_t n;
+
+		if (chunk > size - got)
+			chunk = size - got;
+		local.iov_base = buf + got;
+		local.iov_len = chunk;
+		remote.iov_base = (void *)(unsigned long)at;
+		remote.iov_len = chunk;
+		n = process_vm_readv(tid, &local, 1, &remote, 1, 0);
+		if (n < 0)
+			return -errno;
+		if (n == 0)
+			return -EFAULT;
+		if (memchr(buf + got, '\0', (size_t)n))
+			return 0;
+		got += (size_t)n;
+	}
+	return -ENAMETOOLONG;
+}
+
+static int read_link(const char *path, char *buf, size_t size)
+{
+	ssize_t n = readlink(path, buf, size - 1);
+
+	if (n < 0)
+		return -errno;
+	if ((size_t)n >= size - 1)
+		return -ENAMETOOLONG;
+	buf[n] = '\0';
+	return 0;
+}
+
+static bool is_at_syscall(const struct supervisor *s, int nr)
+{
+	int i;
+
+	for (i = 0; i < s->n_at; i++)
+		if (s->at_nrs[i] == nr)
+			return true;
+	return false;
+}
+
+/*
+ * The absolute path argument arg of the call: relative paths are joined to
+ * the directory they are relative to (the dirfd of *at calls, else the
+ * cwd), as the thread sees them right now. Only "./" prefixes are dropped;
+ * ".." is left alone, since lexical clean-up would be wrong across
+ * symlinks.
+ */
+static int resolve_path(struct supervisor *s, const struct seccomp_notif *req, int arg,
+			char *out)
+{
+	char remote[REMOTE_PATH_MAX], proc[64];
+	const char *rel;
+	size_t len;
+	int err, dirfd;
+
+	err = read_remote_string(s, (pid_t)req->pid, req->data.args[arg], remote,
+				 sizeof(remote));
+	if (err)
+		return err;
+	if (remote[0] == '/') {
+		memcpy(out, remote, strlen(remote) + 1);
+		return 0;
+	}
+	dirfd = MB_AT_FDCWD;
+	if (arg > 0 && is_at_syscall(s, req->data.nr))
+		dirfd = (int)(__u32)req->data.args[arg - 1];
+	if (dirfd == MB_AT_FDCWD)
+		snprintf(proc, sizeof(proc), "/proc/%u/cwd", req->pid);
+	else
+		snprintf(proc, sizeof(proc), "/proc/%u/fd/%d", req->pid, dirfd);
+	err = read_link(proc, out, PATH_MAX + 1);
+	if (err)
+		return err;
+	rel = remote;
+	while (rel[0] == '.' && rel[1] == '/') {
+		rel += 2;
+		while (*rel == '/')
+			rel++;
+	}
+	/* "" (AT_EMPTY_PATH) and "." name the directory itself. */
+	if (!rel[0] || !strcmp(rel, "."))
+		return 0;
+	len = strlen(out);
+	if (len > 0 && out[len - 1] != '/')
+		out[len++] = '/';
+	memcpy(out + len, rel, strlen(rel) + 1);
+	return 0;
+}
+
+/* --- deciding a call ----------------------------------------------------- */
+
+static bool rule_considered(const struct supervisor *s, __u32 i, int nr)
+{
+	const struct mb_rule *r = &s->args->spec->rules[i];
+	__u32 e = s->args->engines[i];
+
+	return r->kind == MB_RULE_SYSCALL && r->sys.nr == nr &&
+	       (e == MB_ENGINE_SECCOMP_ERRNO || e == MB_ENGINE_SECCOMP_NOTIF);
+}
+
+static bool path_arg_ok(int arg)
+{
+	return arg >= 0 && arg < N_SYSCALL_ARGS;
+}
+
+/*
+ * Reads every path argument the call's rules look at, then checks the
+ * notification is still live: only then do the /proc answers belong to
+ * the thread that made the call. Returns -ENOENT when it is not.
+ */
+static int read_paths(struct supervisor *s, const struct seccomp_notif *req)
+{
+	const struct mb_spec *spec = s->args->spec;
+	bool any = false;
+	__u64 id = req->id;
+	__u32 i;
+	int arg;
+
+	for (arg = 0; arg < N_SYSCALL_ARGS; arg++)
+		s->paths[arg].state = 1;
+	for (i = 0; i < spec->n_rules; i++) {
+		const struct mb_rule *r = &spec->rules[i];
+
+		if (!rule_considered(s, i, req->data.nr) || !(r->flags & MB_F_PATH))
+			continue;
+		arg = r->sys.path_arg;
+		if (!path_arg_ok(arg) || s->paths[arg].state != 1)
+			continue;
+		s->paths[arg].state = resolve_path(s, req, arg, s->paths[arg].buf);
+		any = true;
+	}
+	if (any && ioctl(s->args->listener_fd, SECCOMP_IOCTL_NOTIF_ID_VALID, &id))
+		return -ENOENT;
+	return 0;
+}
+
+static bool path_matches(const struct supervisor *s, const struct mb_rule *r)
+{
+	const struct remote_path *p;
+
+	if (!(r->flags & MB_F_PATH))
+		return true;
+	if (!path_arg_ok(r->sys.path_arg))
+		return false;
+	p = &s->paths[r->sys.path_arg];
+	/* No flags: a star crosses slashes, so one glob covers a tree. */
+	return p->state == 0 && !fnmatch(r->sys.path, p->buf, 0);
+}
+
+/* May the rule fault this call? The call is already counted. */
+static bool rule_open(const struct mb_rule *r, const struct rule_state *st,
+		      struct tid_info *t, __u64 now)
+{
+	__u64 start;
+
+	if (r->delay_ns && (process_start_ns(t, &start) || now < start + r->delay_ns))
+		return false;
+	if (st->calls <= r->after)
+		return false;
+	return !r->times || st->faults < r->times;
+}
+
+static void count(struct supervisor *s, __u64 called, __u64 faulted, __u64 now)
+{
+	__u32 i;
+
+	if (s->args->counters_fd < 0)
+		return;
+	for (i = 0; i < s->args->spec->n_rules; i++) {
+		if (!(called & (1ULL << i)))
+			continue;
+		/* Fails by design once the target exited (BPF_EXIST): its
+		 * descendants may still call, but nobody reads its counters. */
+		mb_registry_count(s->args->counters_fd, (__u32)s->args->tgid, i, 1,
+				  (faulted >> i) & 1, now);
+	}
+}
+
+static bool any_rule_for(const struct supervisor *s, int nr)
+{
+	__u32 i;
+
+	for (i = 0; i < s->args->spec->n_rules; i++)
+		if (rule_considered(s, i, nr))
+			return true;
+	return false;
+}
+
+/*
+ * The first rule that matches the call and is open decides it, with its own
+ * coin; a rule that is not open (delay, after, times) lets the next one
+ * try. A coin that says "no fault" lets the call run.
+ */
+static int decide(struct supervisor *s, const struct seccomp_notif *req)
+{
+	const struct mb_spec *spec = s->args->spec;
+	struct pending p = {.id = req->id, .flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE};
+	__u64 now = now_ns(), called = 0, faulted = 0, latency = 0;
+	struct tid_info *t;
+	__u32 i;
+
+	if (req->data.arch != s->audit_arch || !any_rule_for(s, req->data.nr))
+		return answer_continue(s, req->id);
+	t = tid_lookup(s, (pid_t)req->pid, now);
+	if (!t->subject)
+		return answer_continue(s, req->id);
+	/* Gone while we read its memory: the kernel has cleaned up already. */
+	if (read_paths(s, req))
+		return 0;
+
+	for (i = 0; i < spec->n_rules; i++) {
+		const struct mb_rule *r = &spec->rules[i];
+		struct rule_state *st = &s->rules[i];
+
+		if (!rule_considered(s, i, req->data.nr) || !path_matches(s, r))
+			continue;
+		st->calls++;
+		called |= 1ULL << i;
+		if (!rule_open(r, st, t, now))
+			continue;
+		if (coin(st->rng, r->rate_ppm)) {
+			st->faults++;
+			faulted |= 1ULL << i;
+			latency = r->latency_ns;
+			if (r->sys.result == MB_RES_ERRNO) {
+				p.flags = 0;
+				p.error = -(__s32)r->sys.value;
+			} else if (r->sys.result == MB_RES_VALUE) {
+				p.flags = 0;
+				p.val = r->sys.value;
+			}
+		}
+		break;
+	}
+	count(s, called, faulted, now);
+
+	if (latency) {
+		p.deadline = now + latency;
+		/* Out of memory: better a fault without its latency than a
+		 * dead supervisor (every filtered call would get ENOSYS). */
+		if (!heap_push(s, &p))
+			return 0;
+	}
+	return send_answer(s, &p);
+}
+
+static int receive(struct supervisor *s)
+{
+	int err;
+
+	/* The kernel refuses a buffer that is not all zeroes. */
+	memset(s->req, 0, s->req_size);
+	if (ioctl(s->args->listener_fd, SECCOMP_IOCTL_NOTIF_RECV, s->req)) {
+		err = -errno;
+		/* A signal, or the caller went away between poll and recv. */
+		if (err == -EINTR || err == -ENOENT)
+			return 0;
+		return err;
+	}
+	return decide(s, s->req);
+}
+
+/* --- set-up and the loop ------------------------------------------------- */
+
+static int audit_arch_of(__u16 arch, __u32 *audit)
+{
+	switch (arch) {
+	case MB_ARCH_X86_64:
+		*audit = AUDIT_ARCH_X86_64;
+		return 0;
+	case MB_ARCH_AARCH64:
+		*audit = AUDIT_ARCH_AARCH64;
+		return 0;
+	}
+	return -EINVAL;
+}
+
+static void seed_rules(struct supervisor *s)
+{
+	const struct mb_spec *spec = s->args->spec;
+	__u32 i;
+
+	for (i = 0; i < spec->n_rules; i++) {
+		const struct mb_rule *r = &spec->rules[i];
+		__u64 seed;
+
+		if (r->flags & MB_F_SEED)
+			seed = r->seed;
+		else if (getrandom(&seed, sizeof(seed), 0) != sizeof(seed))
+			/* Unseeded rules only need to differ between runs. */
+			seed = now_ns() ^ ((__u64)getpid() << 32) ^ i;
+		rng_seed(s->rules[i].rng, seed);
+	}
+}
+
+static int supervisor_init(struct supervisor *s, const struct mb_supervisor_args *a)
+{
+	struct seccomp_notif_sizes sizes;
+	size_t i;
+	int err, nr;
+
+	memset(s, 0, sizeof(*s));
+	s->args = a;
+	if (!a || a->listener_fd < 0 || !a->spec || !a->engines ||
+	    a->spec->n_rules > MB_MAX_RULES)
+		return -EINVAL;
+	err = audit_arch_of(a->spec->arch, &s->audit_arch);
+	if (err)
+		return err;
+	s->page_size = sysconf(_SC_PAGESIZE);
+	if (s->page_size <= 0)
+		s->page_size = 4096;
+
+	/* The kernel's structs may be larger than this header's: size the
+	 * buffers from what it says (Documentation/userspace-api/seccomp_filter). */
+	s->req_size = sizeof(*s->req);
+	s->resp_size = sizeof(*s->resp);
+	if (!syscall(SYS_seccomp, SECCOMP_GET_NOTIF_SIZES, 0, &sizes)) {
+		if (sizes.seccomp_notif > s->req_size)
+			s->req_size = sizes.seccomp_notif;
+		if (sizes.seccomp_notif_resp > s->resp_size)
+			s->resp_size = sizes.seccomp_notif_resp;
+	}
+	s->req = calloc(1, s->req_size);
+	s->resp = calloc(1, s->resp_size);
+	s->paths = calloc(N_SYSCALL_ARGS, sizeof(*s->paths));
+	if (!s->req || !s->resp || !s->paths)
+		return -ENOMEM;
+
+	for (i = 0; i < sizeof(at_syscalls) / sizeof(at_syscalls[0]); i++) {
+		nr = mb_syscall_by_name(a->spec->arch, at_syscalls[i]);
+		/* Not every arch has every *at call (no renameat on arm64). */
+		if (nr >= 0 && s->n_at < MAX_AT_SYSCALLS)
+			s->at_nrs[s->n_at++] = nr;
+	}
+	seed_rules(s);
+
+	/* Wake the target on the CPU that answers it (Linux 6.6): a round
+	 * trip costs a third. Older kernels say EINVAL; it is only speed. */
+	ioctl(a->listener_fd, SECCOMP_IOCTL_NOTIF_SET_FLAGS,
+	      SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP);
+	return 0;
+}
+
+static void supervisor_fini(struct supervisor *s)
+{
+	free(s->req);
+	free(s->resp);
+	free(s->paths);
+	free(s->heap);
+}
+
+/* Milliseconds until the nearest held-back answer, rounded up; -1 for none. */
+static int next_timeout(const struct supervisor *s, __u64 now)
+{
+	__u64 ms;
+
+	if (!s->n_pending)
+		return -1;
+	if (s->heap[0].deadline <= now)
+		return 0;
+	ms = (s->heap[0].deadline - now + NSEC_PER_MSEC - 1) / NSEC_PER_MSEC;
+	return ms > INT_MAX ? INT_MAX : (int)ms;
+}
+
+static void sleep_until(__u64 deadline)
+{
+	struct timespec ts = {
+	    .tv_sec = (time_t)(deadline / NSEC_PER_SEC),
+	    .tv_nsec = (long)(deadline % NSEC_PER_SEC),
+	};
+
+	while (clock_nanosleep(CLOCK_BOOTTIME, TIMER_ABSTIME, &ts, NULL) == EINTR)
+		;
+}
+
+int mb_supervise(const struct mb_supervisor_args *args)
+{
+	struct supervisor s;
+	struct pollfd pfd;
+	int err, n;
+
+	err = supervisor_init(&s, args);
+	if (err)
+		goto out;
+	pfd.fd = args->listener_fd;
+	pfd.events = POLLIN;
+	for (;;) {
+		__u64 now = now_ns();
+
+		err = flush_due(&s, now);
+		if (err)
+			break;
+		pfd.revents = 0;
+		n = poll(&pfd, 1, next_timeout(&s, now));
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			err = -errno;
+			break;
+		}
+		if (!n)
+			continue;
+		if (pfd.revents & POLLNVAL) {
+			err = -EBADF;
+			break;
+		}
+		if (pfd.revents & POLLIN) {
+			err = receive(&s);
+			if (err)
+				break;
+			continue;
+		}
+		if (pfd.revents & (POLLHUP | POLLERR)) {
+			/* No task uses the filter any more. */
+			if (!s.n_pending)
+				break;
+			/* poll() would report the hang-up at once, again and
+			 * again: sleep until the next held-back answer. */
+			sleep_until(s.heap[0].deadline);
+		}
+	}
+out:
+	supervisor_fini(&s);
+	return err;
+}

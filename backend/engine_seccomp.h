@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* The seccomp user-notification supervisor, run by the helper for one
+ * registration with privileges dropped. */
+#ifndef MB_ENGINE_SECCOMP_H
+#define MB_ENGINE_SECCOMP_H
+
+#include <sys/types.h>
+#include "minderbinder/registry.h"
+
+struct mb_supervisor_args {
+	int listener_fd;
+	int counters_fd; /* pinned mb_counters; -1 to count nowhere */
+	pid_t tgid;      /* the registered process */
+	__u64 start_ticks;
+	enum mb_scope scope;
+	const struct mb_spec *spec;
+	const __u32 *engines; /* per rule; the seccomp ones (ERRNO, NOTIF) apply */
+};
+
+/* Answers notifications until every process using the filter is gone.
+ * Returns 0 then, or a negative errno on a fatal error. */
+int mb_supervise(const struct mb_supervisor_args *args);
+
+#endif

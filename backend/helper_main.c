@@ -1,0 +1,405 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * mb-helper: installed setuid root, run by the agent over a socketpair on
+ * fd 3. It registers the process that started it, and nothing else: the
+ * caller's identity comes from SO_PEERCRED and /proc, never from a message,
+ * the environment or argv. Every byte it reads is treated as hostile.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+
+#include "engine_probe.h"
+#include "engine_seccomp.h"
+#include "minderbinder/wire.h"
+#include "name_tables.h"
+#include "proc_info.h"
+#include "register_self.h"
+#include "registry.h"
+#include "seccomp_filter.h"
+#include "spec_parse.h"
+
+#define SOCK MB_HELPER_FD
+
+struct request {
+	struct mb_register_msg msg;
+	struct ucred peer;
+	struct mb_target target;
+	__u32 engines[MB_MAX_RULES];
+};
+
+static void reply_plan(int status, const struct request *rq, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void reply_plan(int status, const struct request *rq, const char *fmt, ...)
+{
+	struct mb_plan_msg m;
+	va_list ap;
+
+	memset(&m, 0, sizeof(m));
+	m.hdr = (struct mb_msg_hdr){ MB_WIRE_MAGIC, MB_WIRE_VERSION, MB_MSG_PLAN };
+	m.status = status;
+	if (rq && !status) {
+		m.n_rules = rq->msg.spec.n_rules;
+		memcpy(m.engines, rq->engines, sizeof(m.engines));
+	}
+	va_start(ap, fmt);
+	vsnprintf(m.msg, sizeof(m.msg), fmt, ap);
+	va_end(ap);
+	send(SOCK, &m, sizeof(m), MSG_NOSIGNAL);
+}
+
+static void reply_done(int status, pid_t supervisor, const char *msg)
+{
+	struct mb_done_msg m;
+
+	memset(&m, 0, sizeof(m));
+	m.hdr = (struct mb_msg_hdr){ MB_WIRE_MAGIC, MB_WIRE_VERSION, MB_MSG_DONE };
+	m.status = status;
+	m.supervisor_pid = (__u32)supervisor;
+	snprintf(m.msg, sizeof(m.msg), "%s", msg);
+	send(SOCK, &m, sizeof(m), MSG_NOSIGNAL);
+}
+
+/* The caller controls our environment, descriptors and signal state. */
+static int sanitise(void)
+{
+	sigset_t all;
+	int fd, type = 0, domain = 0;
+	socklen_t len = sizeof(type);
+
+	clearenv();
+	umask(077);
+	sigemptyset(&all);
+	sigprocmask(SIG_SETMASK, &all, NULL);
+	signal(SIGCHLD, SIG_DFL);
+	signal(SIGPIPE, SIG_IGN);
+	if (getsockopt(SOCK, SOL_SOCKET, SO_TYPE, &type, &len) || type != SOCK_SEQPACKET)
+		return -ENOTSOCK;
+	len = sizeof(domain);
+	if (getsockopt(SOCK, SOL_SOCKET, SO_DOMAIN, &domain, &len) || domain != AF_UNIX)
+		return -ENOTSOCK;
+	close_range(SOCK + 1, ~0U, 0);
+	for (fd = 0; fd < 3; fd++) {
+		if (fcntl(fd, F_GETFD) >= 0)
+			continue;
+		if (open("/dev/null", O_RDWR) != fd)
+			return -EBADF;
+	}
+	return 0;
+}
+
+/* Real, effective and saved ids of pid, from the kernel's own account. */
+static int proc_ids(pid_t pid, uid_t uid[3], gid_t gid[3])
+{
+	char path[64], line[256];
+	unsigned u[4], g[4];
+	int have = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "Uid: %u %u %u %u", &u[0], &u[1], &u[2], &u[3]) == 4)
+			have |= 1;
+		else if (sscanf(line, "Gid: %u %u %u %u", &g[0], &g[1], &g[2], &g[3]) == 4)
+			have |= 2;
+	}
+	fclose(f);
+	if (have != 3)
+		return -EPROTO;
+	uid[0] = u[0], uid[1] = u[1], uid[2] = u[2];
+	gid[0] = g[0], gid[1] = g[1], gid[2] = g[2];
+	return 0;
+}
+
+static int identify(struct request *rq)
+{
+	socklen_t len = sizeof(rq->peer);
+	uid_t uid[3] = { 0 };
+	gid_t gid[3] = { 0 };
+	int err;
+
+	if (getsockopt(SOCK, SOL_SOCKET, SO_PEERCRED, &rq->peer, &len))
+		return -errno;
+	if (rq->peer.pid != getppid()) {
+		reply_plan(-EPERM, NULL,
+			   "mb-helper registers only the process that started it (peer %d, parent %d)",
+			   (int)rq->peer.pid, (int)getppid());
+		return -EPERM;
+	}
+	if (rq->peer.uid != getuid()) {
+		reply_plan(-EPERM, NULL, "mb-helper refuses to act for another uid (%u != %u)",
+			   (unsigned)rq->peer.uid, (unsigned)getuid());
+		return -EPERM;
+	}
+	err = mb_proc_start_ticks(rq->peer.pid, &rq->target.start_ticks);
+	if (!err)
+		err = proc_ids(rq->peer.pid, uid, gid);
+	if (err) {
+		reply_plan(err, NULL, "mb-helper cannot read /proc/%d: %s",
+			   (int)rq->peer.pid, strerror(-err));
+		return err;
+	}
+	/* A caller that changed identity (a set-uid exec) since it made the
+	 * socket is not the caller any more. */
+	if (uid[0] != rq->peer.uid || uid[1] != rq->peer.uid || uid[2] != rq->peer.uid ||
+	    gid[1] != gid[0] || gid[2] != gid[0]) {
+		reply_plan(-EPERM, NULL,
+			   "mb-helper refuses a process whose user or group ids differ (set-uid or set-gid)");
+		return -EPERM;
+	}
+	/* Read after the start time: if the parent had gone and its pid been
+	 * reused, we would have been re-parented by now. */
+	if (rq->peer.pid != getppid()) {
+		reply_plan(-ESRCH, NULL, "mb-helper: the calling process went away");
+		return -ESRCH;
+	}
+	if (mb_proc_cgroup_id(rq->peer.pid, &rq->target.cgroup_id))
+		rq->target.cgroup_id = 0; /* no cgroup v2 here: nothing to record */
+	rq->target.uid = rq->peer.uid;
+	rq->target.scope = rq->msg.scope;
+	rq->target.n_rules = rq->msg.spec.n_rules;
+	return 0;
+}
+
+static int read_request(struct request *rq)
+{
+	struct mb_error err;
+	ssize_t n;
+
+	do
+		n = recv(SOCK, &rq->msg, sizeof(rq->msg), MSG_TRUNC);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return -errno;
+	if ((size_t)n != sizeof(rq->msg) || rq->msg.hdr.magic != MB_WIRE_MAGIC ||
+	    rq->msg.hdr.version != MB_WIRE_VERSION || rq->msg.hdr.type != MB_MSG_REGISTER) {
+		reply_plan(-EPROTO, NULL,
+			   "mb-helper: malformed request (agent and helper from different builds?)");
+		return -EPROTO;
+	}
+	if (rq->msg.scope != MB_SCOPE_TREE && rq->msg.scope != MB_SCOPE_PROCESS) {
+		reply_plan(-EINVAL, NULL, "mb-helper: bad scope %u", rq->msg.scope);
+		return -EINVAL;
+	}
+	if (rq->msg.wish > MB_WISH_FMOD_RET) {
+		reply_plan(-EINVAL, NULL, "mb-helper: bad engine wish %u", rq->msg.wish);
+		return -EINVAL;
+	}
+	if (mb_spec_validate(&rq->msg.spec, &err)) {
+		reply_plan(-EINVAL, NULL, "mb-helper: rejected %s", err.msg);
+		return -EINVAL;
+	}
+	if (rq->msg.spec.arch != mb_native_arch() || !rq->msg.spec.n_rules) {
+		reply_plan(-EINVAL, NULL, "mb-helper: spec for another architecture, or empty");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int plan(struct request *rq)
+{
+	static const char *const wish_names[] = { "auto", "seccomp", "kprobe", "fmod_ret" };
+	enum mb_engine forced = rq->msg.wish == MB_WISH_KPROBE	 ? MB_ENGINE_KPROBE
+				: rq->msg.wish == MB_WISH_FMOD_RET ? MB_ENGINE_FMOD_RET
+								   : MB_ENGINE_NONE;
+	char why[256];
+	__u32 i;
+
+	if (forced) {
+		if (mb_engine_probe(forced, why, sizeof(why)) != 1) {
+			reply_plan(-EOPNOTSUPP, NULL,
+				   "MINDERBINDER_ENGINE=%s: this kernel lacks it: %s",
+				   wish_names[rq->msg.wish], why);
+			return -EOPNOTSUPP;
+		}
+		if (!mb_engine_built(forced)) {
+			reply_plan(-EOPNOTSUPP, NULL,
+				   "MINDERBINDER_ENGINE=%s: this kernel has it, but this build of minderbinder has no %s engine yet",
+				   wish_names[rq->msg.wish], wish_names[rq->msg.wish]);
+			return -EOPNOTSUPP;
+		}
+	}
+	if (mb_engine_probe(MB_ENGINE_SECCOMP_NOTIF, why, sizeof(why)) != 1) {
+		reply_plan(-EOPNOTSUPP, NULL, "seccomp engine unavailable: %s", why);
+		return -EOPNOTSUPP;
+	}
+	for (i = 0; i < rq->msg.spec.n_rules; i++) {
+		const struct mb_rule *r = &rq->msg.spec.rules[i];
+
+		if (r->kind == MB_RULE_NET) {
+			reply_plan(-EOPNOTSUPP, NULL,
+				   "MINDERBINDER_NET: network faults need the tc and cgroup engines, which this build does not have yet");
+			return -EOPNOTSUPP;
+		}
+		rq->engines[i] = mb_seccomp_engine_for(r, (enum mb_scope)rq->msg.scope);
+	}
+	return 0;
+}
+
+static int drop_privileges(void)
+{
+	uid_t uid = getuid();
+	gid_t gid = getgid();
+
+	if (geteuid() == 0 && setgroups(0, NULL))
+		return -errno;
+	if (setresgid(gid, gid, gid) || setresuid(uid, uid, uid))
+		return -errno;
+	if (uid != 0 && !setuid(0))
+		return -EPERM; /* we could get root back: refuse to go on */
+	prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+	/* The target's user must not ptrace us and reach the map fd. */
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	return 0;
+}
+
+static int recv_installed(struct mb_installed_msg *m, int *fd)
+{
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} u;
+	struct iovec iov = { .iov_base = m, .iov_len = sizeof(*m) };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1,
+			     .msg_control = u.buf, .msg_controllen = sizeof(u.buf) };
+	struct cmsghdr *c;
+	ssize_t n;
+
+	*fd = -1;
+	do
+		n = recvmsg(SOCK, &mh, MSG_CMSG_CLOEXEC);
+	while (n < 0 && errno == EINTR);
+	if (n <= 0)
+		return n ? -errno : -ECONNRESET;
+	for (c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c))
+		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS &&
+		    c->cmsg_len == CMSG_LEN(sizeof(int)))
+			memcpy(fd, CMSG_DATA(c), sizeof(int));
+	if ((size_t)n != sizeof(*m) || (mh.msg_flags & MSG_CTRUNC) ||
+	    m->hdr.magic != MB_WIRE_MAGIC || m->hdr.type != MB_MSG_INSTALLED)
+		return -EPROTO;
+	if (m->has_listener) {
+		char link[64] = "";
+		char path[64];
+
+		snprintf(path, sizeof(path), "/proc/self/fd/%d", *fd);
+		if (*fd < 0 || readlink(path, link, sizeof(link) - 1) < 0 ||
+		    strcmp(link, "anon_inode:seccomp notify"))
+			return -EBADF;
+	}
+	return 0;
+}
+
+static pid_t start_supervisor(struct request *rq, struct mb_registry *reg, int listener)
+{
+	struct mb_supervisor_args args = {
+		.listener_fd = listener,
+		.counters_fd = reg->counters_fd,
+		.tgid = rq->peer.pid,
+		.start_ticks = rq->target.start_ticks,
+		.scope = (enum mb_scope)rq->msg.scope,
+		.spec = &rq->msg.spec,
+		.engines = rq->engines,
+	};
+	pid_t pid = fork();
+
+	if (pid != 0)
+		return pid;
+	/* Its own session: a Ctrl-C meant for the target must not kill the
+	 * supervisor first and leave the target's calls failing with ENOSYS. */
+	setsid();
+	close(SOCK);
+	close(reg->targets_fd);
+	close(reg->rules_fd);
+	if (drop_privileges())
+		_exit(1);
+	_exit(mb_supervise(&args) ? 1 : 0);
+}
+
+int main(int argc, char **argv)
+{
+	struct mb_installed_msg inst;
+	struct mb_registry reg = { -1, -1, -1 };
+	struct request *rq;
+	struct timespec now;
+	pid_t sup = 0;
+	int err, listener = -1;
+
+	if (argc != 2 || strcmp(argv[1], "--agent")) {
+		fprintf(stderr,
+			"mb-helper: run by libmbpreload.so and `minderbinder run`, not by hand\n");
+		return 2;
+	}
+	err = sanitise();
+	if (err)
+		return 2;
+	rq = calloc(1, sizeof(*rq));
+	if (!rq)
+		return 1;
+	err = read_request(rq);
+	if (!err)
+		err = identify(rq);
+	if (!err)
+		err = plan(rq);
+	if (err)
+		return 1;
+	err = mb_registry_open(&reg);
+	if (err) {
+		reply_plan(err, NULL,
+			   "mb-helper failed to open the BPF registry: %s%s", strerror(-err),
+			   err == -EPERM ? " (is mb-helper installed setuid root?)" : "");
+		return 1;
+	}
+	clock_gettime(CLOCK_BOOTTIME, &now);
+	rq->target.registered_ns = (__u64)now.tv_sec * 1000000000ULL + (__u64)now.tv_nsec;
+	err = mb_registry_add(&reg, (__u32)rq->peer.pid, &rq->target, &rq->msg.spec,
+			      rq->engines);
+	if (err) {
+		reply_plan(err, NULL, "mb-helper failed to register pid %d: %s",
+			   (int)rq->peer.pid, strerror(-err));
+		return 1;
+	}
+	reply_plan(0, rq, "ok");
+
+	err = recv_installed(&inst, &listener);
+	if (err || inst.status) {
+		/* The agent could not install its filter: forget it. */
+		mb_registry_remove(&reg, (__u32)rq->peer.pid);
+		if (err)
+			reply_done(err, 0, "mb-helper: bad INSTALLED message");
+		return 1;
+	}
+	if (inst.has_listener) {
+		sup = start_supervisor(rq, &reg, listener);
+		if (sup < 0) {
+			err = -errno;
+			mb_registry_remove(&reg, (__u32)rq->peer.pid);
+			reply_done(err, 0, "mb-helper failed to start the supervisor");
+			return 1;
+		}
+		close(listener);
+		rq->target.supervisor = (__u32)sup;
+		bpf_map_update_elem(reg.targets_fd, &(__u32){ (__u32)rq->peer.pid },
+				    &rq->target, BPF_EXIST);
+	}
+	reply_done(0, sup, "ok");
+	mb_registry_close(&reg);
+	free(rq);
+	return 0;
+}

@@ -1,0 +1,333 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+#include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "name_tables.h"
+#include "register_self.h"
+#include "seccomp_filter.h"
+
+#ifndef MB_LIBEXECDIR
+#define MB_LIBEXECDIR "/usr/local/libexec/minderbinder"
+#endif
+
+/* Long enough for a first helper that loads the BPF programs; a helper
+ * that says nothing for this long is broken, and we must not hang. */
+#define HELPER_TIMEOUT_MS 30000
+
+static const char *const engine_names[MB_ENGINE_COUNT] = {
+	[MB_ENGINE_NONE] = "none",
+	[MB_ENGINE_SECCOMP_ERRNO] = "seccomp (in-filter errno)",
+	[MB_ENGINE_SECCOMP_NOTIF] = "seccomp (user notification)",
+	[MB_ENGINE_KPROBE] = "kprobe",
+	[MB_ENGINE_FMOD_RET] = "fmod_ret",
+	[MB_ENGINE_CGROUP] = "cgroup",
+	[MB_ENGINE_TC] = "tc",
+};
+
+const char *mb_engine_name(enum mb_engine e)
+{
+	return (unsigned)e < MB_ENGINE_COUNT ? engine_names[e] : "unknown";
+}
+
+static const char *list_at(void *ctx, size_t i)
+{
+	return ((const char *const *)ctx)[i];
+}
+
+static int pick(const char *var, const char *text, const char *const *names,
+		size_t n, int *out, struct mb_error *err)
+{
+	size_t i;
+	const char *near;
+
+	for (i = 0; i < n; i++) {
+		if (!strcmp(text, names[i])) {
+			*out = (int)i;
+			return 0;
+		}
+	}
+	near = mb_nearest(text, n, list_at, (void *)names);
+	if (near)
+		mb_error_set(err, "%s: unknown value '%s' (did you mean '%s'?)", var,
+			     text, near);
+	else
+		mb_error_set(err, "%s: unknown value '%s'", var, text);
+	return -EINVAL;
+}
+
+int mb_scope_parse(const char *var, const char *text, int allow_thread,
+		   enum mb_scope *out, struct mb_error *err)
+{
+	static const char *const names[] = { "tree", "process", "thread" };
+	int v, ret = pick(var, text, names, allow_thread ? 3 : 2, &v, err);
+
+	if (!ret)
+		*out = (enum mb_scope)v;
+	return ret;
+}
+
+int mb_engine_wish_parse(const char *var, const char *text,
+			 enum mb_engine_wish *out, struct mb_error *err)
+{
+	static const char *const names[] = { "auto", "seccomp", "kprobe", "fmod_ret" };
+	int v, ret = pick(var, text, names, 4, &v, err);
+
+	if (!ret)
+		*out = (enum mb_engine_wish)v;
+	return ret;
+}
+
+int mb_helper_find(const void *anchor, char *buf, size_t len)
+{
+	Dl_info info;
+	char self[PATH_MAX];
+	const char *obj = NULL, *slash;
+	ssize_t n;
+
+	if (anchor && dladdr(anchor, &info) && info.dli_fname && strchr(info.dli_fname, '/'))
+		obj = info.dli_fname;
+	if (!obj) {
+		n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+		if (n > 0) {
+			self[n] = '\0';
+			obj = self;
+		}
+	}
+	if (obj) {
+		slash = strrchr(obj, '/');
+		if ((size_t)(slash - obj) + sizeof("/mb-helper") <= len) {
+			memcpy(buf, obj, (size_t)(slash - obj));
+			strcpy(buf + (slash - obj), "/mb-helper");
+			if (!access(buf, X_OK))
+				return 0;
+		}
+	}
+	if (strlen(MB_LIBEXECDIR "/mb-helper") >= len)
+		return -ENAMETOOLONG;
+	strcpy(buf, MB_LIBEXECDIR "/mb-helper");
+	return access(buf, X_OK) ? -ENOENT : 0;
+}
+
+static int spawn_helper(const char *path, int fd, pid_t *pid)
+{
+	static char *const argv[] = { (char *)"mb-helper", (char *)"--agent", NULL };
+	static char *const envp[] = { NULL };
+	posix_spawn_file_actions_t fa;
+	int high, err;
+
+	/* Park the socket above 2 so the dup2 to 3 always clears CLOEXEC, even
+	 * when the program had closed its standard descriptors. */
+	high = fcntl(fd, F_DUPFD_CLOEXEC, 10);
+	if (high < 0)
+		return -errno;
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDWR, 0);
+	posix_spawn_file_actions_adddup2(&fa, 0, 1);
+	posix_spawn_file_actions_adddup2(&fa, 0, 2);
+	posix_spawn_file_actions_adddup2(&fa, high, MB_HELPER_FD);
+	/* posix_spawn: no fork handlers of the program run, and it is safe
+	 * in a process that already has threads. */
+	err = posix_spawn(pid, path, &fa, NULL, argv, envp);
+	posix_spawn_file_actions_destroy(&fa);
+	close(high);
+	return -err;
+}
+
+static void hdr_init(struct mb_msg_hdr *h, enum mb_msg_type type)
+{
+	h->magic = MB_WIRE_MAGIC;
+	h->version = MB_WIRE_VERSION;
+	h->type = (__u16)type;
+}
+
+static int hdr_ok(const struct mb_msg_hdr *h, enum mb_msg_type type)
+{
+	return h->magic == MB_WIRE_MAGIC && h->version == MB_WIRE_VERSION &&
+	       h->type == type;
+}
+
+static int recv_plan(int fd, struct mb_plan_msg *plan)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	ssize_t n;
+	int r;
+
+	do
+		r = poll(&p, 1, HELPER_TIMEOUT_MS);
+	while (r < 0 && errno == EINTR);
+	if (r == 0)
+		return -ETIMEDOUT;
+	do
+		n = recv(fd, plan, sizeof(*plan), 0);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return -errno;
+	if (n == 0)
+		return -ECONNRESET;
+	if ((size_t)n != sizeof(*plan) || !hdr_ok(&plan->hdr, MB_MSG_PLAN))
+		return -EPROTO;
+	return 0;
+}
+
+/* From here on the filter may be in place: every syscall goes through the
+ * gate, which the filter never touches. */
+static long gate(long nr, long a1, long a2, long a3, long a4, long a5)
+{
+	long r;
+
+	do
+		r = mb_gate_syscall(nr, a1, a2, a3, a4, a5);
+	while (r == -EINTR);
+	return r;
+}
+
+static int send_installed(int fd, int status, int listener)
+{
+	struct mb_installed_msg m = { .status = status, .has_listener = listener > 0 };
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} u;
+	struct iovec iov = { .iov_base = &m, .iov_len = sizeof(m) };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+	long r;
+
+	hdr_init(&m.hdr, MB_MSG_INSTALLED);
+	if (listener > 0) {
+		struct cmsghdr *c;
+
+		memset(&u, 0, sizeof(u));
+		mh.msg_control = u.buf;
+		mh.msg_controllen = sizeof(u.buf);
+		c = CMSG_FIRSTHDR(&mh);
+		c->cmsg_level = SOL_SOCKET;
+		c->cmsg_type = SCM_RIGHTS;
+		c->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(c), &listener, sizeof(int));
+	}
+	r = gate(SYS_sendmsg, fd, (long)&mh, MSG_NOSIGNAL, 0, 0);
+	return r < 0 ? (int)r : 0;
+}
+
+static int recv_done(int fd, struct mb_done_msg *done)
+{
+	long n = gate(SYS_recvfrom, fd, (long)done, sizeof(*done), 0, 0);
+
+	if (n < 0)
+		return (int)n;
+	if (n == 0)
+		return -ECONNRESET;
+	if ((size_t)n != sizeof(*done) || !hdr_ok(&done->hdr, MB_MSG_DONE))
+		return -EPROTO;
+	return 0;
+}
+
+int mb_register_self(const struct mb_spec *spec, const struct mb_register_opts *o,
+		     struct mb_registration *out, struct mb_error *err)
+{
+	struct mb_register_msg *req = NULL;
+	struct mb_plan_msg plan;
+	struct mb_done_msg done;
+	struct sock_filter prog[MB_FILTER_MAX];
+	int sv[2] = { -1, -1 }, listener = 0, len, ret, status;
+	pid_t helper = -1;
+	ssize_t n;
+
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv)) {
+		ret = -errno;
+		mb_error_set(err, "failed to create socket for mb-helper: %s",
+			     strerror(-ret));
+		return ret;
+	}
+	ret = spawn_helper(o->helper, sv[1], &helper);
+	close(sv[1]);
+	if (ret) {
+		mb_error_set(err, "failed to run mb-helper (%s): %s", o->helper,
+			     strerror(-ret));
+		goto out;
+	}
+	req = calloc(1, sizeof(*req));
+	if (!req) {
+		ret = -ENOMEM;
+		mb_error_set(err, "out of memory");
+		goto out;
+	}
+	hdr_init(&req->hdr, MB_MSG_REGISTER);
+	req->scope = o->scope;
+	req->wish = o->wish;
+	req->spec = *spec;
+	n = send(sv[0], req, sizeof(*req), MSG_NOSIGNAL);
+	free(req); /* before the filter: from then on, only gate syscalls */
+	req = NULL;
+	if (n != (ssize_t)sizeof(struct mb_register_msg)) {
+		ret = n < 0 ? -errno : -EPROTO;
+		mb_error_set(err, "failed to talk to mb-helper (%s): %s", o->helper,
+			     strerror(-ret));
+		goto out;
+	}
+	ret = recv_plan(sv[0], &plan);
+	if (ret) {
+		mb_error_set(err, "mb-helper (%s) %s", o->helper,
+			     ret == -ETIMEDOUT ? "did not answer within 30 s"
+			     : ret == -ECONNRESET ? "exited without answering (is it installed setuid root?)"
+						  : "answered nonsense");
+		goto out;
+	}
+	if (plan.status) {
+		ret = plan.status < 0 && plan.status > -4096 ? plan.status : -EPROTO;
+		plan.msg[sizeof(plan.msg) - 1] = '\0';
+		mb_error_set(err, "%s", plan.msg);
+		goto out;
+	}
+	memcpy(out->engines, plan.engines, sizeof(out->engines));
+	len = mb_seccomp_build(spec, plan.engines, prog, MB_FILTER_MAX);
+	if (len < 0) {
+		ret = len;
+		mb_error_set(err, "failed to build seccomp filter: %s", strerror(-ret));
+		send_installed(sv[0], ret, 0);
+		goto out;
+	}
+	ret = mb_seccomp_install(prog, (size_t)len,
+				 mb_seccomp_needs_listener(spec, plan.engines));
+	if (ret < 0) {
+		mb_error_set(err, "failed to install seccomp filter: %s", strerror(-ret));
+		send_installed(sv[0], ret, 0);
+		goto out;
+	}
+	listener = ret;
+	ret = send_installed(sv[0], 0, listener);
+	if (!ret)
+		ret = recv_done(sv[0], &done);
+	if (ret) {
+		mb_error_set(err, "lost mb-helper while starting the supervisor: %s",
+			     strerror(-ret));
+		goto out;
+	}
+	if (done.status) {
+		ret = done.status < 0 && done.status > -4096 ? done.status : -EPROTO;
+		done.msg[sizeof(done.msg) - 1] = '\0';
+		mb_error_set(err, "%s", done.msg);
+		goto out;
+	}
+	out->supervisor = (pid_t)done.supervisor_pid;
+out:
+	free(req);
+	if (listener > 0)
+		gate(SYS_close, listener, 0, 0, 0, 0);
+	if (sv[0] >= 0)
+		gate(SYS_close, sv[0], 0, 0, 0, 0);
+	if (helper > 0)
+		gate(SYS_wait4, helper, (long)&status, 0, 0, 0);
+	return ret;
+}

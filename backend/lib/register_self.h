@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * Registers the calling process with mb-helper and installs its filter:
+ * what the agent's constructor does, and what `minderbinder run` does for
+ * a static binary before it execs it.
+ */
+#ifndef MB_REGISTER_SELF_H
+#define MB_REGISTER_SELF_H
+
+#include <sys/types.h>
+#include "minderbinder/registry.h"
+#include "minderbinder/wire.h"
+#include "spec_parse.h"
+
+struct mb_register_opts {
+	enum mb_scope scope;
+	enum mb_engine_wish wish;
+	const char *helper; /* path of mb-helper */
+};
+
+struct mb_registration {
+	__u32 engines[MB_MAX_RULES];
+	pid_t supervisor;
+};
+
+int mb_register_self(const struct mb_spec *spec, const struct mb_register_opts *o,
+		     struct mb_registration *out, struct mb_error *err);
+
+/* "tree" / "process" (and "thread" when allow_thread). */
+int mb_scope_parse(const char *var, const char *text, int allow_thread,
+		   enum mb_scope *out, struct mb_error *err);
+/* "auto", "seccomp", "kprobe", "fmod_ret". */
+int mb_engine_wish_parse(const char *var, const char *text,
+			 enum mb_engine_wish *out, struct mb_error *err);
+const char *mb_engine_name(enum mb_engine e);
+
+/* Finds mb-helper: next to the object that holds `anchor` (the build
+ * tree, or an install that keeps them together), else MB_LIBEXECDIR. */
+int mb_helper_find(const void *anchor, char *buf, size_t len);
+
+#endif

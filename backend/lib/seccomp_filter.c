@@ -1,0 +1,177 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+#include <errno.h>
+#include <stddef.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#include <linux/audit.h>
+#include <linux/seccomp.h>
+
+#include "seccomp_filter.h"
+
+#ifndef SECCOMP_FILTER_FLAG_TSYNC_ESRCH
+#define SECCOMP_FILTER_FLAG_TSYNC_ESRCH (1UL << 4)
+#endif
+
+#if defined(__x86_64__)
+#define MB_AUDIT_ARCH AUDIT_ARCH_X86_64
+__asm__(".pushsection .text\n"
+	".globl mb_gate_syscall\n"
+	".hidden mb_gate_syscall\n"
+	".type mb_gate_syscall,@function\n"
+	"mb_gate_syscall:\n"
+	"	mov %rdi, %rax\n"
+	"	mov %rsi, %rdi\n"
+	"	mov %rdx, %rsi\n"
+	"	mov %rcx, %rdx\n"
+	"	mov %r8, %r10\n"
+	"	mov %r9, %r8\n"
+	"	syscall\n"
+	".globl mb_gate_ret\n"
+	".hidden mb_gate_ret\n"
+	"mb_gate_ret:\n"
+	"	ret\n"
+	".size mb_gate_syscall, .-mb_gate_syscall\n"
+	".popsection\n");
+#elif defined(__aarch64__)
+#define MB_AUDIT_ARCH AUDIT_ARCH_AARCH64
+__asm__(".pushsection .text\n"
+	".globl mb_gate_syscall\n"
+	".hidden mb_gate_syscall\n"
+	".type mb_gate_syscall,%function\n"
+	"mb_gate_syscall:\n"
+	"	mov x8, x0\n"
+	"	mov x0, x1\n"
+	"	mov x1, x2\n"
+	"	mov x2, x3\n"
+	"	mov x3, x4\n"
+	"	mov x4, x5\n"
+	"	svc #0\n"
+	".globl mb_gate_ret\n"
+	".hidden mb_gate_ret\n"
+	"mb_gate_ret:\n"
+	"	ret\n"
+	".size mb_gate_syscall, .-mb_gate_syscall\n"
+	".popsection\n");
+#else
+#error "minderbinder's seccomp engine supports x86_64 and aarch64"
+#endif
+
+extern char mb_gate_ret[];
+
+/* The instruction pointer the kernel reports for a call made through the
+ * gate: the address right after the syscall instruction. */
+unsigned long mb_gate_ip(void)
+{
+	return (unsigned long)mb_gate_ret;
+}
+
+enum mb_engine mb_seccomp_engine_for(const struct mb_rule *r, enum mb_scope scope)
+{
+	if (r->kind != MB_RULE_SYSCALL)
+		return MB_ENGINE_NONE;
+	/* A filter cannot tell a child from its parent: only the supervisor
+	 * can keep a process-scoped rule off the children that inherit it. */
+	if (scope != MB_SCOPE_TREE)
+		return MB_ENGINE_SECCOMP_NOTIF;
+	if (r->sys.result == MB_RES_ERRNO && r->rate_ppm == MB_RATE_ONE &&
+	    !r->delay_ns && !r->after && !r->times && !r->latency_ns &&
+	    !(r->flags & MB_F_PATH))
+		return MB_ENGINE_SECCOMP_ERRNO;
+	return MB_ENGINE_SECCOMP_NOTIF;
+}
+
+static int is_seccomp(__u32 engine)
+{
+	return engine == MB_ENGINE_SECCOMP_ERRNO || engine == MB_ENGINE_SECCOMP_NOTIF;
+}
+
+int mb_seccomp_needs_listener(const struct mb_spec *spec, const __u32 *engines)
+{
+	__u32 i;
+
+	for (i = 0; i < spec->n_rules; i++)
+		if (engines[i] == MB_ENGINE_SECCOMP_NOTIF)
+			return 1;
+	return 0;
+}
+
+/* What the filter does for one syscall: decided by its first rule, since
+ * the first matching rule wins and an unconditional rule always matches. */
+static __u32 action_for(const struct mb_spec *spec, const __u32 *engines,
+			__u32 first)
+{
+	const struct mb_rule *r = &spec->rules[first];
+
+	if (engines[first] == MB_ENGINE_SECCOMP_ERRNO)
+		return SECCOMP_RET_ERRNO | ((__u32)r->sys.value & SECCOMP_RET_DATA);
+	return SECCOMP_RET_USER_NOTIF;
+}
+
+#define EMIT(code, k_, jt_, jf_)                                   \
+	do {                                                       \
+		if (n >= max)                                      \
+			return -E2BIG;                             \
+		prog[n++] = (struct sock_filter){ (code), (jt_), (jf_), (k_) }; \
+	} while (0)
+
+int mb_seccomp_build(const struct mb_spec *spec, const __u32 *engines,
+		     struct sock_filter *prog, size_t max)
+{
+	unsigned long ip = mb_gate_ip();
+	size_t n = 0;
+	__u32 i, j;
+
+	EMIT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch), 0, 0);
+	EMIT(BPF_JMP | BPF_JEQ | BPF_K, MB_AUDIT_ARCH, 1, 0);
+	EMIT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW, 0, 0);
+	/* The gate: both halves of the 64-bit instruction pointer. */
+	EMIT(BPF_LD | BPF_W | BPF_ABS,
+	     offsetof(struct seccomp_data, instruction_pointer), 0, 0);
+	EMIT(BPF_JMP | BPF_JEQ | BPF_K, (__u32)ip, 0, 3);
+	EMIT(BPF_LD | BPF_W | BPF_ABS,
+	     offsetof(struct seccomp_data, instruction_pointer) + 4, 0, 0);
+	EMIT(BPF_JMP | BPF_JEQ | BPF_K, (__u32)(ip >> 32), 0, 1);
+	EMIT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW, 0, 0);
+	EMIT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr), 0, 0);
+	for (i = 0; i < spec->n_rules; i++) {
+		if (!is_seccomp(engines[i]))
+			continue;
+		for (j = 0; j < i; j++)
+			if (is_seccomp(engines[j]) &&
+			    spec->rules[j].sys.nr == spec->rules[i].sys.nr)
+				break;
+		if (j < i)
+			continue; /* this syscall's first rule already decided */
+		EMIT(BPF_JMP | BPF_JEQ | BPF_K, (__u32)spec->rules[i].sys.nr, 0, 1);
+		EMIT(BPF_RET | BPF_K, action_for(spec, engines, i), 0, 0);
+	}
+	EMIT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW, 0, 0);
+	return (int)n;
+}
+
+int mb_seccomp_install(const struct sock_filter *prog, size_t len,
+		       int want_listener)
+{
+	struct sock_fprog fprog = {
+		.len = (unsigned short)len,
+		.filter = (struct sock_filter *)prog,
+	};
+	unsigned long flags = SECCOMP_FILTER_FLAG_TSYNC;
+	long ret;
+
+	/* Without privilege a filter needs no_new_privs; it also means a
+	 * set-uid program exec'd later runs without its privileges, so a
+	 * fault can never be turned against privileged code. */
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0))
+		return -errno;
+	if (want_listener)
+		flags |= SECCOMP_FILTER_FLAG_NEW_LISTENER | SECCOMP_FILTER_FLAG_TSYNC_ESRCH;
+	ret = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags, &fprog);
+	if (ret < 0)
+		return -errno;
+	if (!want_listener && ret > 0)
+		return -EBUSY; /* thread ret could not be synchronised */
+	return (int)ret;
+}

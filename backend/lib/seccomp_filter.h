@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * The seccomp filter that carries a target's syscall rules: unconditional
+ * rules become SECCOMP_RET_ERRNO in the filter itself, every other rule
+ * SECCOMP_RET_USER_NOTIF for the supervisor to decide.
+ */
+#ifndef MB_SECCOMP_FILTER_H
+#define MB_SECCOMP_FILTER_H
+
+#include <linux/filter.h>
+#include "minderbinder/registry.h"
+
+#define MB_FILTER_MAX 512
+
+/*
+ * A syscall made through this gate is never filtered: the filter lets
+ * through calls whose instruction pointer is the gate's, so the agent can
+ * finish registering (and the C API can talk to its supervisor) even when
+ * the rules fault sendmsg, close or wait4.
+ */
+long mb_gate_syscall(long nr, long a1, long a2, long a3, long a4, long a5);
+unsigned long mb_gate_ip(void);
+
+/* Builds the filter; returns the number of instructions or -E2BIG. */
+int mb_seccomp_build(const struct mb_spec *spec, const __u32 *engines,
+		     struct sock_filter *prog, size_t max);
+/* True when some rule needs the supervisor (a listener fd). */
+int mb_seccomp_needs_listener(const struct mb_spec *spec, const __u32 *engines);
+/* Installs on every thread of the calling process (TSYNC), with
+ * no_new_privs. Returns the listener fd, 0 when none was asked, or -errno. */
+int mb_seccomp_install(const struct sock_filter *prog, size_t len,
+		       int want_listener);
+/* The engine a syscall rule gets from seccomp under this scope. */
+enum mb_engine mb_seccomp_engine_for(const struct mb_rule *r, enum mb_scope scope);
+
+#endif

@@ -1,0 +1,192 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * libmbpreload.so: one constructor. With no MINDERBINDER_* rule it does
+ * nothing at all. Otherwise it parses the rules, registers this process
+ * through mb-helper and installs the seccomp filter, before main() runs.
+ *
+ * It runs inside someone else's process: no thread, nothing left
+ * allocated, no symbol exported, and one line on stderr when it fails.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "name_tables.h"
+#include "register_self.h"
+#include "spec_parse.h"
+
+#define AGENT_NAME "libmbpreload.so"
+#define EXIT_REGISTRATION_FAILED 125
+
+extern char **environ;
+
+static const char *var(const char *name)
+{
+	const char *v = getenv(name);
+
+	while (v && (*v == ' ' || *v == '\t'))
+		v++;
+	return v && *v ? v : NULL;
+}
+
+static void say(const char *what, const char *msg)
+{
+	char line[MB_ERR_MAX + 64];
+	int n = snprintf(line, sizeof(line), "minderbinder: %s%s\n", what, msg);
+
+	if (n > (int)sizeof(line))
+		n = (int)sizeof(line);
+	if (write(STDERR_FILENO, line, (size_t)n) < 0) {
+		/* stderr closed: nowhere to say it, the exit status still tells */
+	}
+}
+
+/* A child of a tree-scoped target carries our variables and the inherited
+ * filter: registering again would stack a second filter. */
+static int inherited(void)
+{
+	char line[128];
+	const char *mark = var("MINDERBINDER_REGISTERED");
+	int filters = 0;
+	FILE *f;
+
+	if (!mark)
+		return 0;
+	f = fopen("/proc/self/status", "re");
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "Seccomp_filters: %d", &filters) == 1)
+			break;
+	fclose(f);
+	return filters > 0;
+}
+
+/* MINDERBINDER_SCOPE=process: children start clean. */
+static void strip_environment(void)
+{
+	char names[64][64];
+	char *preload, *out, *tok, *save = NULL;
+	size_t n = 0, i;
+	char **e;
+
+	for (e = environ; e && *e && n < 64; e++) {
+		const char *eq = strchr(*e, '=');
+
+		if (strncmp(*e, "MINDERBINDER_", 13) || !eq || (size_t)(eq - *e) >= 64)
+			continue;
+		memcpy(names[n], *e, (size_t)(eq - *e));
+		names[n++][eq - *e] = '\0';
+	}
+	for (i = 0; i < n; i++)
+		unsetenv(names[i]);
+	if (!getenv("LD_PRELOAD"))
+		return;
+	preload = strdup(getenv("LD_PRELOAD"));
+	out = calloc(1, strlen(preload) + 1);
+	if (!preload || !out)
+		goto out;
+	for (tok = strtok_r(preload, ": ", &save); tok; tok = strtok_r(NULL, ": ", &save)) {
+		const char *base = strrchr(tok, '/');
+
+		if (!strcmp(base ? base + 1 : tok, AGENT_NAME))
+			continue;
+		if (*out)
+			strcat(out, ":");
+		strcat(out, tok);
+	}
+	if (*out)
+		setenv("LD_PRELOAD", out, 1);
+	else
+		unsetenv("LD_PRELOAD");
+out:
+	free(preload);
+	free(out);
+}
+
+static int configure(struct mb_register_opts *o, char *helper, size_t len,
+		     struct mb_error *err)
+{
+	const char *v;
+	int ret;
+
+	o->scope = MB_SCOPE_TREE;
+	o->wish = MB_WISH_AUTO;
+	v = var("MINDERBINDER_SCOPE");
+	if (v && (ret = mb_scope_parse("MINDERBINDER_SCOPE", v, 0, &o->scope, err)))
+		return ret;
+	v = var("MINDERBINDER_ENGINE");
+	if (v && (ret = mb_engine_wish_parse("MINDERBINDER_ENGINE", v, &o->wish, err)))
+		return ret;
+	v = var("MINDERBINDER_HELPER");
+	if (v) {
+		if (strlen(v) >= len) {
+			mb_error_set(err, "MINDERBINDER_HELPER: path too long");
+			return -ENAMETOOLONG;
+		}
+		strcpy(helper, v);
+	} else if (mb_helper_find((const void *)configure, helper, len)) {
+		mb_error_set(err, "cannot find mb-helper next to " AGENT_NAME
+				  " or in " MB_LIBEXECDIR " (set MINDERBINDER_HELPER)");
+		return -ENOENT;
+	}
+	o->helper = helper;
+	return 0;
+}
+
+__attribute__((constructor)) static void mb_agent_init(void)
+{
+	struct mb_register_opts opts;
+	struct mb_registration reg;
+	struct mb_error err = { "" };
+	struct mb_spec *spec = NULL;
+	const char *strict_v;
+	char helper[4096], pid[24];
+	int strict = 1, ret;
+
+	if (!var("MINDERBINDER_SYSCALL") && !var("MINDERBINDER_NET"))
+		return;
+	strict_v = var("MINDERBINDER_STRICT");
+	if (strict_v && !strcmp(strict_v, "0"))
+		strict = 0;
+	else if (strict_v && strcmp(strict_v, "1")) {
+		mb_error_set(&err, "MINDERBINDER_STRICT: bad value '%s' (want 0 or 1)", strict_v);
+		ret = -EINVAL;
+		goto fail;
+	}
+	if (inherited())
+		return;
+	spec = calloc(1, sizeof(*spec));
+	if (!spec) {
+		mb_error_set(&err, "out of memory");
+		ret = -ENOMEM;
+		goto fail;
+	}
+	mb_spec_init(spec, mb_native_arch());
+	ret = mb_spec_from_env(spec, getenv, &err);
+	if (ret < 0)
+		goto fail;
+	ret = configure(&opts, helper, sizeof(helper), &err);
+	if (ret)
+		goto fail;
+	ret = mb_register_self(spec, &opts, &reg, &err);
+	if (ret)
+		goto fail;
+	free(spec);
+	if (opts.scope == MB_SCOPE_PROCESS) {
+		strip_environment();
+	} else {
+		snprintf(pid, sizeof(pid), "%d", (int)getpid());
+		setenv("MINDERBINDER_REGISTERED", pid, 1);
+	}
+	return;
+fail:
+	free(spec);
+	if (strict) {
+		say("", err.msg);
+		_exit(EXIT_REGISTRATION_FAILED);
+	}
+	say("warning: running without faults: ", err.msg);
+}

@@ -132,7 +132,7 @@ BPF_LIBS := $(shell pkg-config --libs libbpf 2>/dev/null || echo -lbpf -lelf -lz
 INIH_LIBS := $(shell pkg-config --libs inih 2>/dev/null || echo -linih)
 
 HELPER_SRCS := $(wildcard backend/helper_*.c backend/registry.c backend/engine_*.c)
-CLI_SRCS := $(wildcard backend/cli_*.c) backend/registry.c
+CLI_SRCS := $(wildcard backend/cli_*.c) backend/registry.c backend/engine_probe.c
 AGENT_SRCS := $(wildcard preload/*.c)
 
 PROGS :=
@@ -188,8 +188,18 @@ $(OUT)/tests/progs/%: tests/integration/progs/%.c $(TEST_LINK_OBJS) $(CORE_LIB) 
 	$(Q)mkdir -p $(dir $@)
 	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) -pthread -o $@ $< $(TEST_LINK_OBJS) $(CORE_LIB) $(BPF_LIBS)
 
+# Static programs (no libc dynamic loader, so LD_PRELOAD cannot reach them):
+# what `minderbinder run` must cover by registering before exec.
+STATIC_PROG_SRCS := $(wildcard tests/integration/progs/static/*.c)
+STATIC_PROGS := $(patsubst tests/integration/progs/static/%.c,$(OUT)/tests/progs/static-%,$(STATIC_PROG_SRCS))
+
+$(OUT)/tests/progs/static-%: tests/integration/progs/static/%.c | $(DEPS_STAMP)
+	$(call msg,CC-STATIC,$@)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CC) $(CFLAGS) $(WARN) -std=gnu11 -D_GNU_SOURCE -static -o $@ $<
+
 INTEG_SCRIPTS := $(sort $(wildcard tests/integration/test_*.sh))
-check-integration: all $(TEST_PROGS)
+check-integration: all $(TEST_PROGS) $(STATIC_PROGS)
 	@echo "== integration tests (root, real kernel)"
 	$(Q)OUT=$(OUT) sh tests/integration/run.sh $(INTEG_SCRIPTS)
 
@@ -218,6 +228,9 @@ fuzz: $(FUZZ_BINS)
 		grep -E '^Done|#[0-9]+.*DONE' $(OUT)/fuzz/$$name.log | tail -1; \
 	done
 
+demo: all
+	$(Q)OUT=$(OUT) sh examples/demo.sh
+
 check: all check-unit check-integration fuzz
 	@echo "== make check: all tiers passed"
 
@@ -234,5 +247,5 @@ install: all
 clean:
 	rm -rf build build-san
 
-.PHONY: all deps check check-unit check-integration fuzz fuzz-build install clean
+.PHONY: all deps demo check check-unit check-integration fuzz fuzz-build install clean
 .DEFAULT_GOAL := all

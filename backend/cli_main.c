@@ -43,6 +43,7 @@ static const struct {
 	const char *what;
 } commands[] = {
 	{ "run", mb_cli_run, "run a command with faults injected" },
+	{ "status", mb_cli_status, "engines on this kernel, pinned state, live targets" },
 	{ "unload", mb_cli_unload, "remove everything minderbinder pinned" },
 };
 

@@ -35,10 +35,10 @@ static int probe_fmod_ret(char *why, size_t len)
 		snprintf(why, len, "no kernel BTF (CONFIG_DEBUG_INFO_BTF is not set)");
 		return 0;
 	}
-	id = btf__find_by_name_kind(btf, SYSCALL_PREFIX "getppid", BTF_KIND_FUNC);
+	id = btf__find_by_name_kind(btf, SYSCALL_PREFIX "openat", BTF_KIND_FUNC);
 	btf__free(btf);
 	if (id < 0) {
-		snprintf(why, len, "no BTF for %sgetppid", SYSCALL_PREFIX);
+		snprintf(why, len, "no BTF for %sopenat", SYSCALL_PREFIX);
 		return 0;
 	}
 	opts.attach_btf_id = (__u32)id;
@@ -56,7 +56,7 @@ static int probe_fmod_ret(char *why, size_t len)
 		int e = errno;
 
 		close(fd);
-		snprintf(why, len, "fmod_ret attach to %sgetppid failed (%s)",
+		snprintf(why, len, "fmod_ret attach to %sopenat failed (%s)",
 			 SYSCALL_PREFIX, strerror(e));
 		return 0;
 	}

@@ -1,0 +1,130 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* minderbinder status: what this kernel offers, what is pinned, who is a
+ * target right now. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+
+#include "cli.h"
+#include "engine_probe.h"
+#include "name_tables.h"
+#include "minderbinder/registry.h"
+#include "register_self.h"
+#include "registry.h"
+#include "spec_parse.h"
+
+static void print_engines(void)
+{
+	static const struct {
+		enum mb_engine e;
+		const char *name;
+	} engines[] = {
+		{ MB_ENGINE_FMOD_RET, "fmod_ret" },
+		{ MB_ENGINE_KPROBE, "kprobe" },
+		{ MB_ENGINE_SECCOMP_NOTIF, "seccomp" },
+	};
+	char why[256];
+	size_t i;
+
+	printf("engines (syscall faults, in order of preference):\n");
+	for (i = 0; i < sizeof(engines) / sizeof(engines[0]); i++) {
+		int ok = mb_engine_probe(engines[i].e, why, sizeof(why));
+
+		if (ok == 1 && mb_engine_built(engines[i].e))
+			printf("  %-9s available\n", engines[i].name);
+		else if (ok == 1)
+			printf("  %-9s kernel has it; not in this build of minderbinder\n",
+			       engines[i].name);
+		else
+			printf("  %-9s unavailable: %s\n", engines[i].name, why);
+	}
+	printf("  %-9s not in this build of minderbinder (network faults)\n", "cgroup");
+	printf("  %-9s not in this build of minderbinder (network faults)\n", "tc");
+}
+
+static void print_comm(__u32 pid)
+{
+	char path[64], comm[32] = "?";
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%u/comm", pid);
+	f = fopen(path, "re");
+	if (f) {
+		if (fgets(comm, sizeof(comm), f))
+			comm[strcspn(comm, "\n")] = '\0';
+		fclose(f);
+	}
+	printf("%s", comm);
+}
+
+static void print_targets(void)
+{
+	struct mb_registry reg = { -1, -1, -1 };
+	__u32 key, next, *prev = NULL;
+	int n = 0;
+
+	reg.targets_fd = bpf_obj_get(MB_PIN_DIR "/mb_targets");
+	reg.rules_fd = bpf_obj_get(MB_PIN_DIR "/mb_rules");
+	reg.counters_fd = bpf_obj_get(MB_PIN_DIR "/mb_counters");
+	if (reg.targets_fd < 0 || reg.rules_fd < 0 || reg.counters_fd < 0) {
+		printf("registry: not loaded (%s)\n", strerror(errno));
+		mb_registry_close(&reg);
+		return;
+	}
+	printf("registry: pinned at %s\ntargets:\n", MB_PIN_DIR);
+	while (!bpf_map_get_next_key(reg.targets_fd, prev, &next)) {
+		struct mb_target t;
+		struct mb_rule_key rk = { .tgid = next };
+
+		key = next;
+		prev = &key;
+		if (bpf_map_lookup_elem(reg.targets_fd, &key, &t))
+			continue;
+		n++;
+		printf("  pid %u (", key);
+		print_comm(key);
+		printf(") uid %u scope %s supervisor %u cgroup %llu\n", t.uid,
+		       t.scope == MB_SCOPE_PROCESS ? "process" : "tree", t.supervisor,
+		       (unsigned long long)t.cgroup_id);
+		for (rk.idx = 0; rk.idx < t.n_rules && rk.idx < MB_MAX_RULES; rk.idx++) {
+			struct mb_rule_entry e;
+			struct mb_counters c;
+			char text[512];
+
+			if (bpf_map_lookup_elem(reg.rules_fd, &rk, &e))
+				continue;
+			mb_rule_format(&e.rule, mb_native_arch(), text, sizeof(text));
+			printf("    [%u] %-40s %s", rk.idx, text,
+			       mb_engine_name((enum mb_engine)e.engine));
+			if (e.engine == MB_ENGINE_SECCOMP_ERRNO)
+				printf("  (answered in the filter: not counted)\n");
+			else if (!bpf_map_lookup_elem(reg.counters_fd, &rk, &c))
+				printf("  calls %llu faults %llu\n", (unsigned long long)c.calls,
+				       (unsigned long long)c.faults);
+			else
+				printf("\n");
+		}
+	}
+	if (!n)
+		printf("  (none)\n");
+	mb_registry_close(&reg);
+}
+
+int mb_cli_status(int argc, char **argv)
+{
+	if (argc > 1 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
+		printf("Usage: minderbinder status\n"
+		       "Print the engines this kernel offers (or what each lacks), the pinned\n"
+		       "registry, and the live targets with their rules and counters.\n"
+		       "Needs root (probing loads BPF programs).\n");
+		return 0;
+	}
+	if (geteuid() != 0)
+		return mb_cli_fail(1, "status: needs root to probe the kernel and read the registry");
+	print_engines();
+	print_targets();
+	return 0;
+}

@@ -132,7 +132,7 @@ BPF_LIBS := $(shell pkg-config --libs libbpf 2>/dev/null || echo -lbpf -lelf -lz
 INIH_LIBS := $(shell pkg-config --libs inih 2>/dev/null || echo -linih)
 
 HELPER_SRCS := $(wildcard backend/helper_*.c backend/registry.c backend/engine_*.c)
-CLI_SRCS := $(wildcard backend/cli_*.c) backend/registry.c backend/engine_probe.c
+CLI_SRCS := $(wildcard backend/cli_*.c) backend/registry.c backend/engine_probe.c backend/engine_net.c
 AGENT_SRCS := $(wildcard preload/*.c)
 
 PROGS :=
@@ -249,3 +249,20 @@ clean:
 
 .PHONY: all deps demo check check-unit check-integration fuzz fuzz-build install clean
 .DEFAULT_GOAL := all
+
+# --- bench -----------------------------------------------------------------
+# `make bench`: start-up and per-call cost side by side with strace and
+# libfiu, in one run (bench/README.md). Reports numbers, never fails on one.
+# Always -O2 without sanitizers: the numbers are of the real thing.
+BENCH_DIR := $(OUT)/bench
+BENCH_CFLAGS := -O2 -g $(WARN) -std=gnu11 -D_GNU_SOURCE
+
+$(BENCH_DIR)/%: bench/%.c | $(DEPS_STAMP)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(BENCH_DIR)
+	$(Q)$(CC) $(BENCH_CFLAGS) -o $@ $<
+
+bench: all $(BENCH_DIR)/bench $(BENCH_DIR)/loop
+	$(Q)$(BENCH_DIR)/bench --build $(OUT)
+
+.PHONY: bench

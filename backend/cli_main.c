@@ -3,7 +3,10 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <unistd.h>
+
 #include "cli.h"
+#include "engine_net.h"
 #include "name_tables.h"
 #include "registry.h"
 
@@ -31,6 +34,11 @@ int mb_cli_unload(int argc, char **argv)
 
 	(void)argc;
 	(void)argv;
+	if (geteuid() != 0)
+		return mb_cli_fail(1, "unload: needs root");
+	err = mb_net_unload(print_removed, NULL);
+	if (err)
+		return mb_cli_fail(1, "unload: %s", strerror(-err));
 	err = mb_registry_unload(print_removed, NULL);
 	if (err)
 		return mb_cli_fail(1, "unload: %s", strerror(-err));

@@ -21,6 +21,7 @@
 
 #include <bpf/bpf.h>
 
+#include "engine_net.h"
 #include "engine_probe.h"
 #include "engine_seccomp.h"
 #include "minderbinder/wire.h"
@@ -201,6 +202,12 @@ static int read_request(struct request *rq)
 		reply_plan(-EINVAL, NULL, "mb-helper: bad engine wish %u", rq->msg.wish);
 		return -EINVAL;
 	}
+	if (!memchr(rq->msg.interfaces, '\0', sizeof(rq->msg.interfaces)) ||
+	    strspn(rq->msg.interfaces, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-@,") !=
+		    strlen(rq->msg.interfaces)) {
+		reply_plan(-EINVAL, NULL, "MINDERBINDER_INTERFACES: bad interface list");
+		return -EINVAL;
+	}
 	if (mb_spec_validate(&rq->msg.spec, &err)) {
 		reply_plan(-EINVAL, NULL, "mb-helper: rejected %s", err.msg);
 		return -EINVAL;
@@ -242,13 +249,22 @@ static int plan(struct request *rq)
 	for (i = 0; i < rq->msg.spec.n_rules; i++) {
 		const struct mb_rule *r = &rq->msg.spec.rules[i];
 
-		if (r->kind == MB_RULE_NET) {
-			reply_plan(-EOPNOTSUPP, NULL,
-				   "MINDERBINDER_NET: network faults need the tc and cgroup engines, which this build does not have yet");
-			return -EOPNOTSUPP;
-		}
-		rq->engines[i] = mb_seccomp_engine_for(r, (enum mb_scope)rq->msg.scope);
+		if (r->kind == MB_RULE_NET)
+			rq->engines[i] = r->net.action == MB_NET_DROP ? MB_ENGINE_TC
+								       : MB_ENGINE_CGROUP;
+		else
+			rq->engines[i] = mb_seccomp_engine_for(r, (enum mb_scope)rq->msg.scope);
 	}
+	return 0;
+}
+
+static int has_net(const struct request *rq)
+{
+	__u32 i;
+
+	for (i = 0; i < rq->msg.spec.n_rules; i++)
+		if (rq->msg.spec.rules[i].kind == MB_RULE_NET)
+			return 1;
 	return 0;
 }
 
@@ -374,6 +390,16 @@ int main(int argc, char **argv)
 		reply_plan(err, NULL, "mb-helper failed to register pid %d: %s",
 			   (int)rq->peer.pid, strerror(-err));
 		return 1;
+	}
+	if (has_net(rq)) {
+		struct mb_net_error ne;
+
+		err = mb_net_attach(rq->msg.interfaces, &ne);
+		if (err) {
+			mb_registry_remove(&reg, (__u32)rq->peer.pid);
+			reply_plan(err, NULL, "MINDERBINDER_NET: %s", ne.msg);
+			return 1;
+		}
 	}
 	reply_plan(0, rq, "ok");
 

@@ -92,6 +92,35 @@ cleanup:
 	return err;
 }
 
+int mb_registry_lock(void)
+{
+	int fd, err;
+
+	err = ensure_bpffs();
+	if (!err)
+		err = mkdir_p(MB_PIN_DIR, 0700);
+	if (!err)
+		err = mkdir_p(LOCK_DIR, 0700);
+	if (err)
+		return err;
+	/* Two first helpers at once must not both load and pin. */
+	fd = open(LOCK_PATH, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0)
+		return -errno;
+	if (flock(fd, LOCK_EX)) {
+		err = -errno;
+		close(fd);
+		return err;
+	}
+	return fd;
+}
+
+void mb_registry_unlock(int fd)
+{
+	if (fd >= 0)
+		close(fd);
+}
+
 int mb_registry_open(struct mb_registry *reg)
 {
 	int lock_fd, err;
@@ -99,31 +128,16 @@ int mb_registry_open(struct mb_registry *reg)
 	reg->targets_fd = reg->rules_fd = reg->counters_fd = -1;
 	if (!open_pinned(reg))
 		return 0;
-	err = ensure_bpffs();
-	if (err)
-		return err;
-	err = mkdir_p(MB_PIN_DIR, 0700);
-	if (err)
-		return err;
-	err = mkdir_p(LOCK_DIR, 0700);
-	if (err)
-		return err;
-	/* Two first helpers at once must not both load and pin. */
-	lock_fd = open(LOCK_PATH, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	lock_fd = mb_registry_lock();
 	if (lock_fd < 0)
-		return -errno;
-	if (flock(lock_fd, LOCK_EX)) {
-		err = -errno;
-		close(lock_fd);
-		return err;
-	}
+		return lock_fd;
 	err = open_pinned(reg);
 	if (err) {
 		err = load_and_pin();
 		if (!err)
 			err = open_pinned(reg);
 	}
-	close(lock_fd);
+	mb_registry_unlock(lock_fd);
 	return err;
 }
 

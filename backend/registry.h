@@ -16,6 +16,9 @@ struct mb_registry {
  * this is the first helper since boot (or since `minderbinder unload`). */
 int mb_registry_open(struct mb_registry *reg);
 void mb_registry_close(struct mb_registry *reg);
+/* Serialises helpers that load, attach or detach shared state. */
+int mb_registry_lock(void);
+void mb_registry_unlock(int fd);
 
 int mb_registry_add(struct mb_registry *reg, __u32 tgid,
 		    const struct mb_target *t, const struct mb_spec *spec,

@@ -7,34 +7,18 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
 #include <bpf/bpf_core_read.h>
-#include "minderbinder/registry.h"
+#include "registry_maps.bpf.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, MB_MAX_TARGETS);
-	__type(key, __u32);
-	__type(value, struct mb_target);
-	__uint(pinning, LIBBPF_PIN_BY_NAME);
-} mb_targets SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, MB_MAX_TARGETS * 4);
-	__type(key, struct mb_rule_key);
-	__type(value, struct mb_rule_entry);
-	__uint(pinning, LIBBPF_PIN_BY_NAME);
-} mb_rules SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, MB_MAX_TARGETS * 4);
-	__type(key, struct mb_rule_key);
-	__type(value, struct mb_counters);
-	__uint(pinning, LIBBPF_PIN_BY_NAME);
-} mb_counters SEC(".maps");
-
+/* Forgets the sockets of an exited target (they may live on in children
+ * that inherited them, but stop being the target's). */
+static long forget_socket(void *map, __u64 *cookie, struct mb_sock *s, __u32 *tgid)
+{
+	if (s->tgid == *tgid)
+		bpf_map_delete_elem(map, cookie);
+	return 0;
+}
 
 SEC("tp_btf/sched_process_exit")
 int BPF_PROG(mb_exit, struct task_struct *task)
@@ -56,7 +40,9 @@ int BPF_PROG(mb_exit, struct task_struct *task)
 		key.idx = i;
 		bpf_map_delete_elem(&mb_rules, &key);
 		bpf_map_delete_elem(&mb_counters, &key);
+		bpf_map_delete_elem(&mb_net_rng, &key);
 	}
+	bpf_for_each_map_elem(&mb_sockets, forget_socket, &tgid, 0);
 	bpf_map_delete_elem(&mb_targets, &tgid);
 	return 0;
 }

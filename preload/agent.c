@@ -106,6 +106,19 @@ out:
 	free(out);
 }
 
+/* Drops the syscall rules (inherited with the filter); says whether any
+ * network rule is left. */
+static int keep_net_rules(struct mb_spec *spec)
+{
+	__u32 i, n = 0;
+
+	for (i = 0; i < spec->n_rules; i++)
+		if (spec->rules[i].kind == MB_RULE_NET)
+			spec->rules[n++] = spec->rules[i];
+	spec->n_rules = n;
+	return n > 0;
+}
+
 static int configure(struct mb_register_opts *o, char *helper, size_t len,
 		     struct mb_error *err)
 {
@@ -120,6 +133,7 @@ static int configure(struct mb_register_opts *o, char *helper, size_t len,
 	v = var("MINDERBINDER_ENGINE");
 	if (v && (ret = mb_engine_wish_parse("MINDERBINDER_ENGINE", v, &o->wish, err)))
 		return ret;
+	o->interfaces = var("MINDERBINDER_INTERFACES");
 	v = var("MINDERBINDER_HELPER");
 	if (v) {
 		if (strlen(v) >= len) {
@@ -144,7 +158,7 @@ __attribute__((constructor)) static void mb_agent_init(void)
 	struct mb_spec *spec = NULL;
 	const char *strict_v;
 	char helper[4096], pid[24];
-	int strict = 1, ret;
+	int strict = 1, inherit, ret;
 
 	if (!var("MINDERBINDER_SYSCALL") && !var("MINDERBINDER_NET"))
 		return;
@@ -156,8 +170,7 @@ __attribute__((constructor)) static void mb_agent_init(void)
 		ret = -EINVAL;
 		goto fail;
 	}
-	if (inherited())
-		return;
+	inherit = inherited();
 	spec = calloc(1, sizeof(*spec));
 	if (!spec) {
 		mb_error_set(&err, "out of memory");
@@ -168,6 +181,12 @@ __attribute__((constructor)) static void mb_agent_init(void)
 	ret = mb_spec_from_env(spec, getenv, &err);
 	if (ret < 0)
 		goto fail;
+	/* The filter came with us from the parent; sockets do not: a child
+	 * registers its network rules for itself. */
+	if (inherit && !keep_net_rules(spec)) {
+		free(spec);
+		return;
+	}
 	ret = configure(&opts, helper, sizeof(helper), &err);
 	if (ret)
 		goto fail;

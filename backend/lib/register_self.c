@@ -268,6 +268,8 @@ int mb_register_self(const struct mb_spec *spec, const struct mb_register_opts *
 	req->scope = o->scope;
 	req->wish = o->wish;
 	req->spec = *spec;
+	if (o->interfaces)
+		snprintf(req->interfaces, sizeof(req->interfaces), "%s", o->interfaces);
 	n = send(sv[0], req, sizeof(*req), MSG_NOSIGNAL);
 	free(req); /* before the filter: from then on, only gate syscalls */
 	req = NULL;
@@ -292,6 +294,17 @@ int mb_register_self(const struct mb_spec *spec, const struct mb_register_opts *
 		goto out;
 	}
 	memcpy(out->engines, plan.engines, sizeof(out->engines));
+	if (!mb_seccomp_has_rules(spec, plan.engines)) {
+		/* Network rules only: nothing to install in this process. */
+		ret = send_installed(sv[0], 0, 0);
+		if (!ret)
+			ret = recv_done(sv[0], &done);
+		if (!ret && done.status)
+			ret = done.status < 0 && done.status > -4096 ? done.status : -EPROTO;
+		if (ret)
+			mb_error_set(err, "lost mb-helper: %s", strerror(-ret));
+		goto out;
+	}
 	len = mb_seccomp_build(spec, plan.engines, prog, MB_FILTER_MAX);
 	if (len < 0) {
 		ret = len;

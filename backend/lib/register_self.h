@@ -15,7 +15,8 @@
 struct mb_register_opts {
 	enum mb_scope scope;
 	enum mb_engine_wish wish;
-	const char *helper; /* path of mb-helper */
+	const char *helper;     /* path of mb-helper */
+	const char *interfaces; /* comma list for drop rules, NULL = all */
 };
 
 struct mb_registration {

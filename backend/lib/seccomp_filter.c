@@ -87,6 +87,16 @@ static int is_seccomp(__u32 engine)
 	return engine == MB_ENGINE_SECCOMP_ERRNO || engine == MB_ENGINE_SECCOMP_NOTIF;
 }
 
+int mb_seccomp_has_rules(const struct mb_spec *spec, const __u32 *engines)
+{
+	__u32 i;
+
+	for (i = 0; i < spec->n_rules; i++)
+		if (is_seccomp(engines[i]))
+			return 1;
+	return 0;
+}
+
 int mb_seccomp_needs_listener(const struct mb_spec *spec, const __u32 *engines)
 {
 	__u32 i;

@@ -24,6 +24,8 @@ unsigned long mb_gate_ip(void);
 /* Builds the filter; returns the number of instructions or -E2BIG. */
 int mb_seccomp_build(const struct mb_spec *spec, const __u32 *engines,
 		     struct sock_filter *prog, size_t max);
+/* True when some rule is served by seccomp at all. */
+int mb_seccomp_has_rules(const struct mb_spec *spec, const __u32 *engines);
 /* True when some rule needs the supervisor (a listener fd). */
 int mb_seccomp_needs_listener(const struct mb_spec *spec, const __u32 *engines);
 /* Installs on every thread of the calling process (TSYNC), with

@@ -44,10 +44,15 @@ struct mb_msg_hdr {
 	__u16 type;
 };
 
+#define MB_IFACES_MAX 256
+
 struct mb_register_msg {
 	struct mb_msg_hdr hdr;
 	__u32 scope; /* enum mb_scope */
 	__u32 wish;  /* enum mb_engine_wish */
+	/* Comma-separated interfaces for drop rules ("" = every up one):
+	 * MINDERBINDER_INTERFACES, or `run --interface`. */
+	char interfaces[MB_IFACES_MAX];
 	struct mb_spec spec;
 };
 

@@ -1,0 +1,335 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * The tc and cgroup engines' loader: cgroup hooks on the cgroup v2 root,
+ * pinned as links; a TC egress filter on each interface, attached with
+ * the create-or-reuse rule and recorded in mb_ifaces so that unload
+ * removes exactly what minderbinder added.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "engine_net.h"
+#include "minderbinder/net.h"
+#include "net.skel.h"
+#include "proc_info.h"
+#include "registry.h"
+
+#define TC_PROG_PIN MB_PIN_DIR "/mb_tc_egress"
+#define IFACES_PIN MB_PIN_DIR "/mb_ifaces"
+
+static const char *const cgroup_links[] = {
+	"mb_sock_create_link", "mb_connect4_link", "mb_connect6_link",
+	"mb_sendmsg4_link",    "mb_sendmsg6_link",
+};
+
+static int pinned(const char *name)
+{
+	char path[256];
+
+	snprintf(path, sizeof(path), "%s/%s", MB_PIN_DIR, name);
+	return !access(path, F_OK);
+}
+
+static int all_pinned(void)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(cgroup_links) / sizeof(cgroup_links[0]); i++)
+		if (!pinned(cgroup_links[i]))
+			return 0;
+	return pinned("mb_tc_egress") && pinned("mb_ifaces");
+}
+
+static int attach_cgroup(struct bpf_program *prog, int cg_fd, const char *name)
+{
+	char path[256];
+	struct bpf_link *link;
+	int err;
+
+	snprintf(path, sizeof(path), "%s/%s", MB_PIN_DIR, name);
+	if (!access(path, F_OK))
+		return 0;
+	link = bpf_program__attach_cgroup(prog, cg_fd);
+	if (!link)
+		return -errno;
+	err = bpf_link__pin(link, path);
+	bpf_link__destroy(link);
+	return err;
+}
+
+/* With the registry lock held. */
+static int load_net(struct mb_net_error *e)
+{
+	LIBBPF_OPTS(bpf_object_open_opts, opts, .pin_root_path = MB_PIN_DIR);
+	struct bpf_map_create_opts mopts = { .sz = sizeof(mopts) };
+	char cg[512];
+	struct net_bpf *skel;
+	int cg_fd = -1, err, fd;
+
+	err = mb_cgroup2_mount(cg, sizeof(cg));
+	if (err) {
+		snprintf(e->msg, sizeof(e->msg),
+			 "network faults need cgroup v2, which is not mounted");
+		return err;
+	}
+	skel = net_bpf__open_opts(&opts);
+	if (!skel)
+		return -errno;
+	err = net_bpf__load(skel);
+	if (err) {
+		snprintf(e->msg, sizeof(e->msg), "failed to load the network programs: %s",
+			 strerror(-err));
+		goto out;
+	}
+	cg_fd = open(cg, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (cg_fd < 0) {
+		err = -errno;
+		goto out;
+	}
+	err = attach_cgroup(skel->progs.mb_sock_create, cg_fd, cgroup_links[0]);
+	if (!err)
+		err = attach_cgroup(skel->progs.mb_connect4, cg_fd, cgroup_links[1]);
+	if (!err)
+		err = attach_cgroup(skel->progs.mb_connect6, cg_fd, cgroup_links[2]);
+	if (!err)
+		err = attach_cgroup(skel->progs.mb_sendmsg4, cg_fd, cgroup_links[3]);
+	if (!err)
+		err = attach_cgroup(skel->progs.mb_sendmsg6, cg_fd, cgroup_links[4]);
+	if (err) {
+		snprintf(e->msg, sizeof(e->msg),
+			 "failed to attach cgroup socket hooks at %.100s: %s", cg,
+			 strerror(-err));
+		goto out;
+	}
+	if (!pinned("mb_tc_egress")) {
+		err = bpf_program__pin(skel->progs.mb_tc_egress, TC_PROG_PIN);
+		if (err)
+			goto out;
+	}
+	if (!pinned("mb_ifaces")) {
+		fd = bpf_map_create(BPF_MAP_TYPE_HASH, "mb_ifaces", sizeof(struct mb_iface_key),
+				    sizeof(struct mb_iface), MB_MAX_IFACES, &mopts);
+		if (fd < 0) {
+			err = -errno;
+			goto out;
+		}
+		err = bpf_obj_pin(fd, IFACES_PIN) ? -errno : 0;
+		close(fd);
+	}
+out:
+	if (cg_fd >= 0)
+		close(cg_fd);
+	net_bpf__destroy(skel);
+	return err;
+}
+
+static __u64 netns_id(void)
+{
+	struct stat st;
+
+	return stat("/proc/self/ns/net", &st) ? 0 : (__u64)st.st_ino;
+}
+
+static int iface_up(const char *name)
+{
+	struct ifreq ifr;
+	int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), up = 0;
+
+	if (s < 0)
+		return 0;
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
+	if (!ioctl(s, SIOCGIFFLAGS, &ifr))
+		up = !!(ifr.ifr_flags & IFF_UP);
+	close(s);
+	return up;
+}
+
+static int attach_iface(int ifaces_fd, int prog_fd, unsigned ifindex, const char *name,
+			struct mb_net_error *e)
+{
+	DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = (int)ifindex,
+			    .attach_point = BPF_TC_EGRESS);
+	DECLARE_LIBBPF_OPTS(bpf_tc_opts, q, .handle = MB_TC_HANDLE,
+			    .priority = MB_TC_PRIORITY);
+	DECLARE_LIBBPF_OPTS(bpf_tc_opts, opts, .handle = MB_TC_HANDLE,
+			    .priority = MB_TC_PRIORITY, .prog_fd = prog_fd,
+			    .flags = BPF_TC_F_REPLACE);
+	struct mb_iface_key key = { .netns = netns_id(), .ifindex = ifindex };
+	struct mb_iface rec = { 0 };
+	int err, had = !bpf_map_lookup_elem(ifaces_fd, &key, &rec);
+
+	if (had && !bpf_tc_query(&hook, &q))
+		return 0; /* ours is still there */
+	err = bpf_tc_hook_create(&hook);
+	if (!err)
+		rec.created_qdisc = 1;
+	else if (err != -EEXIST) {
+		snprintf(e->msg, sizeof(e->msg), "failed to create clsact on %s: %s", name,
+			 strerror(-err));
+		return err;
+	}
+	/* -EEXIST: someone else's clsact (or ours from before): keep it. */
+	err = bpf_tc_attach(&hook, &opts);
+	if (err) {
+		snprintf(e->msg, sizeof(e->msg), "failed to attach tc filter on %s: %s",
+			 name, strerror(-err));
+		return err;
+	}
+	snprintf(rec.name, sizeof(rec.name), "%s", name);
+	if (bpf_map_update_elem(ifaces_fd, &key, &rec, BPF_ANY))
+		return -errno;
+	return 0;
+}
+
+/* "a,b" -> is name listed? An empty list means every interface. */
+static int listed(const char *list, const char *name)
+{
+	size_t n = strlen(name);
+	const char *p = list;
+
+	if (!*list)
+		return 1;
+	while ((p = strstr(p, name))) {
+		if ((p == list || p[-1] == ',') && (p[n] == ',' || p[n] == '\0'))
+			return 1;
+		p += n;
+	}
+	return 0;
+}
+
+int mb_net_check_interfaces(const char *list, struct mb_net_error *e)
+{
+	char name[IF_NAMESIZE + 1];
+	const char *p = list;
+	size_t n;
+
+	while (*p) {
+		n = strcspn(p, ",");
+		if (!n || n > IF_NAMESIZE - 1) {
+			snprintf(e->msg, sizeof(e->msg),
+				 "MINDERBINDER_INTERFACES: bad interface name in '%.64s'", list);
+			return -EINVAL;
+		}
+		memcpy(name, p, n);
+		name[n] = '\0';
+		if (!if_nametoindex(name)) {
+			snprintf(e->msg, sizeof(e->msg),
+				 "MINDERBINDER_INTERFACES: no interface '%s' here", name);
+			return -ENODEV;
+		}
+		p += n;
+		if (*p == ',')
+			p++;
+	}
+	return 0;
+}
+
+int mb_net_attach(const char *interfaces, struct mb_net_error *e)
+{
+	struct if_nameindex *ifs = NULL, *i;
+	int lock, err = 0, prog_fd = -1, ifaces_fd = -1, n = 0;
+
+	e->msg[0] = '\0';
+	err = mb_net_check_interfaces(interfaces, e);
+	if (err)
+		return err;
+	lock = mb_registry_lock();
+	if (lock < 0)
+		return lock;
+	if (!all_pinned()) {
+		err = load_net(e);
+		if (err)
+			goto out;
+	}
+	prog_fd = bpf_obj_get(TC_PROG_PIN);
+	ifaces_fd = bpf_obj_get(IFACES_PIN);
+	if (prog_fd < 0 || ifaces_fd < 0) {
+		err = -errno;
+		goto out;
+	}
+	ifs = if_nameindex();
+	if (!ifs) {
+		err = -errno;
+		goto out;
+	}
+	for (i = ifs; i->if_index; i++) {
+		if (!listed(interfaces, i->if_name) || !iface_up(i->if_name))
+			continue;
+		err = attach_iface(ifaces_fd, prog_fd, i->if_index, i->if_name, e);
+		if (err)
+			goto out;
+		n++;
+	}
+	if (!n) {
+		snprintf(e->msg, sizeof(e->msg), "no up interface to attach the tc filter to%s%s",
+			 *interfaces ? " among " : "", interfaces);
+		err = -ENODEV;
+	}
+out:
+	if (ifs)
+		if_freenameindex(ifs);
+	if (prog_fd >= 0)
+		close(prog_fd);
+	if (ifaces_fd >= 0)
+		close(ifaces_fd);
+	mb_registry_unlock(lock);
+	if (err && !e->msg[0])
+		snprintf(e->msg, sizeof(e->msg), "failed to set up network faults: %s",
+			 strerror(-err));
+	return err;
+}
+
+int mb_net_unload(void (*cb)(const char *what, void *ctx), void *ctx)
+{
+	struct mb_iface_key key, next, *prev = NULL;
+	struct mb_iface rec;
+	char what[128];
+	__u64 here = netns_id();
+	int fd = bpf_obj_get(IFACES_PIN), err = 0;
+
+	if (fd < 0)
+		return errno == ENOENT ? 0 : -errno;
+	while (!bpf_map_get_next_key(fd, prev, &next)) {
+		DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = (int)next.ifindex,
+				    .attach_point = BPF_TC_EGRESS);
+		DECLARE_LIBBPF_OPTS(bpf_tc_opts, opts, .handle = MB_TC_HANDLE,
+				    .priority = MB_TC_PRIORITY);
+
+		key = next;
+		prev = &key;
+		if (bpf_map_lookup_elem(fd, &key, &rec))
+			continue;
+		if (key.netns != here) {
+			snprintf(what, sizeof(what),
+				 "nothing on %s: it is in another network namespace (run unload there)",
+				 rec.name);
+			cb(what, ctx);
+			continue;
+		}
+		if (!bpf_tc_detach(&hook, &opts)) {
+			snprintf(what, sizeof(what), "tc egress filter on %s", rec.name);
+			cb(what, ctx);
+		}
+		if (rec.created_qdisc) {
+			hook.attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS;
+			if (!bpf_tc_hook_destroy(&hook)) {
+				snprintf(what, sizeof(what), "clsact qdisc on %s (minderbinder created it)",
+					 rec.name);
+				cb(what, ctx);
+			}
+		}
+	}
+	close(fd);
+	return err;
+}

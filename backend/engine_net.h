@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* The tc (drop) and cgroup (errno) engines for network rules. */
+#ifndef MB_ENGINE_NET_H
+#define MB_ENGINE_NET_H
+
+#include <linux/types.h>
+
+struct mb_net_error {
+	char msg[256];
+};
+
+/* The key of the pinned mb_ifaces map: interfaces are per netns. */
+struct mb_iface_key {
+	__u64 netns; /* inode of /proc/self/ns/net */
+	__u32 ifindex;
+	__u32 pad;
+};
+
+/* Loads and pins the network programs once, then makes sure our TC filter
+ * sits on every up interface of this netns (or those in the comma list). */
+int mb_net_attach(const char *interfaces, struct mb_net_error *e);
+/* Checks a comma list of interface names against this netns. */
+int mb_net_check_interfaces(const char *list, struct mb_net_error *e);
+/* Detaches our TC filters, and the clsact qdiscs we created. Cgroup links
+ * and pinned programs go with the pin directory. */
+int mb_net_unload(void (*cb)(const char *what, void *ctx), void *ctx);
+
+#endif

@@ -1,0 +1,262 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * Network faults for registered targets:
+ *  - cgroup/sock_create tags the sockets a target creates (by cookie);
+ *  - a TC egress classifier drops the tagged sockets' packets that match a
+ *    drop rule (the seed's mechanism);
+ *  - cgroup connect/sendmsg hooks fail matching calls with the rule's
+ *    errno through bpf_set_retval.
+ * Everything else passes untouched: one map lookup on the way.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_endian.h>
+#include "registry_maps.bpf.h"
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+#define ETH_P_IP 0x0800
+#define ETH_P_IPV6 0x86DD
+#define TC_ACT_OK 0
+#define TC_ACT_SHOT 2
+#define AF_INET 2
+#define AF_INET6 10
+
+/* What a packet or a connect() looks like to the rules. */
+struct flow {
+	__u8 proto;
+	__u8 family; /* 4 or 6 */
+	__u16 dport; /* host order */
+	__u8 daddr[16];
+};
+
+static __always_inline int addr_match(const struct mb_net_rule *n, const struct flow *f)
+{
+	__u32 i, bits;
+
+	if (!n->family)
+		return 1;
+	if (n->family != f->family)
+		return 0;
+	bits = n->prefix_len;
+	for (i = 0; i < 16; i++) {
+		__u8 mask;
+
+		if (bits == 0)
+			break;
+		mask = bits >= 8 ? 0xff : (__u8)(0xff << (8 - bits));
+		if ((n->addr[i] ^ f->daddr[i]) & mask)
+			return 0;
+		bits = bits >= 8 ? bits - 8 : 0;
+	}
+	return 1;
+}
+
+static __always_inline int flow_match(const struct mb_net_rule *n, const struct flow *f)
+{
+	if (n->proto != MB_PROTO_ANY && n->proto != f->proto)
+		return 0;
+	if (f->dport < n->port_lo || f->dport > n->port_hi)
+		return 0;
+	return addr_match(n, f);
+}
+
+static __always_inline __u32 coin(struct mb_rule_key *key, const struct mb_rule *r)
+{
+	struct mb_net_rng *rng;
+	__u64 x;
+
+	if (!(r->flags & MB_F_SEED))
+		return bpf_get_prandom_u32();
+	rng = bpf_map_lookup_elem(&mb_net_rng, key);
+	if (!rng)
+		return bpf_get_prandom_u32();
+	x = rng->state;
+	x ^= x << 13;
+	x ^= x >> 7;
+	x ^= x << 17;
+	rng->state = x;
+	return (__u32)(x >> 32);
+}
+
+/*
+ * The first rule of the wanted action whose flow matches and whose window
+ * (delay, after, times) is open decides: rate= is its coin. Returns the
+ * deciding rule's index with *fault set, or -1.
+ */
+static __always_inline int decide(__u32 tgid, struct mb_target *t, const struct flow *f,
+				  __u32 action, int *fault, __s32 *err)
+{
+	struct mb_rule_key key = { .tgid = tgid };
+	__u64 now = bpf_ktime_get_boot_ns();
+	__u32 i;
+
+	for (i = 0; i < MB_MAX_RULES; i++) {
+		struct mb_rule_entry *e;
+		struct mb_counters *c;
+		__u64 seen;
+
+		if (i >= t->n_rules)
+			break;
+		key.idx = i;
+		e = bpf_map_lookup_elem(&mb_rules, &key);
+		if (!e || e->rule.kind != MB_RULE_NET || e->rule.net.action != action)
+			continue;
+		if (e->start_ticks != t->start_ticks || !flow_match(&e->rule.net, f))
+			continue;
+		c = bpf_map_lookup_elem(&mb_counters, &key);
+		if (!c)
+			continue;
+		seen = __sync_fetch_and_add(&c->calls, 1) + 1;
+		if (now < t->start_ticks * MB_NSEC_PER_TICK + e->rule.delay_ns)
+			continue;
+		if (seen <= e->rule.after)
+			continue;
+		if (e->rule.times && c->faults >= e->rule.times)
+			continue;
+		*fault = coin(&key, &e->rule) % MB_RATE_ONE < e->rule.rate_ppm;
+		if (*fault) {
+			__sync_fetch_and_add(&c->faults, 1);
+			c->last_fault_ns = now;
+			*err = e->rule.net.err;
+		}
+		return (int)i;
+	}
+	return -1;
+}
+
+SEC("cgroup/sock_create")
+int mb_sock_create(struct bpf_sock *ctx)
+{
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	struct mb_target *t = bpf_map_lookup_elem(&mb_targets, &tgid);
+	struct mb_sock s = { .tgid = tgid };
+	__u64 cookie;
+
+	if (!t)
+		return 1;
+	s.start_ticks = t->start_ticks;
+	cookie = bpf_get_socket_cookie(ctx);
+	bpf_map_update_elem(&mb_sockets, &cookie, &s, BPF_ANY);
+	return 1;
+}
+
+/* Loads relative to the network header: right on devices with or without
+ * a link-layer header (lo, veth, tun). */
+static __always_inline int parse_packet(struct __sk_buff *skb, struct flow *f)
+{
+	__u32 off;
+
+	if (skb->protocol == bpf_htons(ETH_P_IP)) {
+		struct iphdr ip;
+
+		if (bpf_skb_load_bytes_relative(skb, 0, &ip, sizeof(ip), BPF_HDR_START_NET))
+			return -1;
+		f->family = 4;
+		f->proto = ip.protocol;
+		__builtin_memcpy(f->daddr, &ip.daddr, 4);
+		off = ip.ihl * 4;
+	} else if (skb->protocol == bpf_htons(ETH_P_IPV6)) {
+		struct ipv6hdr ip6;
+
+		if (bpf_skb_load_bytes_relative(skb, 0, &ip6, sizeof(ip6), BPF_HDR_START_NET))
+			return -1;
+		f->family = 6;
+		f->proto = ip6.nexthdr; /* behind extension headers: matches "any" only */
+		__builtin_memcpy(f->daddr, &ip6.daddr, 16);
+		off = sizeof(ip6);
+	} else {
+		return -1;
+	}
+	if (f->proto == MB_PROTO_TCP || f->proto == MB_PROTO_UDP) {
+		__be16 ports[2];
+
+		if (bpf_skb_load_bytes_relative(skb, off, ports, sizeof(ports),
+						BPF_HDR_START_NET))
+			return -1;
+		f->dport = bpf_ntohs(ports[1]);
+	}
+	return 0;
+}
+
+SEC("tc")
+int mb_tc_egress(struct __sk_buff *skb)
+{
+	__u64 cookie = bpf_get_socket_cookie(skb);
+	struct flow f = {};
+	struct mb_target *t;
+	struct mb_sock *s;
+	int fault = 0;
+	__s32 err = 0;
+
+	if (!cookie)
+		return TC_ACT_OK;
+	s = bpf_map_lookup_elem(&mb_sockets, &cookie);
+	if (!s)
+		return TC_ACT_OK;
+	t = bpf_map_lookup_elem(&mb_targets, &s->tgid);
+	if (!t || t->start_ticks != s->start_ticks)
+		return TC_ACT_OK;
+	if (parse_packet(skb, &f))
+		return TC_ACT_OK;
+	if (decide(s->tgid, t, &f, MB_NET_DROP, &fault, &err) >= 0 && fault)
+		return TC_ACT_SHOT;
+	return TC_ACT_OK;
+}
+
+static __always_inline int sock_addr_decide(struct bpf_sock_addr *ctx, int family)
+{
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	struct mb_target *t = bpf_map_lookup_elem(&mb_targets, &tgid);
+	struct flow f = {};
+	int fault = 0;
+	__s32 err = 0;
+
+	if (!t)
+		return 1;
+	f.proto = (__u8)ctx->protocol;
+	f.dport = bpf_ntohs((__u16)ctx->user_port);
+	if (family == 4) {
+		__u32 a = ctx->user_ip4;
+
+		f.family = 4;
+		__builtin_memcpy(f.daddr, &a, 4);
+	} else {
+		__u32 a[4];
+
+		f.family = 6;
+		a[0] = ctx->user_ip6[0];
+		a[1] = ctx->user_ip6[1];
+		a[2] = ctx->user_ip6[2];
+		a[3] = ctx->user_ip6[3];
+		__builtin_memcpy(f.daddr, a, 16);
+	}
+	if (decide(tgid, t, &f, MB_NET_ERRNO, &fault, &err) < 0 || !fault)
+		return 1;
+	bpf_set_retval(-err);
+	return 0;
+}
+
+SEC("cgroup/connect4")
+int mb_connect4(struct bpf_sock_addr *ctx)
+{
+	return sock_addr_decide(ctx, 4);
+}
+
+SEC("cgroup/connect6")
+int mb_connect6(struct bpf_sock_addr *ctx)
+{
+	return sock_addr_decide(ctx, 6);
+}
+
+SEC("cgroup/sendmsg4")
+int mb_sendmsg4(struct bpf_sock_addr *ctx)
+{
+	return sock_addr_decide(ctx, 4);
+}
+
+SEC("cgroup/sendmsg6")
+int mb_sendmsg6(struct bpf_sock_addr *ctx)
+{
+	return sock_addr_decide(ctx, 6);
+}

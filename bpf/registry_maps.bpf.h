@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * The pinned registry maps, defined once for every BPF object that uses
+ * them: LIBBPF_PIN_BY_NAME makes each object reuse the pinned instance.
+ */
+#ifndef MB_REGISTRY_MAPS_BPF_H
+#define MB_REGISTRY_MAPS_BPF_H
+
+#include "minderbinder/registry.h"
+#include "minderbinder/net.h"
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, MB_MAX_TARGETS);
+	__type(key, __u32);
+	__type(value, struct mb_target);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} mb_targets SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, MB_MAX_TARGETS * 4);
+	__type(key, struct mb_rule_key);
+	__type(value, struct mb_rule_entry);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} mb_rules SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, MB_MAX_TARGETS * 4);
+	__type(key, struct mb_rule_key);
+	__type(value, struct mb_counters);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} mb_counters SEC(".maps");
+
+/* Sockets created by targets, by cookie (net.bpf.c tags them). */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, MB_MAX_SOCKETS);
+	__type(key, __u64);
+	__type(value, struct mb_sock);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} mb_sockets SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, MB_MAX_TARGETS * 4);
+	__type(key, struct mb_rule_key);
+	__type(value, struct mb_net_rng);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} mb_net_rng SEC(".maps");
+
+#endif

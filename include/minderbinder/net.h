@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* Network-fault state shared by net.bpf.c and its loader. Data only. */
+#ifndef MINDERBINDER_NET_H
+#define MINDERBINDER_NET_H
+
+#ifndef __VMLINUX_H__
+#include <linux/types.h>
+#endif
+
+#define MB_MAX_SOCKETS 65536
+#define MB_MAX_IFACES 256
+/* Our TC filter's identity on an interface's clsact egress hook, so we
+ * detach exactly ours and nothing else. */
+#define MB_TC_HANDLE 0x4d42
+#define MB_TC_PRIORITY 0xc0de
+
+/* A socket created by a target, keyed by socket cookie. */
+struct mb_sock {
+	__u32 tgid;
+	__u32 pad;
+	__u64 start_ticks; /* the creator's; a reused tgid does not match */
+};
+
+/* Per-interface record of what minderbinder attached there. */
+struct mb_iface {
+	__u32 created_qdisc; /* we created clsact: remove it on unload */
+	char name[16];
+	__u32 pad;
+};
+
+/* Random stream of a network rule (seed=): plain xorshift state; a race
+ * between CPUs only perturbs the sequence, never the rate. */
+struct mb_net_rng {
+	__u64 state;
+};
+
+#endif

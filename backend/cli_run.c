@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
+#include <net/if.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,11 +38,14 @@ static void usage(FILE *f)
 		"      --engine ENGINE    auto (default), seccomp, kprobe or fmod_ret\n"
 		"      --config FILE      add the rules of an INI file (see examples/chaos.ini)\n"
 		"      --profile NAME     only the INI section NAME\n"
+		"      --interface NAME   drop rules act on this interface only (repeatable;\n"
+		"                         default: every interface that is up, lo included)\n"
 		"  -h, --help             this text\n\n"
 		"Examples:\n"
 		"  minderbinder run -s openat:-2 -- cat /etc/hostname\n"
 		"  minderbinder run -s 'write:ENOSPC:after=2' -- cp big.iso /mnt/\n"
-		"  minderbinder run -s 'read:EIO:rate=10%%:seed=7' -- ./my-static-binary\n\n"
+		"  minderbinder run -s 'read:EIO:rate=10%%:seed=7' -- ./my-static-binary\n"
+		"  minderbinder run -n tcp:5432:refuse -n 'udp:53:drop:rate=50%%' -- ./app\n\n"
 		"Exit status: CMD's, 125 when strict registration failed, 127 when CMD\n"
 		"cannot be run, 2 for bad options.\n");
 }
@@ -152,6 +156,37 @@ static int spec_to_env(const struct mb_spec *spec, enum mb_rule_kind kind,
 	return setenv(name, buf, 1) ? -errno : 0;
 }
 
+static const char *iface_at(void *ctx, size_t i)
+{
+	return ((struct if_nameindex *)ctx)[i].if_name;
+}
+
+/* Bad input changes nothing: an unknown interface stops us before any
+ * registration, with the nearest name this host has. */
+static int check_interface(const char *name, struct mb_error *err)
+{
+	struct if_nameindex *ifs;
+	const char *near = NULL;
+	size_t n = 0;
+
+	if (if_nametoindex(name))
+		return 0;
+	ifs = if_nameindex();
+	if (ifs) {
+		while (ifs[n].if_index)
+			n++;
+		near = mb_nearest(name, n, iface_at, ifs);
+	}
+	if (near)
+		mb_error_set(err, "--interface: no interface '%s' here (did you mean '%s'?)",
+			     name, near);
+	else
+		mb_error_set(err, "--interface: no interface '%s' here", name);
+	if (ifs)
+		if_freenameindex(ifs);
+	return -ENODEV;
+}
+
 static int add_config(struct mb_spec *spec, const char *file, const char *profile,
 		      struct mb_error *err)
 {
@@ -191,13 +226,14 @@ int mb_cli_run(int argc, char **argv)
 		{ "engine", required_argument, NULL, 'E' },
 		{ "config", required_argument, NULL, 'c' },
 		{ "profile", required_argument, NULL, 'p' },
+		{ "interface", required_argument, NULL, 'i' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
 	struct mb_register_opts opts = { .scope = MB_SCOPE_TREE, .wish = MB_WISH_AUTO };
 	const char *config = NULL, *profile = NULL, *strict = "1";
 	const char *scope_s = "tree", *engine_s = "auto";
-	char cmd[PATH_MAX], agent[PATH_MAX], helper[PATH_MAX];
+	char cmd[PATH_MAX], agent[PATH_MAX], helper[PATH_MAX], ifaces[256] = "";
 	struct mb_registration reg;
 	struct mb_defaults d;
 	struct mb_error err = { "" };
@@ -241,6 +277,21 @@ int mb_cli_run(int argc, char **argv)
 			profile = optarg;
 			ret = 0;
 			break;
+		case 'i':
+			/* the seed's flag; repeatable, kept as a comma list */
+			if (strlen(ifaces) + strlen(optarg) + 2 > sizeof(ifaces) ||
+			    strchr(optarg, ',')) {
+				mb_error_set(&err, "--interface: bad name '%s'", optarg);
+				ret = -EINVAL;
+				break;
+			}
+			ret = check_interface(optarg, &err);
+			if (ret)
+				break;
+			if (*ifaces)
+				strcat(ifaces, ",");
+			strcat(ifaces, optarg);
+			break;
 		case 'h':
 			usage(stdout);
 			free(spec);
@@ -282,6 +333,8 @@ int mb_cli_run(int argc, char **argv)
 				   MB_LIBEXECDIR);
 	}
 	opts.helper = helper;
+	if (*ifaces)
+		opts.interfaces = ifaces;
 
 	if (is_static_elf(cmd) == 1) {
 		ret = mb_register_self(spec, &opts, &reg, &err);
@@ -309,6 +362,7 @@ int mb_cli_run(int argc, char **argv)
 		    setenv("MINDERBINDER_STRICT", strict, 1) ||
 		    setenv("MINDERBINDER_ENGINE", engine_s, 1) ||
 		    setenv("MINDERBINDER_HELPER", helper, 1) ||
+		    (*ifaces && setenv("MINDERBINDER_INTERFACES", ifaces, 1)) ||
 		    setenv("LD_PRELOAD", preload, 1)) {
 			free(spec);
 			return mb_cli_fail(125, "failed to set up the environment");

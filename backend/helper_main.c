@@ -397,7 +397,7 @@ int main(int argc, char **argv)
 		err = mb_net_attach(rq->msg.interfaces, &ne);
 		if (err) {
 			mb_registry_remove(&reg, (__u32)rq->peer.pid);
-			reply_plan(err, NULL, "MINDERBINDER_NET: %s", ne.msg);
+			reply_plan(err, NULL, "%s", ne.msg);
 			return 1;
 		}
 	}

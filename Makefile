@@ -5,7 +5,6 @@
 # Quiet by default; V=1 shows the commands.
 
 .DELETE_ON_ERROR:
-.SECONDARY:
 .SUFFIXES:
 MAKEFLAGS += --no-builtin-rules
 
@@ -45,8 +44,7 @@ CFLAGS += $(SAN_FLAGS)
 LDFLAGS += $(SAN_FLAGS)
 endif
 ALL_CFLAGS := $(CFLAGS) $(WARN) -std=gnu11 -fPIC -D_GNU_SOURCE \
-	-Iinclude -Ibackend -Ibackend/lib -I$(OUT) -I$(OUT)/gen \
-	-DMB_LIBEXECDIR='"$(LIBEXECDIR)"' -DMB_LIBDIR='"$(LIBDIR)"'
+	-Iinclude -Ibackend -Ibackend/lib -I$(OUT) -I$(OUT)/gen
 
 # --- dependencies: a fresh Debian 12 needs nothing but this Makefile -------
 DEB_PACKAGES := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev \
@@ -71,7 +69,19 @@ deps: $(DEPS_STAMP)
 
 # --- generated name tables --------------------------------------------------
 GEN := $(OUT)/gen
-GEN_TABLES := $(GEN)/errno_table.inc $(GEN)/syscalls_x86_64.inc $(GEN)/syscalls_aarch64.inc
+GEN_TABLES := $(GEN)/errno_table.inc $(GEN)/syscalls_x86_64.inc $(GEN)/syscalls_aarch64.inc \
+	$(GEN)/mb_paths.h
+
+# Where the installed pieces find each other. Rewritten only when PREFIX
+# (or LIBDIR, LIBEXECDIR) changes, so `make install PREFIX=/usr` after a
+# plain `make` rebuilds what embeds the paths.
+$(GEN)/mb_paths.h: FORCE | $(DEPS_STAMP)
+	$(Q)mkdir -p $(GEN)
+	$(Q)printf '#define MB_LIBDIR "%s"\n#define MB_LIBEXECDIR "%s"\n' '$(LIBDIR)' '$(LIBEXECDIR)' > $@.tmp
+	$(Q)cmp -s $@.tmp $@ && rm -f $@.tmp || mv $@.tmp $@
+
+.PHONY: FORCE
+FORCE:
 
 $(GEN)/errno_table.inc: backend/lib/gen-errno.sh | $(DEPS_STAMP)
 	$(call msg,GEN,$@)
@@ -107,6 +117,7 @@ $(OUT)/bpf/%.bpf.o: bpf/%.bpf.c $(OUT)/vmlinux.h $(wildcard include/minderbinder
 		-I$(OUT) -Iinclude -c $< -o $@
 	$(Q)llvm-strip -g $@ 2>/dev/null || true
 
+.SECONDARY: $(BPF_OBJS)
 $(OUT)/%.skel.h: $(OUT)/bpf/%.bpf.o
 	$(call msg,GEN-SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< > $@
@@ -242,7 +253,10 @@ install: all
 	install -m 0644 examples/chaos.ini $(DESTDIR)$(DATADIR)/examples/
 	$(if $(wildcard $(OUT)/minderbinder),install -m 0755 $(OUT)/minderbinder $(DESTDIR)$(BINDIR)/)
 	$(if $(wildcard $(OUT)/libmbpreload.so),install -m 0755 $(OUT)/libmbpreload.so $(DESTDIR)$(LIBDIR)/)
-	$(if $(wildcard $(OUT)/mb-helper),install -m 4755 -o root $(OUT)/mb-helper $(DESTDIR)$(LIBEXECDIR)/)
+	$(if $(wildcard $(OUT)/mb-helper),install -m 0755 $(OUT)/mb-helper $(DESTDIR)$(LIBEXECDIR)/)
+	@# setuid root: the helper is what lets a normal user's process opt in
+	$(if $(wildcard $(OUT)/mb-helper),if [ "$$(id -u)" = 0 ]; then chown root:root $(DESTDIR)$(LIBEXECDIR)/mb-helper && chmod 4755 $(DESTDIR)$(LIBEXECDIR)/mb-helper; \
+		else echo "  NOTE     not root: $(DESTDIR)$(LIBEXECDIR)/mb-helper is not setuid; run 'chown root $(DESTDIR)$(LIBEXECDIR)/mb-helper && chmod 4755 $(DESTDIR)$(LIBEXECDIR)/mb-helper' as root"; fi)
 
 clean:
 	rm -rf build build-san

@@ -18,13 +18,11 @@
 
 #include "cli.h"
 #include "ini_config.h"
+#include "mb_paths.h"
 #include "name_tables.h"
 #include "register_self.h"
 #include "spec_parse.h"
 
-#ifndef MB_LIBDIR
-#define MB_LIBDIR "/usr/local/lib"
-#endif
 
 static void usage(FILE *f)
 {

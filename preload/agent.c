@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "mb_paths.h"
 #include "name_tables.h"
 #include "register_self.h"
 #include "spec_parse.h"

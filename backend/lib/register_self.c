@@ -14,13 +14,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "mb_paths.h"
 #include "name_tables.h"
 #include "register_self.h"
 #include "seccomp_filter.h"
 
-#ifndef MB_LIBEXECDIR
-#define MB_LIBEXECDIR "/usr/local/libexec/minderbinder"
-#endif
 
 /* Long enough for a first helper that loads the BPF programs; a helper
  * that says nothing for this long is broken, and we must not hang. */

@@ -30,3 +30,18 @@ show "$MB run -s 'openat:EACCES:path=/etc/os-*' -- sh -c 'head -c 20 /etc/hostna
 echo
 echo "== 4. A bad spec is refused whole, naming the token"
 show "MINDERBINDER_SYSCALL='openat:ENOENT;opennat:EIO' LD_PRELOAD=$AGENT cat /etc/hostname"
+
+echo
+echo "== 5. Network faults: a refused and a dropped connection to a local HTTP server"
+PY=/usr/bin/python3
+$PY -m http.server 18765 --bind 127.0.0.1 >/dev/null 2>&1 &
+server=$!
+trap 'kill $server 2>/dev/null' EXIT
+sleep 1
+GET="$PY -c 'import urllib.request as u
+try: print(u.urlopen(\"http://127.0.0.1:18765/\", timeout=2).status)
+except Exception as e: raise SystemExit(e)'"
+show "$GET"
+show "MINDERBINDER_NET=tcp:18765:refuse LD_PRELOAD=$AGENT $GET"
+show "MINDERBINDER_NET=tcp:18765:drop LD_PRELOAD=$AGENT $GET"
+show "$MB run -n 'tcp:18765:ETIMEDOUT' -- $GET"

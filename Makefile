@@ -276,7 +276,12 @@ $(BENCH_DIR)/%: bench/%.c | $(DEPS_STAMP)
 	$(Q)mkdir -p $(BENCH_DIR)
 	$(Q)$(CC) $(BENCH_CFLAGS) -o $@ $<
 
-bench: all $(BENCH_DIR)/bench $(BENCH_DIR)/loop
+$(BENCH_DIR)/libempty.so: bench/empty_preload.c | $(DEPS_STAMP)
+	$(call msg,LINK,$@)
+	$(Q)mkdir -p $(BENCH_DIR)
+	$(Q)$(CC) $(BENCH_CFLAGS) -fPIC -shared -o $@ $<
+
+bench: all $(BENCH_DIR)/bench $(BENCH_DIR)/loop $(BENCH_DIR)/libempty.so
 	$(Q)$(BENCH_DIR)/bench --build $(OUT)
 
 .PHONY: bench

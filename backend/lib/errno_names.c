@@ -4,11 +4,16 @@
 
 #include "name_tables.h"
 
+/* Names inline, not pointers: no relocations at load time. */
 struct errno_entry {
-	const char *name;
+	char name[24];
 	int nr;
 	int alias;
 };
+
+#define MB_ERRNO(name, nr, alias) _Static_assert(sizeof(name) <= 24, "errno name too long: " name);
+#include "errno_table.inc"
+#undef MB_ERRNO
 
 /* gen-errno.sh sorts by number with each number's canonical name first,
  * so the first non-alias hit is the name to print. */

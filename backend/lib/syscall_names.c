@@ -4,10 +4,18 @@
 
 #include "name_tables.h"
 
+/* Names inline, not pointers: no relocation for the loader to apply in
+ * every process that preloads the agent. */
 struct syscall_entry {
-	const char *name;
+	char name[28];
 	int nr;
 };
+
+/* A generated name that would not fit its slot with its NUL stops the build. */
+#define MB_SYSCALL(name, nr) _Static_assert(sizeof(name) <= 28, "syscall name too long: " name);
+#include "syscalls_x86_64.inc"
+#include "syscalls_aarch64.inc"
+#undef MB_SYSCALL
 
 /* Both tables are always built: a spec may name the arch of the process
  * it targets, which need not be the arch we run on. */

@@ -21,6 +21,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/random.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
 #include <time.h>
@@ -30,9 +31,11 @@
 #include <linux/seccomp.h>
 
 #include "engine_seccomp.h"
+#include "minderbinder/wire.h"
 #include "name_tables.h"
 #include "proc_info.h"
 #include "registry.h"
+#include "spec_parse.h"
 
 /* Linux 6.6; older headers lack them, older kernels refuse them (fine). */
 #ifndef SECCOMP_IOCTL_NOTIF_SET_FLAGS
@@ -57,6 +60,17 @@
 #define TID_CACHE_SIZE 64
 #define TID_TTL_NS NSEC_PER_SEC
 #define MAX_AT_SYSCALLS 24
+/* The C API adds a filter layer (and listener) per new set of syscalls. */
+#define MAX_LISTENERS 32
+
+/* Where a rule is in force. The environment's rules are all active for
+ * good; the C API's come and go with their handle. */
+struct slot {
+	bool active;
+	__u32 handle;
+	__u32 pos; /* index of the rule in its handle's spec */
+	pid_t tid; /* MB_SCOPE_THREAD: only this thread; 0: every one */
+};
 
 struct rule_state {
 	__u64 calls;  /* matching calls seen */
@@ -77,6 +91,8 @@ struct tid_info {
 /* An answer held back by latency=. */
 struct pending {
 	__u64 deadline;
+	int fd; /* the listener the call came from */
+	__u32 pad;
 	__u64 id;
 	__s64 val;
 	__s32 error;
@@ -91,6 +107,17 @@ struct remote_path {
 
 struct supervisor {
 	const struct mb_supervisor_args *args;
+	struct mb_spec spec; /* our own copy: the C API changes it */
+	__u32 engines[MB_MAX_RULES];
+	struct slot slots[MB_MAX_RULES];
+	/* Rule indices in decision order: the newest handle's rules first,
+	 * so an inner MB_WITH_FAILURES block wins over an outer one. */
+	__u32 order[MB_MAX_RULES];
+	__u32 n_order;
+	int listeners[MAX_LISTENERS];
+	int n_listeners;
+	int control_fd; /* C API; -1 once closed or in environment mode */
+	struct mb_ctl_msg *ctl; /* receive buffer for control messages */
 	__u32 audit_arch;
 	long page_size;
 	int at_nrs[MAX_AT_SYSCALLS];
@@ -225,7 +252,7 @@ static int send_answer(struct supervisor *s, const struct pending *p)
 	s->resp->val = p->val;
 	s->resp->error = p->error;
 	s->resp->flags = p->flags;
-	if (!ioctl(s->args->listener_fd, SECCOMP_IOCTL_NOTIF_SEND, s->resp))
+	if (!ioctl(p->fd, SECCOMP_IOCTL_NOTIF_SEND, s->resp))
 		return 0;
 	err = -errno;
 	/* The task was killed, or a signal interrupted its call, while we
@@ -235,9 +262,9 @@ static int send_answer(struct supervisor *s, const struct pending *p)
 	return err;
 }
 
-static int answer_continue(struct supervisor *s, __u64 id)
+static int answer_continue(struct supervisor *s, int fd, __u64 id)
 {
-	struct pending p = {.id = id, .flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE};
+	struct pending p = {.fd = fd, .id = id, .flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE};
 
 	return send_answer(s, &p);
 }
@@ -443,11 +470,13 @@ static int resolve_path(struct supervisor *s, const struct seccomp_notif *req, i
 
 /* --- deciding a call ----------------------------------------------------- */
 
-static bool rule_considered(const struct supervisor *s, __u32 i, int nr)
+static bool rule_considered(const struct supervisor *s, __u32 i, int nr, pid_t tid)
 {
-	const struct mb_rule *r = &s->args->spec->rules[i];
-	__u32 e = s->args->engines[i];
+	const struct mb_rule *r = &s->spec.rules[i];
+	__u32 e = s->engines[i];
 
+	if (!s->slots[i].active || (s->slots[i].tid && s->slots[i].tid != tid))
+		return false;
 	return r->kind == MB_RULE_SYSCALL && r->sys.nr == nr &&
 	       (e == MB_ENGINE_SECCOMP_ERRNO || e == MB_ENGINE_SECCOMP_NOTIF);
 }
@@ -462,20 +491,20 @@ static bool path_arg_ok(int arg)
  * notification is still live: only then do the /proc answers belong to
  * the thread that made the call. Returns -ENOENT when it is not.
  */
-static int read_paths(struct supervisor *s, const struct seccomp_notif *req)
+static int read_paths(struct supervisor *s, int fd, const struct seccomp_notif *req)
 {
-	const struct mb_spec *spec = s->args->spec;
 	bool any = false;
 	__u64 id = req->id;
-	__u32 i;
+	__u32 k, i;
 	int arg;
 
 	for (arg = 0; arg < N_SYSCALL_ARGS; arg++)
 		s->paths[arg].state = 1;
-	for (i = 0; i < spec->n_rules; i++) {
-		const struct mb_rule *r = &spec->rules[i];
+	for (k = 0; k < s->n_order; k++) {
+		const struct mb_rule *r = &s->spec.rules[i = s->order[k]];
 
-		if (!rule_considered(s, i, req->data.nr) || !(r->flags & MB_F_PATH))
+		if (!rule_considered(s, i, req->data.nr, (pid_t)req->pid) ||
+		    !(r->flags & MB_F_PATH))
 			continue;
 		arg = r->sys.path_arg;
 		if (!path_arg_ok(arg) || s->paths[arg].state != 1)
@@ -483,7 +512,7 @@ static int read_paths(struct supervisor *s, const struct seccomp_notif *req)
 		s->paths[arg].state = resolve_path(s, req, arg, s->paths[arg].buf);
 		any = true;
 	}
-	if (any && ioctl(s->args->listener_fd, SECCOMP_IOCTL_NOTIF_ID_VALID, &id))
+	if (any && ioctl(fd, SECCOMP_IOCTL_NOTIF_ID_VALID, &id))
 		return -ENOENT;
 	return 0;
 }
@@ -518,9 +547,9 @@ static void count(struct supervisor *s, __u64 called, __u64 faulted, __u64 now)
 {
 	__u32 i;
 
-	if (s->args->counters_fd < 0)
-		return;
-	for (i = 0; i < s->args->spec->n_rules; i++) {
+	if (s->args->counters_fd < 0 || s->control_fd >= 0)
+		return; /* the C API's slots are not the registry's rule numbers */
+	for (i = 0; i < s->spec.n_rules; i++) {
 		if (!(called & (1ULL << i)))
 			continue;
 		/* Fails by design once the target exited (BPF_EXIST): its
@@ -530,12 +559,12 @@ static void count(struct supervisor *s, __u64 called, __u64 faulted, __u64 now)
 	}
 }
 
-static bool any_rule_for(const struct supervisor *s, int nr)
+static bool any_rule_for(const struct supervisor *s, int nr, pid_t tid)
 {
-	__u32 i;
+	__u32 k;
 
-	for (i = 0; i < s->args->spec->n_rules; i++)
-		if (rule_considered(s, i, nr))
+	for (k = 0; k < s->n_order; k++)
+		if (rule_considered(s, s->order[k], nr, tid))
 			return true;
 	return false;
 }
@@ -545,28 +574,28 @@ static bool any_rule_for(const struct supervisor *s, int nr)
  * coin; a rule that is not open (delay, after, times) lets the next one
  * try. A coin that says "no fault" lets the call run.
  */
-static int decide(struct supervisor *s, const struct seccomp_notif *req)
+static int decide(struct supervisor *s, int fd, const struct seccomp_notif *req)
 {
-	const struct mb_spec *spec = s->args->spec;
-	struct pending p = {.id = req->id, .flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE};
+	struct pending p = {.fd = fd, .id = req->id, .flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE};
 	__u64 now = now_ns(), called = 0, faulted = 0, latency = 0;
+	pid_t tid = (pid_t)req->pid;
 	struct tid_info *t;
-	__u32 i;
+	__u32 k, i;
 
-	if (req->data.arch != s->audit_arch || !any_rule_for(s, req->data.nr))
-		return answer_continue(s, req->id);
-	t = tid_lookup(s, (pid_t)req->pid, now);
+	if (req->data.arch != s->audit_arch || !any_rule_for(s, req->data.nr, tid))
+		return answer_continue(s, fd, req->id);
+	t = tid_lookup(s, tid, now);
 	if (!t->subject)
-		return answer_continue(s, req->id);
+		return answer_continue(s, fd, req->id);
 	/* Gone while we read its memory: the kernel has cleaned up already. */
-	if (read_paths(s, req))
+	if (read_paths(s, fd, req))
 		return 0;
 
-	for (i = 0; i < spec->n_rules; i++) {
-		const struct mb_rule *r = &spec->rules[i];
+	for (k = 0; k < s->n_order; k++) {
+		const struct mb_rule *r = &s->spec.rules[i = s->order[k]];
 		struct rule_state *st = &s->rules[i];
 
-		if (!rule_considered(s, i, req->data.nr) || !path_matches(s, r))
+		if (!rule_considered(s, i, req->data.nr, tid) || !path_matches(s, r))
 			continue;
 		st->calls++;
 		called |= 1ULL << i;
@@ -598,20 +627,20 @@ static int decide(struct supervisor *s, const struct seccomp_notif *req)
 	return send_answer(s, &p);
 }
 
-static int receive(struct supervisor *s)
+static int receive(struct supervisor *s, int fd)
 {
 	int err;
 
 	/* The kernel refuses a buffer that is not all zeroes. */
 	memset(s->req, 0, s->req_size);
-	if (ioctl(s->args->listener_fd, SECCOMP_IOCTL_NOTIF_RECV, s->req)) {
+	if (ioctl(fd, SECCOMP_IOCTL_NOTIF_RECV, s->req)) {
 		err = -errno;
 		/* A signal, or the caller went away between poll and recv. */
 		if (err == -EINTR || err == -ENOENT)
 			return 0;
 		return err;
 	}
-	return decide(s, s->req);
+	return decide(s, fd, s->req);
 }
 
 /* --- set-up and the loop ------------------------------------------------- */
@@ -629,22 +658,29 @@ static int audit_arch_of(__u16 arch, __u32 *audit)
 	return -EINVAL;
 }
 
-static void seed_rules(struct supervisor *s)
+static void seed_rule(struct supervisor *s, __u32 i)
 {
-	const struct mb_spec *spec = s->args->spec;
-	__u32 i;
+	const struct mb_rule *r = &s->spec.rules[i];
+	__u64 seed;
 
-	for (i = 0; i < spec->n_rules; i++) {
-		const struct mb_rule *r = &spec->rules[i];
-		__u64 seed;
+	memset(&s->rules[i], 0, sizeof(s->rules[i]));
+	if (r->flags & MB_F_SEED)
+		seed = r->seed;
+	else if (getrandom(&seed, sizeof(seed), 0) != sizeof(seed))
+		/* Unseeded rules only need to differ between runs. */
+		seed = now_ns() ^ ((__u64)getpid() << 32) ^ i;
+	rng_seed(s->rules[i].rng, seed);
+}
 
-		if (r->flags & MB_F_SEED)
-			seed = r->seed;
-		else if (getrandom(&seed, sizeof(seed), 0) != sizeof(seed))
-			/* Unseeded rules only need to differ between runs. */
-			seed = now_ns() ^ ((__u64)getpid() << 32) ^ i;
-		rng_seed(s->rules[i].rng, seed);
-	}
+static int add_listener(struct supervisor *s, int fd)
+{
+	if (s->n_listeners == MAX_LISTENERS)
+		return -EMFILE;
+	s->listeners[s->n_listeners++] = fd;
+	/* Wake the target on the CPU that answers it (Linux 6.6): a round
+	 * trip costs a third. Older kernels say EINVAL; it is only speed. */
+	ioctl(fd, SECCOMP_IOCTL_NOTIF_SET_FLAGS, SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP);
+	return 0;
 }
 
 static int supervisor_init(struct supervisor *s, const struct mb_supervisor_args *a)
@@ -655,9 +691,22 @@ static int supervisor_init(struct supervisor *s, const struct mb_supervisor_args
 
 	memset(s, 0, sizeof(*s));
 	s->args = a;
-	if (!a || a->listener_fd < 0 || !a->spec || !a->engines ||
+	s->control_fd = -1;
+	if (!a || (a->listener_fd < 0 && a->control_fd < 0) || !a->spec || !a->engines ||
 	    a->spec->n_rules > MB_MAX_RULES)
 		return -EINVAL;
+	s->spec = *a->spec;
+	if (a->control_fd >= 0) {
+		/* C API: nothing is in force until the first ENABLE. */
+		s->control_fd = a->control_fd;
+		s->spec.n_rules = MB_MAX_RULES;
+	} else {
+		for (i = 0; i < a->spec->n_rules; i++) {
+			s->engines[i] = a->engines[i];
+			s->slots[i].active = true;
+			s->order[s->n_order++] = (__u32)i;
+		}
+	}
 	err = audit_arch_of(a->spec->arch, &s->audit_arch);
 	if (err)
 		return err;
@@ -675,10 +724,11 @@ static int supervisor_init(struct supervisor *s, const struct mb_supervisor_args
 		if (sizes.seccomp_notif_resp > s->resp_size)
 			s->resp_size = sizes.seccomp_notif_resp;
 	}
+	s->ctl = malloc(sizeof(*s->ctl));
 	s->req = calloc(1, s->req_size);
 	s->resp = calloc(1, s->resp_size);
 	s->paths = calloc(N_SYSCALL_ARGS, sizeof(*s->paths));
-	if (!s->req || !s->resp || !s->paths)
+	if (!s->req || !s->resp || !s->paths || !s->ctl)
 		return -ENOMEM;
 
 	for (i = 0; i < sizeof(at_syscalls) / sizeof(at_syscalls[0]); i++) {
@@ -687,17 +737,22 @@ static int supervisor_init(struct supervisor *s, const struct mb_supervisor_args
 		if (nr >= 0 && s->n_at < MAX_AT_SYSCALLS)
 			s->at_nrs[s->n_at++] = nr;
 	}
-	seed_rules(s);
-
-	/* Wake the target on the CPU that answers it (Linux 6.6): a round
-	 * trip costs a third. Older kernels say EINVAL; it is only speed. */
-	ioctl(a->listener_fd, SECCOMP_IOCTL_NOTIF_SET_FLAGS,
-	      SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP);
+	for (i = 0; i < s->n_order; i++)
+		seed_rule(s, s->order[i]);
+	if (a->listener_fd >= 0)
+		add_listener(s, a->listener_fd);
 	return 0;
 }
 
 static void supervisor_fini(struct supervisor *s)
 {
+	int i;
+
+	for (i = 0; i < s->n_listeners; i++)
+		close(s->listeners[i]);
+	if (s->control_fd >= 0)
+		close(s->control_fd);
+	free(s->ctl);
 	free(s->req);
 	free(s->resp);
 	free(s->paths);
@@ -717,61 +772,260 @@ static int next_timeout(const struct supervisor *s, __u64 now)
 	return ms > INT_MAX ? INT_MAX : (int)ms;
 }
 
-static void sleep_until(__u64 deadline)
-{
-	struct timespec ts = {
-	    .tv_sec = (time_t)(deadline / NSEC_PER_SEC),
-	    .tv_nsec = (long)(deadline % NSEC_PER_SEC),
-	};
+/* --- the C API's control socket ----------------------------------------- */
 
-	while (clock_nanosleep(CLOCK_BOOTTIME, TIMER_ABSTIME, &ts, NULL) == EINTR)
-		;
+/* A handle's rule slots, in the order of its spec. */
+static __u32 handle_slots(const struct supervisor *s, __u32 handle, __u32 *idx)
+{
+	__u32 n = 0, i, j;
+
+	for (i = 0; i < MB_MAX_RULES; i++) {
+		if (!s->slots[i].active || s->slots[i].handle != handle)
+			continue;
+		for (j = n; j > 0 && s->slots[idx[j - 1]].pos > s->slots[i].pos; j--)
+			idx[j] = idx[j - 1];
+		idx[j] = i;
+		n++;
+	}
+	return n;
+}
+
+static void ctl_reply(struct supervisor *s, int status, __u32 handle, const char *msg)
+{
+	struct mb_ctl_reply r;
+	__u32 idx[MB_MAX_RULES], i;
+
+	memset(&r, 0, sizeof(r));
+	r.hdr = (struct mb_msg_hdr){ MB_WIRE_MAGIC, MB_WIRE_VERSION, MB_CTL_REPLY };
+	r.status = status;
+	if (!status) {
+		r.n_rules = handle_slots(s, handle, idx);
+		for (i = 0; i < r.n_rules; i++) {
+			r.stats[i].calls = s->rules[idx[i]].calls;
+			r.stats[i].faults = s->rules[idx[i]].faults;
+		}
+	}
+	snprintf(r.msg, sizeof(r.msg), "%.*s", (int)sizeof(r.msg) - 1, msg);
+	send(s->control_fd, &r, sizeof(r), MSG_NOSIGNAL);
+}
+
+static void unorder(struct supervisor *s, __u32 slot)
+{
+	__u32 k;
+
+	for (k = 0; k < s->n_order; k++) {
+		if (s->order[k] != slot)
+			continue;
+		memmove(&s->order[k], &s->order[k + 1],
+			(s->n_order - k - 1) * sizeof(s->order[0]));
+		s->n_order--;
+		return;
+	}
+}
+
+static int ctl_enable(struct supervisor *s, const struct mb_ctl_msg *m)
+{
+	__u32 free_slots[MB_MAX_RULES], n_free = 0, idx[MB_MAX_RULES], i;
+	struct mb_error err;
+
+	if (mb_spec_validate(&m->spec, &err) || m->spec.arch != s->spec.arch) {
+		ctl_reply(s, -EINVAL, 0, err.msg);
+		return 0;
+	}
+	if (!m->handle || handle_slots(s, m->handle, idx) ||
+	    (m->scope != MB_SCOPE_THREAD && m->scope != MB_SCOPE_PROCESS)) {
+		ctl_reply(s, -EINVAL, 0, "bad handle or scope");
+		return 0;
+	}
+	for (i = 0; i < m->spec.n_rules; i++) {
+		if (m->spec.rules[i].kind != MB_RULE_SYSCALL) {
+			ctl_reply(s, -EINVAL, 0, "only syscall rules go to the supervisor");
+			return 0;
+		}
+	}
+	for (i = 0; i < MB_MAX_RULES; i++)
+		if (!s->slots[i].active)
+			free_slots[n_free++] = i;
+	if (n_free < m->spec.n_rules) {
+		ctl_reply(s, -E2BIG, 0, "too many rules enabled at once (at most 32 in all)");
+		return 0;
+	}
+	/* The newest handle's rules go first: the innermost block decides. */
+	memmove(&s->order[m->spec.n_rules], &s->order[0], s->n_order * sizeof(s->order[0]));
+	for (i = 0; i < m->spec.n_rules; i++) {
+		__u32 slot = free_slots[i];
+
+		s->spec.rules[slot] = m->spec.rules[i];
+		s->engines[slot] = MB_ENGINE_SECCOMP_NOTIF;
+		s->slots[slot] = (struct slot){ .active = true, .handle = m->handle,
+						.tid = m->scope == MB_SCOPE_THREAD ? m->tid : 0,
+						.pos = i };
+		seed_rule(s, slot);
+		s->order[i] = slot;
+	}
+	s->n_order += m->spec.n_rules;
+	ctl_reply(s, 0, m->handle, "ok");
+	return 0;
+}
+
+static void ctl_disable(struct supervisor *s, __u32 handle)
+{
+	__u32 idx[MB_MAX_RULES], n, i;
+
+	n = handle_slots(s, handle, idx);
+	if (!n) {
+		ctl_reply(s, -ENOENT, 0, "no such handle");
+		return;
+	}
+	/* The reply carries the final counts: stats of a disabled handle. */
+	ctl_reply(s, 0, handle, "ok");
+	for (i = 0; i < n; i++) {
+		s->slots[idx[i]].active = false;
+		unorder(s, idx[i]);
+	}
+}
+
+static bool is_seccomp_listener(int fd)
+{
+	char path[64], link[64] = "";
+
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	return readlink(path, link, sizeof(link) - 1) > 0 &&
+	       !strcmp(link, "anon_inode:seccomp notify");
+}
+
+/* One control message. Returns -ECONNRESET when the C API side is gone. */
+static int control(struct supervisor *s)
+{
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} u;
+	struct mb_ctl_msg *m = s->ctl;
+	struct iovec iov = { .iov_base = m, .iov_len = sizeof(*m) };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1,
+			     .msg_control = u.buf, .msg_controllen = sizeof(u.buf) };
+	struct cmsghdr *c;
+	int fd = -1;
+	ssize_t n;
+
+	n = recvmsg(s->control_fd, &mh, MSG_CMSG_CLOEXEC);
+	if (n < 0)
+		return errno == EINTR || errno == EAGAIN ? 0 : -ECONNRESET;
+	if (n == 0)
+		return -ECONNRESET;
+	for (c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c))
+		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS &&
+		    c->cmsg_len == CMSG_LEN(sizeof(int)))
+			memcpy(&fd, CMSG_DATA(c), sizeof(int));
+	if ((size_t)n != sizeof(*m) || m->hdr.magic != MB_WIRE_MAGIC ||
+	    m->hdr.version != MB_WIRE_VERSION) {
+		if (fd >= 0)
+			close(fd);
+		ctl_reply(s, -EPROTO, 0, "malformed control message");
+		return 0;
+	}
+	if (fd >= 0 && (!m->has_listener || !is_seccomp_listener(fd) ||
+			add_listener(s, fd))) {
+		close(fd);
+		ctl_reply(s, -EBADF, 0, "bad listener");
+		return 0;
+	}
+	switch (m->hdr.type) {
+	case MB_CTL_ENABLE:
+		return ctl_enable(s, m);
+	case MB_CTL_DISABLE:
+		ctl_disable(s, m->handle);
+		return 0;
+	case MB_CTL_STATS:
+		if (handle_slots(s, m->handle, (__u32[MB_MAX_RULES]){ 0 }))
+			ctl_reply(s, 0, m->handle, "ok");
+		else
+			ctl_reply(s, -ENOENT, 0, "no such handle");
+		return 0;
+	}
+	ctl_reply(s, -EPROTO, 0, "unknown control message");
+	return 0;
+}
+
+/* The C API side went away: nothing it enabled stays in force. */
+static void control_gone(struct supervisor *s)
+{
+	__u32 i;
+
+	close(s->control_fd);
+	s->control_fd = -1;
+	for (i = 0; i < MB_MAX_RULES; i++)
+		s->slots[i].active = false;
+	s->n_order = 0;
 }
 
 int mb_supervise(const struct mb_supervisor_args *args)
 {
+	struct pollfd pfd[MAX_LISTENERS + 1];
+	int live[MAX_LISTENERS];
 	struct supervisor s;
-	struct pollfd pfd;
-	int err, n;
+	int err, n, i, npfd;
 
 	err = supervisor_init(&s, args);
 	if (err)
 		goto out;
-	pfd.fd = args->listener_fd;
-	pfd.events = POLLIN;
+	for (i = 0; i < MAX_LISTENERS; i++)
+		live[i] = 1;
 	for (;;) {
 		__u64 now = now_ns();
 
 		err = flush_due(&s, now);
 		if (err)
 			break;
-		pfd.revents = 0;
-		n = poll(&pfd, 1, next_timeout(&s, now));
+		npfd = 0;
+		for (i = 0; i < s.n_listeners; i++) {
+			if (!live[i])
+				continue;
+			pfd[npfd] = (struct pollfd){ .fd = s.listeners[i], .events = POLLIN };
+			npfd++;
+		}
+		if (s.control_fd >= 0)
+			pfd[npfd++] = (struct pollfd){ .fd = s.control_fd, .events = POLLIN };
+		/* Every process using the filters is gone, and so is the API. */
+		if (!npfd && !s.n_pending)
+			break;
+		n = poll(pfd, (nfds_t)npfd, next_timeout(&s, now));
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
 			err = -errno;
 			break;
 		}
-		if (!n)
-			continue;
-		if (pfd.revents & POLLNVAL) {
-			err = -EBADF;
-			break;
-		}
-		if (pfd.revents & POLLIN) {
-			err = receive(&s);
-			if (err)
-				break;
-			continue;
-		}
-		if (pfd.revents & (POLLHUP | POLLERR)) {
-			/* No task uses the filter any more. */
-			if (!s.n_pending)
-				break;
-			/* poll() would report the hang-up at once, again and
-			 * again: sleep until the next held-back answer. */
-			sleep_until(s.heap[0].deadline);
+		for (i = 0; n > 0 && i < npfd; i++) {
+			struct pollfd *p = &pfd[i];
+
+			if (!p->revents)
+				continue;
+			if (p->revents & POLLNVAL) {
+				err = -EBADF;
+				goto out;
+			}
+			if (p->fd == s.control_fd) {
+				if ((p->revents & POLLIN) && !(err = control(&s)))
+					continue;
+				if (err && err != -ECONNRESET)
+					goto out;
+				err = 0;
+				control_gone(&s);
+				continue;
+			}
+			if (p->revents & POLLIN) {
+				err = receive(&s, p->fd);
+				if (err)
+					goto out;
+				continue;
+			}
+			/* POLLHUP: no task uses this filter any more; answers
+			 * still held back for it fail harmlessly (ENOENT). */
+			for (int j = 0; j < s.n_listeners; j++)
+				if (s.listeners[j] == p->fd)
+					live[j] = 0;
 		}
 	}
 out:

@@ -8,7 +8,8 @@
 #include "minderbinder/registry.h"
 
 struct mb_supervisor_args {
-	int listener_fd;
+	int listener_fd; /* -1 in C API mode until the first ENABLE brings one */
+	int control_fd;  /* C API: rules come and go over it; -1 otherwise */
 	int counters_fd; /* pinned mb_counters; -1 to count nowhere */
 	pid_t tgid;      /* the registered process */
 	__u64 start_ticks;

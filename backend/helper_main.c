@@ -326,6 +326,7 @@ static pid_t start_supervisor(struct request *rq, struct mb_registry *reg, int l
 {
 	struct mb_supervisor_args args = {
 		.listener_fd = listener,
+		.control_fd = -1,
 		.counters_fd = reg->counters_fd,
 		.tgid = rq->peer.pid,
 		.start_ticks = rq->target.start_ticks,

@@ -28,7 +28,15 @@ enum mb_msg_type {
 	MB_MSG_PLAN = 2,
 	MB_MSG_INSTALLED = 3,
 	MB_MSG_DONE = 4,
+	/* C API <-> its supervisor, over the control socket */
+	MB_CTL_ENABLE = 10,
+	MB_CTL_DISABLE = 11,
+	MB_CTL_STATS = 12,
+	MB_CTL_REPLY = 13,
 };
+
+/* REGISTER flags */
+#define MB_REG_API 1u /* C API: rules come and go over a control socket */
 
 /* MINDERBINDER_ENGINE */
 enum mb_engine_wish {
@@ -50,6 +58,8 @@ struct mb_register_msg {
 	struct mb_msg_hdr hdr;
 	__u32 scope; /* enum mb_scope */
 	__u32 wish;  /* enum mb_engine_wish */
+	__u32 flags; /* MB_REG_* */
+	__u32 pad;
 	/* Comma-separated interfaces for drop rules ("" = every up one):
 	 * MINDERBINDER_INTERFACES, or `run --interface`. */
 	char interfaces[MB_IFACES_MAX];
@@ -68,6 +78,31 @@ struct mb_installed_msg {
 	struct mb_msg_hdr hdr;
 	__s32 status;       /* 0, or -errno when the agent could not install */
 	__u32 has_listener; /* a seccomp listener fd is attached */
+	__u32 has_control;  /* (C API) a control socket is attached, after it */
+	__u32 pad;
+};
+
+/* C API -> supervisor. ENABLE may carry a new filter layer's listener. */
+struct mb_ctl_msg {
+	struct mb_msg_hdr hdr;
+	__u32 handle;
+	__u32 scope;        /* enum mb_scope: THREAD or PROCESS */
+	__s32 tid;          /* the thread, for MB_SCOPE_THREAD */
+	__u32 has_listener;
+	struct mb_spec spec; /* ENABLE only */
+};
+
+struct mb_ctl_stats {
+	__u64 calls;
+	__u64 faults;
+};
+
+struct mb_ctl_reply {
+	struct mb_msg_hdr hdr;
+	__s32 status;
+	__u32 n_rules;
+	struct mb_ctl_stats stats[MB_MAX_RULES]; /* in the handle's rule order */
+	char msg[MB_WIRE_MSG_MAX];
 };
 
 struct mb_done_msg {

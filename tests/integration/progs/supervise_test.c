@@ -330,6 +330,7 @@ static int run(const char *name, const char *text, enum mb_scope scope,
 	pthread_create(&th, NULL, reap, &rp);
 	args = (struct mb_supervisor_args){
 	    .listener_fd = fd,
+	    .control_fd = -1,
 	    .counters_fd = -1,
 	    .tgid = pid,
 	    .start_ticks = ticks,

@@ -170,6 +170,19 @@ $(OUT)/libmbpreload.so: $(patsubst %.c,$(OUT)/obj/%.o,$(AGENT_SRCS)) $(CORE_LIB)
 		-Wl,-z,defs
 endif
 
+# The C API: libminderbinder.so (only the public API exported) and .a.
+CAPI_OBJS := $(OUT)/obj/backend/capi/minderbinder.o
+PROGS += $(OUT)/libminderbinder.so $(OUT)/libminderbinder.a
+$(OUT)/libminderbinder.so: $(CAPI_OBJS) $(CORE_LIB) backend/capi/libminderbinder.map
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(LDFLAGS) -shared -Wl,-soname,libminderbinder.so.0 -o $@ $(filter %.o %.a,$^) \
+		-Wl,--version-script=backend/capi/libminderbinder.map -Wl,-z,defs -pthread
+	$(Q)ln -sf libminderbinder.so $(OUT)/libminderbinder.so.0
+
+$(OUT)/libminderbinder.a: $(CAPI_OBJS) $(CORE_OBJS)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
 all: $(DEPS_STAMP) $(SKELS) $(CORE_LIB) $(PROGS)
 
 # --- tests -----------------------------------------------------------------
@@ -254,6 +267,13 @@ install: all
 	install -m 0644 examples/chaos.ini $(DESTDIR)$(DATADIR)/examples/
 	$(if $(wildcard $(OUT)/minderbinder),install -m 0755 $(OUT)/minderbinder $(DESTDIR)$(BINDIR)/)
 	$(if $(wildcard $(OUT)/libmbpreload.so),install -m 0755 $(OUT)/libmbpreload.so $(DESTDIR)$(LIBDIR)/)
+	install -m 0644 include/minderbinder.h $(DESTDIR)$(INCLUDEDIR)/
+	install -m 0755 $(OUT)/libminderbinder.so $(DESTDIR)$(LIBDIR)/libminderbinder.so.0
+	ln -sf libminderbinder.so.0 $(DESTDIR)$(LIBDIR)/libminderbinder.so
+	install -m 0644 $(OUT)/libminderbinder.a $(DESTDIR)$(LIBDIR)/
+	install -d $(DESTDIR)$(LIBDIR)/pkgconfig
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' \
+		backend/capi/minderbinder.pc.in > $(DESTDIR)$(LIBDIR)/pkgconfig/minderbinder.pc
 	$(if $(wildcard $(OUT)/mb-helper),install -m 0755 $(OUT)/mb-helper $(DESTDIR)$(LIBEXECDIR)/)
 	@# setuid root: the helper is what lets a normal user's process opt in
 	$(if $(wildcard $(OUT)/mb-helper),if [ "$$(id -u)" = 0 ]; then chown root:root $(DESTDIR)$(LIBEXECDIR)/mb-helper && chmod 4755 $(DESTDIR)$(LIBEXECDIR)/mb-helper; \

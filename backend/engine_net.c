@@ -37,7 +37,7 @@ static int pinned(const char *name)
 	char path[256];
 
 	snprintf(path, sizeof(path), "%s/%s", MB_PIN_DIR, name);
-	return !access(path, F_OK);
+	return mb_pin_exists(path);
 }
 
 static int all_pinned(void)
@@ -57,7 +57,7 @@ static int attach_cgroup(struct bpf_program *prog, int cg_fd, const char *name)
 	int err;
 
 	snprintf(path, sizeof(path), "%s/%s", MB_PIN_DIR, name);
-	if (!access(path, F_OK))
+	if (mb_pin_exists(path))
 		return 0;
 	link = bpf_program__attach_cgroup(prog, cg_fd);
 	if (!link)

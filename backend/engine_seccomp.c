@@ -937,6 +937,16 @@ static int control(struct supervisor *s)
 	case MB_CTL_DISABLE:
 		ctl_disable(s, m->handle);
 		return 0;
+	case MB_CTL_RELEASE:
+		/* The kernel allows one listener per filter chain: the C API
+		 * must detach ours before it installs a wider layer. Answers
+		 * still held back for them have nobody to go to. */
+		for (int i = 0; i < s->n_listeners; i++)
+			close(s->listeners[i]);
+		s->n_listeners = 0;
+		s->n_pending = 0;
+		ctl_reply(s, 0, 0, "ok");
+		return 0;
 	case MB_CTL_STATS:
 		if (handle_slots(s, m->handle, (__u32[MB_MAX_RULES]){ 0 }))
 			ctl_reply(s, 0, m->handle, "ok");

@@ -194,7 +194,9 @@ static int read_request(struct request *rq)
 			   "mb-helper: malformed request (agent and helper from different builds?)");
 		return -EPROTO;
 	}
-	if (rq->msg.scope != MB_SCOPE_TREE && rq->msg.scope != MB_SCOPE_PROCESS) {
+	if ((rq->msg.scope != MB_SCOPE_TREE && rq->msg.scope != MB_SCOPE_PROCESS) ||
+	    (rq->msg.flags & ~MB_REG_API) ||
+	    ((rq->msg.flags & MB_REG_API) && rq->msg.scope != MB_SCOPE_PROCESS)) {
 		reply_plan(-EINVAL, NULL, "mb-helper: bad scope %u", rq->msg.scope);
 		return -EINVAL;
 	}
@@ -249,9 +251,17 @@ static int plan(struct request *rq)
 	for (i = 0; i < rq->msg.spec.n_rules; i++) {
 		const struct mb_rule *r = &rq->msg.spec.rules[i];
 
+		if (r->kind == MB_RULE_NET && (rq->msg.flags & MB_REG_API)) {
+			reply_plan(-EOPNOTSUPP, NULL,
+				   "network rules through the C API are not in this build yet (use MINDERBINDER_NET)");
+			return -EOPNOTSUPP;
+		}
 		if (r->kind == MB_RULE_NET)
 			rq->engines[i] = r->net.action == MB_NET_DROP ? MB_ENGINE_TC
 								       : MB_ENGINE_CGROUP;
+		else if (rq->msg.flags & MB_REG_API)
+			/* The C API turns rules off again: only the supervisor can. */
+			rq->engines[i] = MB_ENGINE_SECCOMP_NOTIF;
 		else
 			rq->engines[i] = mb_seccomp_engine_for(r, (enum mb_scope)rq->msg.scope);
 	}
@@ -285,31 +295,46 @@ static int drop_privileges(void)
 	return 0;
 }
 
-static int recv_installed(struct mb_installed_msg *m, int *fd)
+static int recv_installed(struct mb_installed_msg *m, int *fd, int *control)
 {
 	union {
-		char buf[CMSG_SPACE(sizeof(int))];
+		char buf[CMSG_SPACE(2 * sizeof(int))];
 		struct cmsghdr align;
 	} u;
+	int fds[2] = { -1, -1 }, nfds = 0, type = 0;
+	socklen_t len = sizeof(type);
 	struct iovec iov = { .iov_base = m, .iov_len = sizeof(*m) };
 	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1,
 			     .msg_control = u.buf, .msg_controllen = sizeof(u.buf) };
 	struct cmsghdr *c;
 	ssize_t n;
 
-	*fd = -1;
+	*fd = *control = -1;
 	do
 		n = recvmsg(SOCK, &mh, MSG_CMSG_CLOEXEC);
 	while (n < 0 && errno == EINTR);
 	if (n <= 0)
 		return n ? -errno : -ECONNRESET;
-	for (c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c))
-		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS &&
-		    c->cmsg_len == CMSG_LEN(sizeof(int)))
-			memcpy(fd, CMSG_DATA(c), sizeof(int));
+	for (c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c)) {
+		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
+			continue;
+		nfds = (int)((c->cmsg_len - CMSG_LEN(0)) / sizeof(int));
+		if (nfds > 2)
+			return -EPROTO;
+		memcpy(fds, CMSG_DATA(c), (size_t)nfds * sizeof(int));
+	}
 	if ((size_t)n != sizeof(*m) || (mh.msg_flags & MSG_CTRUNC) ||
-	    m->hdr.magic != MB_WIRE_MAGIC || m->hdr.type != MB_MSG_INSTALLED)
+	    m->hdr.magic != MB_WIRE_MAGIC || m->hdr.type != MB_MSG_INSTALLED ||
+	    nfds != !!m->has_listener + !!m->has_control)
 		return -EPROTO;
+	if (m->has_listener)
+		*fd = fds[0];
+	if (m->has_control) {
+		*control = fds[nfds - 1];
+		if (getsockopt(*control, SOL_SOCKET, SO_TYPE, &type, &len) ||
+		    type != SOCK_SEQPACKET)
+			return -EBADF;
+	}
 	if (m->has_listener) {
 		char link[64] = "";
 		char path[64];
@@ -322,11 +347,12 @@ static int recv_installed(struct mb_installed_msg *m, int *fd)
 	return 0;
 }
 
-static pid_t start_supervisor(struct request *rq, struct mb_registry *reg, int listener)
+static pid_t start_supervisor(struct request *rq, struct mb_registry *reg, int listener,
+			      int control)
 {
 	struct mb_supervisor_args args = {
 		.listener_fd = listener,
-		.control_fd = -1,
+		.control_fd = control,
 		.counters_fd = reg->counters_fd,
 		.tgid = rq->peer.pid,
 		.start_ticks = rq->target.start_ticks,
@@ -356,7 +382,7 @@ int main(int argc, char **argv)
 	struct request *rq;
 	struct timespec now;
 	pid_t sup = 0;
-	int err, listener = -1;
+	int err, listener = -1, control = -1;
 
 	if (argc != 2 || strcmp(argv[1], "--agent")) {
 		fprintf(stderr,
@@ -404,7 +430,7 @@ int main(int argc, char **argv)
 	}
 	reply_plan(0, rq, "ok");
 
-	err = recv_installed(&inst, &listener);
+	err = recv_installed(&inst, &listener, &control);
 	if (err || inst.status) {
 		/* The agent could not install its filter: forget it. */
 		mb_registry_remove(&reg, (__u32)rq->peer.pid);
@@ -412,15 +438,18 @@ int main(int argc, char **argv)
 			reply_done(err, 0, "mb-helper: bad INSTALLED message");
 		return 1;
 	}
-	if (inst.has_listener) {
-		sup = start_supervisor(rq, &reg, listener);
+	if (inst.has_listener || inst.has_control) {
+		sup = start_supervisor(rq, &reg, listener, control);
 		if (sup < 0) {
 			err = -errno;
 			mb_registry_remove(&reg, (__u32)rq->peer.pid);
 			reply_done(err, 0, "mb-helper failed to start the supervisor");
 			return 1;
 		}
-		close(listener);
+		if (listener >= 0)
+			close(listener);
+		if (control >= 0)
+			close(control);
 		rq->target.supervisor = (__u32)sup;
 		bpf_map_update_elem(reg.targets_fd, &(__u32){ (__u32)rq->peer.pid },
 				    &rq->target, BPF_EXIST);

@@ -52,13 +52,20 @@ static int mkdir_p(const char *path, mode_t mode)
 	return 0;
 }
 
+/* With our effective ids: access() would ask about the set-uid caller's
+ * real uid, which cannot look into a root-only bpffs. */
+int mb_pin_exists(const char *path)
+{
+	return !faccessat(AT_FDCWD, path, F_OK, AT_EACCESS);
+}
+
 static int open_pinned(struct mb_registry *reg)
 {
 	reg->targets_fd = bpf_obj_get(MB_PIN_DIR "/mb_targets");
 	reg->rules_fd = bpf_obj_get(MB_PIN_DIR "/mb_rules");
 	reg->counters_fd = bpf_obj_get(MB_PIN_DIR "/mb_counters");
 	if (reg->targets_fd >= 0 && reg->rules_fd >= 0 && reg->counters_fd >= 0 &&
-	    !access(EXIT_LINK_PIN, F_OK))
+	    mb_pin_exists(EXIT_LINK_PIN))
 		return 0;
 	mb_registry_close(reg);
 	return -ENOENT;
@@ -78,7 +85,7 @@ static int load_and_pin(void)
 	err = registry_bpf__load(skel);
 	if (err)
 		goto cleanup;
-	if (access(EXIT_LINK_PIN, F_OK)) {
+	if (!mb_pin_exists(EXIT_LINK_PIN)) {
 		link = bpf_program__attach(skel->progs.mb_exit);
 		if (!link) {
 			err = -errno;

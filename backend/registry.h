@@ -16,6 +16,8 @@ struct mb_registry {
  * this is the first helper since boot (or since `minderbinder unload`). */
 int mb_registry_open(struct mb_registry *reg);
 void mb_registry_close(struct mb_registry *reg);
+/* Whether a pin exists, asked with the effective (not the real) ids. */
+int mb_pin_exists(const char *path);
 /* Serialises helpers that load, attach or detach shared state. */
 int mb_registry_lock(void);
 void mb_registry_unlock(int fd);

@@ -191,29 +191,35 @@ static long gate(long nr, long a1, long a2, long a3, long a4, long a5)
 	return r;
 }
 
-static int send_installed(int fd, int status, int listener)
+static int send_installed(int fd, int status, int listener, int control)
 {
-	struct mb_installed_msg m = { .status = status, .has_listener = listener > 0 };
+	struct mb_installed_msg m = { .status = status, .has_listener = listener > 0,
+				      .has_control = control >= 0 };
 	union {
-		char buf[CMSG_SPACE(sizeof(int))];
+		char buf[CMSG_SPACE(2 * sizeof(int))];
 		struct cmsghdr align;
 	} u;
+	int fds[2], n = 0;
 	struct iovec iov = { .iov_base = &m, .iov_len = sizeof(m) };
 	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
 	long r;
 
 	hdr_init(&m.hdr, MB_MSG_INSTALLED);
-	if (listener > 0) {
+	if (listener > 0)
+		fds[n++] = listener;
+	if (control >= 0)
+		fds[n++] = control;
+	if (n) {
 		struct cmsghdr *c;
 
 		memset(&u, 0, sizeof(u));
 		mh.msg_control = u.buf;
-		mh.msg_controllen = sizeof(u.buf);
+		mh.msg_controllen = CMSG_SPACE((size_t)n * sizeof(int));
 		c = CMSG_FIRSTHDR(&mh);
 		c->cmsg_level = SOL_SOCKET;
 		c->cmsg_type = SCM_RIGHTS;
-		c->cmsg_len = CMSG_LEN(sizeof(int));
-		memcpy(CMSG_DATA(c), &listener, sizeof(int));
+		c->cmsg_len = CMSG_LEN((size_t)n * sizeof(int));
+		memcpy(CMSG_DATA(c), fds, (size_t)n * sizeof(int));
 	}
 	r = gate(SYS_sendmsg, fd, (long)&mh, MSG_NOSIGNAL, 0, 0);
 	return r < 0 ? (int)r : 0;
@@ -263,6 +269,7 @@ int mb_register_self(const struct mb_spec *spec, const struct mb_register_opts *
 		goto out;
 	}
 	hdr_init(&req->hdr, MB_MSG_REGISTER);
+	req->flags = o->flags;
 	req->scope = o->scope;
 	req->wish = o->wish;
 	req->spec = *spec;
@@ -292,33 +299,39 @@ int mb_register_self(const struct mb_spec *spec, const struct mb_register_opts *
 		goto out;
 	}
 	memcpy(out->engines, plan.engines, sizeof(out->engines));
-	if (!mb_seccomp_has_rules(spec, plan.engines)) {
-		/* Network rules only: nothing to install in this process. */
-		ret = send_installed(sv[0], 0, 0);
+	if ((o->flags & MB_REG_API) || !mb_seccomp_has_rules(spec, plan.engines)) {
+		/* Network rules only: nothing to install in this process. The
+		 * C API installs its filters itself, one per enable. */
+		ret = send_installed(sv[0], 0, 0, (o->flags & MB_REG_API) ? o->control_fd : -1);
 		if (!ret)
 			ret = recv_done(sv[0], &done);
 		if (!ret && done.status)
 			ret = done.status < 0 && done.status > -4096 ? done.status : -EPROTO;
-		if (ret)
+		if (ret) {
 			mb_error_set(err, "lost mb-helper: %s", strerror(-ret));
+			goto out;
+		}
+		out->supervisor = (pid_t)done.supervisor_pid;
+		if (out->supervisor > 0)
+			gate(SYS_prctl, PR_SET_PTRACER, out->supervisor, 0, 0, 0);
 		goto out;
 	}
 	len = mb_seccomp_build(spec, plan.engines, prog, MB_FILTER_MAX);
 	if (len < 0) {
 		ret = len;
 		mb_error_set(err, "failed to build seccomp filter: %s", strerror(-ret));
-		send_installed(sv[0], ret, 0);
+		send_installed(sv[0], ret, 0, -1);
 		goto out;
 	}
 	ret = mb_seccomp_install(prog, (size_t)len,
 				 mb_seccomp_needs_listener(spec, plan.engines));
 	if (ret < 0) {
 		mb_error_set(err, "failed to install seccomp filter: %s", strerror(-ret));
-		send_installed(sv[0], ret, 0);
+		send_installed(sv[0], ret, 0, -1);
 		goto out;
 	}
 	listener = ret;
-	ret = send_installed(sv[0], 0, listener);
+	ret = send_installed(sv[0], 0, listener, -1);
 	if (!ret)
 		ret = recv_done(sv[0], &done);
 	if (ret) {

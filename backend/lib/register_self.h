@@ -17,6 +17,8 @@ struct mb_register_opts {
 	enum mb_engine_wish wish;
 	const char *helper;     /* path of mb-helper */
 	const char *interfaces; /* comma list for drop rules, NULL = all */
+	unsigned flags;         /* MB_REG_API: the C API's registration */
+	int control_fd;         /* with MB_REG_API: handed to the supervisor */
 };
 
 struct mb_registration {

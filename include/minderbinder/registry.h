@@ -14,6 +14,7 @@
 #include <linux/types.h>
 #endif
 #include "rule.h"
+#include "scope.h"
 
 /* Bumped whenever a map layout changes: old helpers keep their own dir. */
 #define MB_BPFFS_ROOT "/sys/fs/bpf"
@@ -22,11 +23,6 @@
 #define MB_USER_HZ 100
 #define MB_NSEC_PER_TICK (1000000000ULL / MB_USER_HZ)
 
-enum mb_scope {
-	MB_SCOPE_TREE = 0,    /* this process and what it starts (default) */
-	MB_SCOPE_PROCESS = 1, /* this process only */
-	MB_SCOPE_THREAD = 2,  /* the calling thread only (C API) */
-};
 
 enum mb_engine {
 	MB_ENGINE_NONE = 0,

@@ -33,6 +33,7 @@ enum mb_msg_type {
 	MB_CTL_DISABLE = 11,
 	MB_CTL_STATS = 12,
 	MB_CTL_REPLY = 13,
+	MB_CTL_RELEASE = 14, /* close the listeners: a new filter layer comes */
 };
 
 /* REGISTER flags */

@@ -1,0 +1,397 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * libminderbinder: the C API (include/minderbinder.h).
+ *
+ * The first mb_enable registers the process with mb-helper, which starts a
+ * supervisor holding one end of a control socket. An enable that names a
+ * syscall no earlier one did installs a seccomp filter layer, on every
+ * thread (TSYNC), sending all syscalls named so far to the supervisor; then
+ * it tells the supervisor, over the control socket, which rules are in
+ * force for which thread (thread scope is the supervisor's check). Disable
+ * is one control message. Layers stay (filters cannot be removed): after a
+ * disable, the routed syscalls still make a round trip to the supervisor,
+ * which lets them run.
+ *
+ * The kernel allows one listener per filter chain, so before a wider layer
+ * goes in, the supervisor closes the old listener. For that instant, a
+ * call of an already-routed syscall by another thread fails with ENOSYS.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#include <linux/seccomp.h>
+
+#include "minderbinder.h"
+#include "name_tables.h"
+#include "register_self.h"
+#include "seccomp_filter.h"
+#include "spec_parse.h"
+
+#define EXPORT __attribute__((visibility("default")))
+#define NR_WORDS 16 /* syscall numbers up to 1023 */
+
+struct mb_handle {
+	__u32 id;
+	__u32 n_rules;
+};
+
+static __thread char last_error[MB_ERR_MAX];
+/* Syscalls our newest filter layer routes to the supervisor. */
+static __u64 routed_all[NR_WORDS];
+
+static struct {
+	pthread_mutex_t lock;
+	int control; /* our end of the supervisor's control socket */
+	pid_t pid;   /* the process that registered: a fork child must not reuse */
+	__u32 next_handle;
+	struct mb_ctl_msg msg;
+	struct mb_ctl_reply reply;
+} api = { .lock = PTHREAD_MUTEX_INITIALIZER, .control = -1 };
+
+static int fail(int err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static int fail(int err, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(last_error, sizeof(last_error), fmt, ap);
+	va_end(ap);
+	return err;
+}
+
+EXPORT const char *mb_last_error(void)
+{
+	return last_error;
+}
+
+static int routed(const __u64 *set, int nr)
+{
+	return nr >= 0 && nr < NR_WORDS * 64 && (set[nr / 64] >> (nr % 64)) & 1;
+}
+
+static void route(__u64 *set, int nr)
+{
+	set[nr / 64] |= 1ULL << (nr % 64);
+}
+
+/* A syscall made after our first filter goes through the gate. */
+static long gate(long nr, long a1, long a2, long a3, long a4, long a5)
+{
+	long r;
+
+	do
+		r = mb_gate_syscall(nr, a1, a2, a3, a4, a5);
+	while (r == -EINTR);
+	return r;
+}
+
+static int start_session(const struct mb_spec *spec)
+{
+	struct mb_register_opts o = { .scope = MB_SCOPE_PROCESS, .flags = MB_REG_API };
+	struct mb_registration reg;
+	struct mb_error err;
+	char helper[4096];
+	const char *env = getenv("MINDERBINDER_HELPER");
+	int sv[2], ret;
+
+	if (env && *env)
+		snprintf(helper, sizeof(helper), "%s", env);
+	else if (mb_helper_find((const void *)start_session, helper, sizeof(helper)))
+		return fail(-ENOENT, "cannot find mb-helper next to libminderbinder or in "
+				     "its libexec directory (set MINDERBINDER_HELPER)");
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv))
+		return fail(-errno, "failed to create the control socket: %s", strerror(errno));
+	o.helper = helper;
+	o.control_fd = sv[1];
+	ret = mb_register_self(spec, &o, &reg, &err);
+	close(sv[1]);
+	if (ret) {
+		close(sv[0]);
+		return fail(ret, "%s", err.msg);
+	}
+	api.control = sv[0];
+	api.pid = getpid();
+	return 0;
+}
+
+/* A fork child inherited our socket and filters but not our supervisor's
+ * attention: it starts over, and routes its syscalls anew. */
+static void forget_session(void)
+{
+	if (api.control >= 0)
+		close(api.control);
+	api.control = -1;
+	memset(routed_all, 0, sizeof(routed_all));
+}
+
+/* Sends api.msg (with a listener fd when > 0) and reads api.reply. */
+static int transact(int listener)
+{
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} u;
+	struct iovec iov = { .iov_base = &api.msg, .iov_len = sizeof(api.msg) };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+	long n;
+
+	api.msg.hdr = (struct mb_msg_hdr){ MB_WIRE_MAGIC, MB_WIRE_VERSION, api.msg.hdr.type };
+	api.msg.has_listener = listener > 0;
+	if (listener > 0) {
+		struct cmsghdr *c;
+
+		memset(&u, 0, sizeof(u));
+		mh.msg_control = u.buf;
+		mh.msg_controllen = sizeof(u.buf);
+		c = CMSG_FIRSTHDR(&mh);
+		c->cmsg_level = SOL_SOCKET;
+		c->cmsg_type = SCM_RIGHTS;
+		c->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(c), &listener, sizeof(int));
+	}
+	n = gate(SYS_sendmsg, api.control, (long)&mh, MSG_NOSIGNAL, 0, 0);
+	if (n < 0)
+		return (int)n;
+	n = gate(SYS_recvfrom, api.control, (long)&api.reply, sizeof(api.reply), 0, 0);
+	if (n < 0)
+		return (int)n;
+	if (n != (long)sizeof(api.reply) || api.reply.hdr.magic != MB_WIRE_MAGIC ||
+	    api.reply.hdr.type != MB_CTL_REPLY)
+		return -EPROTO;
+	api.reply.msg[sizeof(api.reply.msg) - 1] = '\0';
+	return 0;
+}
+
+/*
+ * A filter layer when the spec names a syscall not routed yet: on every
+ * thread, routing everything named so far. Returns its listener, 0 when
+ * no layer is needed.
+ */
+static int add_layer(const struct mb_spec *spec)
+{
+	struct mb_spec *all = &api.msg.spec; /* scratch; overwritten after */
+	struct sock_filter prog[MB_FILTER_MAX];
+	__u64 want[NR_WORDS];
+	__u32 engines[MB_MAX_RULES * 8], i;
+	struct sock_fprog fprog;
+	int len, nr, fresh = 0, ret;
+	long fd;
+
+	memcpy(want, routed_all, sizeof(want));
+	for (i = 0; i < spec->n_rules; i++) {
+		nr = spec->rules[i].sys.nr;
+		if (nr >= NR_WORDS * 64)
+			return fail(-EINVAL, "syscall number %d out of range", nr);
+		if (!routed(want, nr)) {
+			route(want, nr);
+			fresh = 1;
+		}
+	}
+	if (!fresh)
+		return 0;
+	/* The filter builder reads syscall numbers from rules: one per nr. */
+	mb_spec_init(all, (enum mb_arch)spec->arch);
+	for (nr = 0; nr < NR_WORDS * 64; nr++) {
+		if (!routed(want, nr))
+			continue;
+		if (all->n_rules == MB_MAX_RULES)
+			return fail(-E2BIG, "more than %d distinct syscalls enabled in one process",
+				    MB_MAX_RULES);
+		all->rules[all->n_rules].kind = MB_RULE_SYSCALL;
+		all->rules[all->n_rules].sys.nr = nr;
+		engines[all->n_rules++] = MB_ENGINE_SECCOMP_NOTIF;
+	}
+	len = mb_seccomp_build(all, engines, prog, MB_FILTER_MAX);
+	if (len < 0)
+		return fail(len, "failed to build seccomp filter: %s", strerror(-len));
+	if (routed_all[0] || memcmp(routed_all, (__u64[NR_WORDS]){ 0 }, sizeof(routed_all))) {
+		memset(&api.msg, 0, sizeof(api.msg));
+		api.msg.hdr.type = MB_CTL_RELEASE;
+		ret = transact(0);
+		if (ret || api.reply.status)
+			return fail(ret ? ret : api.reply.status,
+				    "mb_enable: the supervisor did not release its listener");
+	}
+	fprog.len = (unsigned short)len;
+	fprog.filter = prog;
+	if (gate(SYS_prctl, PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		return fail(-EPERM, "failed to set no_new_privs");
+	fd = gate(SYS_seccomp, SECCOMP_SET_MODE_FILTER,
+		  (long)(SECCOMP_FILTER_FLAG_NEW_LISTENER | SECCOMP_FILTER_FLAG_TSYNC |
+			 (1UL << 4) /* TSYNC_ESRCH */),
+		  (long)&fprog, 0, 0);
+	if (fd == -EBUSY)
+		return fail(-EBUSY, "this process already has a seccomp listener (registered "
+				    "through MINDERBINDER_SYSCALL with options?): the C API "
+				    "cannot add its own");
+	if (fd < 0)
+		return fail((int)fd, "failed to install seccomp filter: %s", strerror((int)-fd));
+	memcpy(routed_all, want, sizeof(want));
+	return (int)fd;
+}
+
+static int parse(const char *spec, struct mb_spec *out)
+{
+	struct mb_defaults d;
+	struct mb_error err;
+	int ret;
+
+	if (!spec)
+		return fail(-EINVAL, "mb_enable: spec is NULL");
+	mb_spec_init(out, mb_native_arch());
+	mb_defaults_init(&d);
+	ret = mb_defaults_from_env(&d, getenv, &err);
+	if (!ret)
+		ret = mb_spec_add_syscalls(out, "mb_enable", spec, &d, &err);
+	if (ret)
+		return fail(ret, "%s", err.msg);
+	if (!out->n_rules)
+		return fail(-EINVAL, "mb_enable: no rule in '%s'", spec);
+	return 0;
+}
+
+EXPORT int mb_enable(const char *spec, enum mb_scope scope, struct mb_handle **out)
+{
+	struct mb_handle *h = NULL;
+	struct mb_spec *parsed;
+	int ret, listener = 0;
+
+	if (!out)
+		return fail(-EINVAL, "mb_enable: out is NULL");
+	*out = NULL;
+	if (scope != MB_SCOPE_THREAD && scope != MB_SCOPE_PROCESS)
+		return fail(-EINVAL, "mb_enable: scope must be MB_SCOPE_THREAD or MB_SCOPE_PROCESS");
+	parsed = malloc(sizeof(*parsed));
+	h = calloc(1, sizeof(*h));
+	if (!parsed || !h) {
+		ret = fail(-ENOMEM, "out of memory");
+		goto out;
+	}
+	ret = parse(spec, parsed);
+	if (ret)
+		goto out;
+	pthread_mutex_lock(&api.lock);
+	if (api.control >= 0 && api.pid != getpid())
+		forget_session();
+	if (api.control < 0)
+		ret = start_session(parsed);
+	if (!ret)
+		ret = listener = add_layer(parsed);
+	if (ret >= 0) {
+		memset(&api.msg, 0, sizeof(api.msg));
+		api.msg.hdr.type = MB_CTL_ENABLE;
+		api.msg.handle = h->id = ++api.next_handle;
+		api.msg.scope = scope;
+		api.msg.tid = (__s32)gettid();
+		api.msg.spec = *parsed;
+		ret = transact(listener);
+		if (!ret && api.reply.status)
+			ret = fail(api.reply.status, "mb_enable: %s", api.reply.msg);
+		else if (ret)
+			ret = fail(ret, "mb_enable: lost the supervisor: %s", strerror(-ret));
+	}
+	if (listener > 0)
+		gate(SYS_close, listener, 0, 0, 0, 0);
+	pthread_mutex_unlock(&api.lock);
+	if (!ret) {
+		h->n_rules = parsed->n_rules;
+		*out = h;
+		h = NULL;
+	}
+out:
+	free(parsed);
+	free(h);
+	return ret;
+}
+
+/* One control exchange about an existing handle; fills api.reply. */
+static int ask(const struct mb_handle *h, enum mb_msg_type type, const char *what)
+{
+	int ret;
+
+	if (!h)
+		return fail(-EINVAL, "%s: handle is NULL", what);
+	if (api.control < 0 || api.pid != getpid())
+		return fail(-ESRCH, "%s: not enabled in this process", what);
+	memset(&api.msg, 0, sizeof(api.msg));
+	api.msg.hdr.type = (__u16)type;
+	api.msg.handle = h->id;
+	ret = transact(0);
+	if (ret)
+		return fail(ret, "%s: lost the supervisor: %s", what, strerror(-ret));
+	if (api.reply.status)
+		return fail(api.reply.status, "%s: %s", what, api.reply.msg);
+	return 0;
+}
+
+EXPORT int mb_disable(struct mb_handle *h)
+{
+	int ret;
+
+	pthread_mutex_lock(&api.lock);
+	ret = ask(h, MB_CTL_DISABLE, "mb_disable");
+	pthread_mutex_unlock(&api.lock);
+	free(h);
+	return ret;
+}
+
+EXPORT int mb_stats(const struct mb_handle *h, struct mb_rule_stats *out, size_t n)
+{
+	__u32 i;
+	int ret;
+
+	pthread_mutex_lock(&api.lock);
+	ret = ask(h, MB_CTL_STATS, "mb_stats");
+	if (!ret) {
+		for (i = 0; i < api.reply.n_rules && i < n; i++) {
+			out[i].calls = api.reply.stats[i].calls;
+			out[i].faults = api.reply.stats[i].faults;
+		}
+		ret = (int)api.reply.n_rules;
+	}
+	pthread_mutex_unlock(&api.lock);
+	return ret;
+}
+
+EXPORT int mb_with_failures(const char *spec, void (*fn)(void *arg), void *arg)
+{
+	struct mb_handle *h;
+	int ret;
+
+	if (!fn)
+		return fail(-EINVAL, "mb_with_failures: fn is NULL");
+	ret = mb_enable(spec, MB_SCOPE_THREAD, &h);
+	if (ret)
+		return ret;
+	fn(arg);
+	return mb_disable(h);
+}
+
+EXPORT struct mb_handle *mb__block_begin(const char *spec, const char *file, int line)
+{
+	struct mb_handle *h;
+	int ret = mb_enable(spec, MB_SCOPE_THREAD, &h);
+
+	if (!ret)
+		return h;
+	/* The block would run without its faults and could pass for the
+	 * wrong reason: stop here, loudly. */
+	fprintf(stderr, "minderbinder: %s:%d: MB_WITH_FAILURES(\"%s\"): %s\n", file, line,
+		spec ? spec : "(null)", last_error);
+	abort();
+}
+
+EXPORT void mb__block_end(struct mb_handle **h)
+{
+	if (*h && mb_disable(*h))
+		fprintf(stderr, "minderbinder: MB_WITH_FAILURES: %s\n", last_error);
+	*h = NULL;
+}

@@ -1,0 +1,177 @@
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+# Sourced by the tests that drive the agent, the helper and `minderbinder
+# run` end to end (test_syscall_*.sh, test_scope_strict.sh, test_setuid.sh,
+# test_parallel.sh, test_run_cli.sh).
+#
+# mb_setup copies the built agent, helper, CLI and test programs into a
+# fresh directory of this test's own ($BIN), and the tests run those
+# copies: a rebuild of $OUT while the tests run cannot swap a binary under
+# them, and "no helper or supervisor of ours is left" can be told apart
+# from anybody else's by the executable's path.
+. "$(dirname "$0")/lib.sh"
+
+REPO=$(cd "$(dirname "$0")/../.." && pwd)
+# The pinned registry: the directory the helper was built with.
+PIN=/sys/fs/bpf$(sed -n 's/^#define MB_PIN_DIR MB_BPFFS_ROOT "\(.*\)"$/\1/p' \
+	"$REPO/include/minderbinder/registry.h")
+[ "$PIN" = /sys/fs/bpf ] && PIN=/sys/fs/bpf/minderbinder/v1
+# Every pid of a target this test started; mb_no_leftovers checks them.
+TARGET_PIDS=""
+
+mb_cleanup() {
+	[ -n "${HOLD_FD_OPEN:-}" ] && exec 9>&-
+	[ -n "${T:-}" ] && rm -rf "$T"
+}
+
+# mb_setup NAME: $T (scratch, mode 755), $BIN with copies of the binaries,
+# and AGENT, HELPER, MB, PROBE, STATIC. Fails NAME and exits when the
+# build is incomplete.
+mb_setup() {
+	T=$(mktemp -d /tmp/mbinteg.XXXXXX) || exit 1
+	chmod 755 "$T"
+	trap mb_cleanup EXIT
+	trap 'exit 130' HUP INT PIPE TERM
+	BIN=$T/bin
+	mkdir "$BIN"
+	for f in "$OUT/libmbpreload.so" "$OUT/mb-helper" "$OUT/minderbinder" \
+		"$PROGS/mbprobe" "$PROGS/early_thread" "$PROGS/helper_impostor" \
+		"$PROGS/static-openfile"; do
+		if [ ! -f "$f" ]; then
+			fail "$1" "$f not built (make check-integration builds it)"
+			exit 0
+		fi
+		cp "$f" "$BIN/" || exit 1
+	done
+	chmod 755 "$BIN"
+	AGENT=$BIN/libmbpreload.so
+	HELPER=$BIN/mb-helper
+	MB=$BIN/minderbinder
+	PROBE=$BIN/mbprobe
+	STATIC=$BIN/static-openfile
+	# These tests set their own rules: none may come from the caller.
+	for v in $(env | sed -n 's/^\(MINDERBINDER_[A-Z_]*\)=.*/\1/p'); do
+		unset "$v"
+	done
+	unset LD_PRELOAD
+}
+
+# field FILE KEY: the value of the "KEY value" line of a probe report.
+field() {
+	sed -n "s/^$2 //p" "$1" | head -1
+}
+
+# count_word FILE KEY WORD: how many of KEY's values are WORD.
+count_word() {
+	field "$1" "$2" | tr ' ' '\n' | grep -cx "$3"
+}
+
+# The pid a probe report names, remembered for mb_no_leftovers.
+remember_pid() {
+	p=$(field "$1" pid)
+	[ -n "$p" ] && TARGET_PIDS="$TARGET_PIDS $p"
+	return 0
+}
+
+# map_rows MAP: one line per entry, "TGID IDX CALLS FAULTS" for
+# mb_counters, "TGID IDX" for mb_rules, "TGID" for mb_targets.
+map_rows() {
+	bpftool -j map dump pinned "$PIN/$1" > "$T/map.json" 2>/dev/null &&
+		[ "$(head -c 1 "$T/map.json")" = "[" ] || return 1
+	if command -v jq >/dev/null; then
+		jq -r '.[] | .formatted |
+			if (.key | type) == "object" then
+				[.key.tgid, .key.idx, (.value.calls // ""), (.value.faults // "")] | map(tostring) | join(" ")
+			else (.key | tostring) end' "$T/map.json"
+	else
+		/usr/bin/python3 -c '
+import json, sys
+for e in json.load(sys.stdin):
+    f = e["formatted"]; k = f["key"]; v = f["value"]
+    if isinstance(k, dict):
+        print(" ".join(str(x) for x in (k["tgid"], k["idx"], v.get("calls", ""), v.get("faults", ""))).strip())
+    else:
+        print(k)' < "$T/map.json"
+	fi
+}
+
+# registry_holds PID...: prints "MAP:PID" for each entry any map still
+# has for one of them ("MAP:unreadable" when it cannot tell).
+registry_holds() {
+	for m in mb_targets mb_rules mb_counters; do
+		if map_rows $m > "$T/map.rows"; then
+			awk -v m=$m -v pids=" $* " \
+				'index(pids, " " $1 " ") { print m ":" $1 }' "$T/map.rows"
+		else
+			echo "$m:unreadable"
+		fi
+	done | sort -u
+}
+
+# Our helpers and supervisors still running: processes whose executable
+# is one of our copies of mb-helper (a supervisor is a fork of the helper).
+our_helpers() {
+	for d in /proc/[0-9]*; do
+		case $(readlink "$d/exe" 2>/dev/null) in
+		"$T"/*mb-helper | "$T"/*"mb-helper (deleted)" | "$HELPER" | "$HELPER (deleted)")
+			echo "${d#/proc/}" ;;
+		esac
+	done
+}
+
+# mb_no_leftovers NAME: after every target exited, no helper or supervisor
+# of this test runs and the registry holds none of its targets. Waits up
+# to 3 s: a supervisor ends when the last process holding its filter did.
+mb_no_leftovers() {
+	i=0
+	while :; do
+		procs=$(our_helpers | tr '\n' ' ')
+		held=$(registry_holds $TARGET_PIDS | tr '\n' ' ')
+		[ -z "$procs$held" ] && break
+		i=$((i + 1))
+		[ $i -ge 30 ] && break
+		sleep 0.1
+	done
+	if [ -n "$procs" ]; then
+		fail "$1" "mb-helper processes still running: $procs"
+	elif [ -n "$held" ]; then
+		fail "$1" "registry still holds: $held"
+	elif [ -z "$TARGET_PIDS" ]; then
+		fail "$1" "no target pid was recorded: nothing checked"
+	else
+		pass "$1 ($(echo $TARGET_PIDS | wc -w) targets)"
+	fi
+}
+
+# Holding targets alive: hold_open starts a FIFO whose reader end the
+# targets get as stdin (mbprobe -H waits for its end of file); release
+# lets them all go.
+hold_open() {
+	HOLD=$T/hold.fifo
+	rm -f "$HOLD"
+	mkfifo "$HOLD"
+}
+
+hold_writer() {
+	exec 9>"$HOLD"
+	HOLD_FD_OPEN=1
+}
+
+release() {
+	exec 9>&-
+	HOLD_FD_OPEN=
+}
+
+# wait_done FILE...: until each file has a "done" line (5 s at most).
+wait_done() {
+	i=0
+	while [ $i -lt 100 ]; do
+		missing=0
+		for f in "$@"; do
+			grep -qx 'done' "$f" 2>/dev/null || { missing=1; break; }
+		done
+		[ $missing = 0 ] && return 0
+		i=$((i + 1))
+		sleep 0.05
+	done
+	return 1
+}

@@ -1,0 +1,152 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * Talks to mb-helper the way the agent does (include/minderbinder/wire.h),
+ * but sets the socket up the way an attacker would, to register a process
+ * that is not the helper's caller:
+ *
+ *   helper_impostor self HELPER        the honest way: this process makes
+ *                                      the socketpair and starts the helper
+ *                                      (the control: must be accepted)
+ *   helper_impostor forked HELPER      this process makes the socketpair,
+ *                                      a forked child starts the helper:
+ *                                      the peer is not the helper's parent
+ *   helper_impostor dropuid UID HELPER run as root: make the socketpair, drop
+ *                                      to UID, then start the (set-uid)
+ *                                      helper: the peer's uid is not the
+ *                                      helper's real uid
+ *
+ * Prints "pid P", "plan_status S" (0 or -errno), "plan_msg TEXT" and
+ * "helper_exit N". An accepted registration is withdrawn at once (an
+ * INSTALLED message with an error), so nothing is left behind.
+ */
+#include <errno.h>
+#include <grp.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "minderbinder/registry.h"
+#include "minderbinder/wire.h"
+#include "name_tables.h"
+#include "spec_parse.h"
+
+static pid_t start_helper(const char *helper, int fd)
+{
+	pid_t pid = fork();
+
+	if (pid)
+		return pid;
+	if (dup2(fd, MB_HELPER_FD) < 0)
+		_exit(126);
+	execl(helper, "mb-helper", "--agent", (char *)NULL);
+	_exit(127);
+}
+
+int main(int argc, char **argv)
+{
+	struct mb_register_msg *req;
+	struct mb_plan_msg plan;
+	struct mb_defaults d;
+	struct mb_error err = { "" };
+	struct pollfd p;
+	const char *mode, *helper;
+	pid_t child = -1, helper_pid;
+	int sv[2], status = 0;
+	ssize_t n;
+
+	if (argc < 3 || (!strcmp(argv[1], "dropuid") && argc < 4)) {
+		fprintf(stderr, "usage: helper_impostor self|forked|dropuid [UID] HELPER\n");
+		return 2;
+	}
+	mode = argv[1];
+	helper = argv[argc - 1];
+	req = calloc(1, sizeof(*req));
+	if (!req)
+		return 1;
+	req->hdr.magic = MB_WIRE_MAGIC;
+	req->hdr.version = MB_WIRE_VERSION;
+	req->hdr.type = MB_MSG_REGISTER;
+	req->scope = MB_SCOPE_TREE;
+	req->wish = MB_WISH_AUTO;
+	mb_defaults_init(&d);
+	mb_spec_init(&req->spec, mb_native_arch());
+	if (mb_spec_add_syscalls(&req->spec, "spec", "mkdirat:EROFS", &d, &err)) {
+		fprintf(stderr, "%s\n", err.msg);
+		return 1;
+	}
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv)) {
+		perror("socketpair");
+		return 1;
+	}
+	if (!strcmp(mode, "dropuid")) {
+		uid_t uid = (uid_t)atol(argv[2]);
+
+		if (setgroups(0, NULL) || setresgid(uid, uid, uid) || setresuid(uid, uid, uid)) {
+			perror("drop privileges");
+			return 1;
+		}
+	}
+	if (!strcmp(mode, "forked")) {
+		/* The child starts the helper and then just waits for it. */
+		child = fork();
+		if (child == 0) {
+			helper_pid = start_helper(helper, sv[1]);
+			if (helper_pid < 0)
+				_exit(126);
+			waitpid(helper_pid, &status, 0);
+			_exit(WIFEXITED(status) ? WEXITSTATUS(status) : 128);
+		}
+		helper_pid = child;
+	} else if (!strcmp(mode, "self") || !strcmp(mode, "dropuid")) {
+		helper_pid = start_helper(helper, sv[1]);
+	} else {
+		fprintf(stderr, "helper_impostor: unknown mode '%s'\n", mode);
+		return 2;
+	}
+	if (helper_pid < 0) {
+		perror("fork");
+		return 1;
+	}
+	close(sv[1]);
+	printf("pid %d\n", (int)getpid());
+	n = send(sv[0], req, sizeof(*req), MSG_NOSIGNAL);
+	if (n != (ssize_t)sizeof(*req)) {
+		printf("send_failed %d\n", errno);
+		return 1;
+	}
+	p.fd = sv[0];
+	p.events = POLLIN;
+	if (poll(&p, 1, 30000) != 1) {
+		printf("no_answer\n");
+		return 1;
+	}
+	memset(&plan, 0, sizeof(plan));
+	n = recv(sv[0], &plan, sizeof(plan), 0);
+	if (n != (ssize_t)sizeof(plan) || plan.hdr.magic != MB_WIRE_MAGIC ||
+	    plan.hdr.type != MB_MSG_PLAN) {
+		printf("plan_status none (read %zd bytes)\n", n);
+	} else {
+		plan.msg[sizeof(plan.msg) - 1] = '\0';
+		printf("plan_status %d\nplan_msg %s\n", plan.status, plan.msg);
+	}
+	if (n == (ssize_t)sizeof(plan) && plan.status == 0) {
+		/* Accepted: withdraw, the helper then forgets us. */
+		struct mb_installed_msg inst;
+
+		memset(&inst, 0, sizeof(inst));
+		inst.hdr.magic = MB_WIRE_MAGIC;
+		inst.hdr.version = MB_WIRE_VERSION;
+		inst.hdr.type = MB_MSG_INSTALLED;
+		inst.status = -ECANCELED;
+		send(sv[0], &inst, sizeof(inst), MSG_NOSIGNAL);
+	}
+	close(sv[0]);
+	waitpid(helper_pid, &status, 0);
+	printf("helper_exit %d\n", WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+	free(req);
+	return 0;
+}

@@ -153,7 +153,7 @@ static int configure(struct mb_register_opts *o, char *helper, size_t len,
 
 __attribute__((constructor)) static void mb_agent_init(void)
 {
-	struct mb_register_opts opts;
+	struct mb_register_opts opts = { .control_fd = -1 };
 	struct mb_registration reg;
 	struct mb_error err = { "" };
 	struct mb_spec *spec = NULL;

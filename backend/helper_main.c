@@ -170,6 +170,21 @@ static int identify(struct request *rq)
 		reply_plan(-ESRCH, NULL, "mb-helper: the calling process went away");
 		return -ESRCH;
 	}
+	if (rq->msg.flags & MB_REG_NET_UPDATE) {
+		__u32 i;
+
+		for (i = 0; i < rq->msg.spec.n_rules; i++) {
+			char task[64];
+
+			snprintf(task, sizeof(task), "/proc/%d/task/%d", (int)rq->peer.pid,
+				 (int)rq->msg.tids[i]);
+			if (rq->msg.tids[i] < 0 || (rq->msg.tids[i] && access(task, F_OK))) {
+				reply_plan(-ESRCH, NULL, "mb-helper: tid %d is not a thread of the caller",
+					   (int)rq->msg.tids[i]);
+				return -ESRCH;
+			}
+		}
+	}
 	if (mb_proc_cgroup_id(rq->peer.pid, &rq->target.cgroup_id))
 		rq->target.cgroup_id = 0; /* no cgroup v2 here: nothing to record */
 	rq->target.uid = rq->peer.uid;
@@ -195,7 +210,8 @@ static int read_request(struct request *rq)
 		return -EPROTO;
 	}
 	if ((rq->msg.scope != MB_SCOPE_TREE && rq->msg.scope != MB_SCOPE_PROCESS) ||
-	    (rq->msg.flags & ~MB_REG_API) ||
+	    (rq->msg.flags & ~(MB_REG_API | MB_REG_NET_UPDATE)) ||
+	    ((rq->msg.flags & MB_REG_NET_UPDATE) && !(rq->msg.flags & MB_REG_API)) ||
 	    ((rq->msg.flags & MB_REG_API) && rq->msg.scope != MB_SCOPE_PROCESS)) {
 		reply_plan(-EINVAL, NULL, "mb-helper: bad scope %u", rq->msg.scope);
 		return -EINVAL;
@@ -214,7 +230,8 @@ static int read_request(struct request *rq)
 		reply_plan(-EINVAL, NULL, "mb-helper: rejected %s", err.msg);
 		return -EINVAL;
 	}
-	if (rq->msg.spec.arch != mb_native_arch() || !rq->msg.spec.n_rules) {
+	if (rq->msg.spec.arch != mb_native_arch() ||
+	    (!rq->msg.spec.n_rules && !(rq->msg.flags & MB_REG_API))) {
 		reply_plan(-EINVAL, NULL, "mb-helper: spec for another architecture, or empty");
 		return -EINVAL;
 	}
@@ -251,10 +268,10 @@ static int plan(struct request *rq)
 	for (i = 0; i < rq->msg.spec.n_rules; i++) {
 		const struct mb_rule *r = &rq->msg.spec.rules[i];
 
-		if (r->kind == MB_RULE_NET && (rq->msg.flags & MB_REG_API)) {
-			reply_plan(-EOPNOTSUPP, NULL,
-				   "network rules through the C API are not in this build yet (use MINDERBINDER_NET)");
-			return -EOPNOTSUPP;
+		if ((r->kind == MB_RULE_NET) != !!(rq->msg.flags & MB_REG_NET_UPDATE)) {
+			reply_plan(-EINVAL, NULL,
+				   "mb-helper: the C API sends network rules, and only those, as an update");
+			return -EINVAL;
 		}
 		if (r->kind == MB_RULE_NET)
 			rq->engines[i] = r->net.action == MB_NET_DROP ? MB_ENGINE_TC
@@ -411,8 +428,17 @@ int main(int argc, char **argv)
 	}
 	clock_gettime(CLOCK_BOOTTIME, &now);
 	rq->target.registered_ns = (__u64)now.tv_sec * 1000000000ULL + (__u64)now.tv_nsec;
+	if (rq->msg.flags & MB_REG_NET_UPDATE) {
+		struct mb_target old;
+
+		/* Keep the C API session's supervisor on record. */
+		if (!mb_registry_lookup(&reg, (__u32)rq->peer.pid, rq->target.start_ticks, &old)) {
+			rq->target.supervisor = old.supervisor;
+			rq->target.registered_ns = old.registered_ns;
+		}
+	}
 	err = mb_registry_add(&reg, (__u32)rq->peer.pid, &rq->target, &rq->msg.spec,
-			      rq->engines);
+			      rq->engines, (rq->msg.flags & MB_REG_NET_UPDATE) ? rq->msg.tids : NULL);
 	if (err) {
 		reply_plan(err, NULL, "mb-helper failed to register pid %d: %s",
 			   (int)rq->peer.pid, strerror(-err));

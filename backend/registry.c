@@ -174,7 +174,7 @@ int mb_registry_remove(struct mb_registry *reg, __u32 tgid)
 
 int mb_registry_add(struct mb_registry *reg, __u32 tgid,
 		    const struct mb_target *t, const struct mb_spec *spec,
-		    const __u32 *engines)
+		    const __u32 *engines, const __s32 *tids)
 {
 	struct mb_rule_entry entry;
 	struct mb_counters zero = { .start_ticks = t->start_ticks };
@@ -187,6 +187,7 @@ int mb_registry_add(struct mb_registry *reg, __u32 tgid,
 		memset(&entry, 0, sizeof(entry));
 		entry.start_ticks = t->start_ticks;
 		entry.engine = engines[key.idx];
+		entry.tid = tids ? (__u32)tids[key.idx] : 0;
 		entry.rule = spec->rules[key.idx];
 		if (bpf_map_update_elem(reg->rules_fd, &key, &entry, BPF_ANY) ||
 		    bpf_map_update_elem(reg->counters_fd, &key, &zero, BPF_ANY))

@@ -22,9 +22,10 @@ int mb_pin_exists(const char *path);
 int mb_registry_lock(void);
 void mb_registry_unlock(int fd);
 
+/* tids: per rule, the only thread it applies to (0 = all); NULL = all. */
 int mb_registry_add(struct mb_registry *reg, __u32 tgid,
 		    const struct mb_target *t, const struct mb_spec *spec,
-		    const __u32 *engines);
+		    const __u32 *engines, const __s32 *tids);
 int mb_registry_remove(struct mb_registry *reg, __u32 tgid);
 /* The target entry for tgid if it is still the same process. */
 int mb_registry_lookup(struct mb_registry *reg, __u32 tgid, __u64 start_ticks,

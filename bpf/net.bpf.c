@@ -84,8 +84,8 @@ static __always_inline __u32 coin(struct mb_rule_key *key, const struct mb_rule 
  * (delay, after, times) is open decides: rate= is its coin. Returns the
  * deciding rule's index with *fault set, or -1.
  */
-static __always_inline int decide(__u32 tgid, struct mb_target *t, const struct flow *f,
-				  __u32 action, int *fault, __s32 *err)
+static __always_inline int decide(__u32 tgid, __u32 tid, struct mb_target *t,
+				  const struct flow *f, __u32 action, int *fault, __s32 *err)
 {
 	struct mb_rule_key key = { .tgid = tgid };
 	__u64 now = bpf_ktime_get_boot_ns();
@@ -103,6 +103,8 @@ static __always_inline int decide(__u32 tgid, struct mb_target *t, const struct 
 		if (!e || e->rule.kind != MB_RULE_NET || e->rule.net.action != action)
 			continue;
 		if (e->start_ticks != t->start_ticks || !flow_match(&e->rule.net, f))
+			continue;
+		if (e->tid && e->tid != tid)
 			continue;
 		c = bpf_map_lookup_elem(&mb_counters, &key);
 		if (!c)
@@ -128,9 +130,10 @@ static __always_inline int decide(__u32 tgid, struct mb_target *t, const struct 
 SEC("cgroup/sock_create")
 int mb_sock_create(struct bpf_sock *ctx)
 {
-	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	__u64 id = bpf_get_current_pid_tgid();
+	__u32 tgid = id >> 32;
 	struct mb_target *t = bpf_map_lookup_elem(&mb_targets, &tgid);
-	struct mb_sock s = { .tgid = tgid };
+	struct mb_sock s = { .tgid = tgid, .tid = (__u32)id };
 	__u64 cookie;
 
 	if (!t)
@@ -199,14 +202,15 @@ int mb_tc_egress(struct __sk_buff *skb)
 		return TC_ACT_OK;
 	if (parse_packet(skb, &f))
 		return TC_ACT_OK;
-	if (decide(s->tgid, t, &f, MB_NET_DROP, &fault, &err) >= 0 && fault)
+	if (decide(s->tgid, s->tid, t, &f, MB_NET_DROP, &fault, &err) >= 0 && fault)
 		return TC_ACT_SHOT;
 	return TC_ACT_OK;
 }
 
 static __always_inline int sock_addr_decide(struct bpf_sock_addr *ctx, int family)
 {
-	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	__u64 id = bpf_get_current_pid_tgid();
+	__u32 tgid = id >> 32;
 	struct mb_target *t = bpf_map_lookup_elem(&mb_targets, &tgid);
 	struct flow f = {};
 	int fault = 0;
@@ -231,7 +235,7 @@ static __always_inline int sock_addr_decide(struct bpf_sock_addr *ctx, int famil
 		a[3] = ctx->user_ip6[3];
 		__builtin_memcpy(f.daddr, a, 16);
 	}
-	if (decide(tgid, t, &f, MB_NET_ERRNO, &fault, &err) < 0 || !fault)
+	if (decide(tgid, (__u32)id, t, &f, MB_NET_ERRNO, &fault, &err) < 0 || !fault)
 		return 1;
 	bpf_set_retval(-err);
 	return 0;

@@ -16,8 +16,13 @@
  *           mb_disable(h);
  *   }
  *
- * Semantics: when mb_enable returns 0, the very next matching call of the
- * scope is subject to the rules; when mb_disable returns, no call is.
+ * A spec may mix syscall rules and network rules ("tcp:8080:refuse"), as
+ * MINDERBINDER_SYSCALL and MINDERBINDER_NET would. Semantics: when
+ * mb_enable returns 0, the very next matching call of the scope is subject
+ * to the rules; when mb_disable returns, no call is. For network rules,
+ * thread scope means sockets that thread creates (drops) and connect or
+ * sendto calls it makes (errors); their counts restart when another
+ * handle's network rules are enabled or disabled.
  * Every function returns 0 (or a count) or a negative errno, never exits,
  * and leaves a message for mb_last_error() when it fails.
  */

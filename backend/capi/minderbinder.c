@@ -26,9 +26,11 @@
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+#include <linux/bpf.h>
 #include <linux/seccomp.h>
 
 #include "minderbinder.h"
+#include "minderbinder/registry.h"
 #include "name_tables.h"
 #include "register_self.h"
 #include "seccomp_filter.h"
@@ -40,6 +42,12 @@
 struct mb_handle {
 	__u32 id;
 	__u32 n_rules;
+	__u32 n_sys; /* syscall rules: decided by the supervisor */
+	__u32 n_net; /* network rules: in the kernel, through mb-helper */
+	__u8 is_net[MB_MAX_RULES]; /* the spec's order, for mb_stats */
+	struct mb_rule net[MB_MAX_RULES];
+	__s32 tid;   /* thread scope: the network rules' thread */
+	struct mb_handle *next_net; /* on api.net_handles while enabled */
 };
 
 static __thread char last_error[MB_ERR_MAX];
@@ -51,6 +59,8 @@ static struct {
 	int control; /* our end of the supervisor's control socket */
 	pid_t pid;   /* the process that registered: a fork child must not reuse */
 	__u32 next_handle;
+	struct mb_handle *net_handles; /* newest first */
+	char helper[4096];
 	struct mb_ctl_msg msg;
 	struct mb_ctl_reply reply;
 } api = { .lock = PTHREAD_MUTEX_INITIALIZER, .control = -1 };
@@ -98,20 +108,32 @@ static int start_session(const struct mb_spec *spec)
 	struct mb_register_opts o = { .scope = MB_SCOPE_PROCESS, .flags = MB_REG_API };
 	struct mb_registration reg;
 	struct mb_error err;
+	struct mb_spec *empty;
 	char helper[4096];
 	const char *env = getenv("MINDERBINDER_HELPER");
 	int sv[2], ret;
 
+	(void)spec;
 	if (env && *env)
 		snprintf(helper, sizeof(helper), "%s", env);
 	else if (mb_helper_find((const void *)start_session, helper, sizeof(helper)))
 		return fail(-ENOENT, "cannot find mb-helper next to libminderbinder or in "
 				     "its libexec directory (set MINDERBINDER_HELPER)");
+	snprintf(api.helper, sizeof(api.helper), "%s", helper);
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv))
 		return fail(-errno, "failed to create the control socket: %s", strerror(errno));
 	o.helper = helper;
 	o.control_fd = sv[1];
-	ret = mb_register_self(spec, &o, &reg, &err);
+	/* The session carries no rule: every enable brings its own. */
+	empty = calloc(1, sizeof(*empty));
+	if (!empty) {
+		close(sv[0]);
+		close(sv[1]);
+		return fail(-ENOMEM, "out of memory");
+	}
+	mb_spec_init(empty, mb_native_arch());
+	ret = mb_register_self(empty, &o, &reg, &err);
+	free(empty);
 	close(sv[1]);
 	if (ret) {
 		close(sv[0]);
@@ -129,6 +151,8 @@ static void forget_session(void)
 	if (api.control >= 0)
 		close(api.control);
 	api.control = -1;
+	/* The parent's handles are the parent's to disable. */
+	api.net_handles = NULL;
 	memset(routed_all, 0, sizeof(routed_all));
 }
 
@@ -238,6 +262,134 @@ static int add_layer(const struct mb_spec *spec)
 	return (int)fd;
 }
 
+/*
+ * One string, both kinds of rule: "tcp:443:refuse;openat:ENOENT"; a rule
+ * starting with tcp, udp or any is a network rule. Each rule is parsed in
+ * a copy where the other rules are blanked, so messages keep the column
+ * of the caller's own string.
+ */
+static int add_rules(struct mb_spec *out, const char *spec, const struct mb_defaults *d,
+		     struct mb_error *err)
+{
+	size_t len = strlen(spec), start = 0, i, end;
+	char *copy = malloc(len + 1);
+	int ret = 0;
+
+	if (!copy) {
+		mb_error_set(err, "out of memory");
+		return -ENOMEM;
+	}
+	while (!ret && start <= len) {
+		const char *r = spec + start;
+
+		for (end = start; end < len && spec[end] != ';'; end++)
+			if (spec[end] == '\\' && end + 1 < len)
+				end++;
+		for (i = 0; i < len; i++)
+			copy[i] = (i >= start && i < end) || spec[i] == ';' ? spec[i] : ' ';
+		copy[len] = '\0';
+		while (*r == ' ')
+			r++;
+		if (!strncmp(r, "tcp:", 4) || !strncmp(r, "udp:", 4) || !strncmp(r, "any:", 4))
+			ret = mb_spec_add_net(out, "mb_enable", copy, d, err);
+		else
+			ret = mb_spec_add_syscalls(out, "mb_enable", copy, d, err);
+		start = end + 1;
+	}
+	free(copy);
+	return ret;
+}
+
+/*
+ * Network rules live in the kernel (tc and cgroup engines): each change
+ * sends mb-helper the rules of every enabled handle, newest first, so the
+ * innermost block decides. With the lock held.
+ */
+static int net_update(void)
+{
+	struct mb_register_opts o = { .scope = MB_SCOPE_PROCESS,
+				      .flags = MB_REG_API | MB_REG_NET_UPDATE,
+				      .control_fd = -1 };
+	static __s32 tids[MB_MAX_RULES];
+	struct mb_registration reg;
+	struct mb_handle *h;
+	struct mb_spec *spec;
+	struct mb_error err;
+	const char *env = getenv("MINDERBINDER_HELPER");
+	__u32 i;
+	int ret;
+
+	if (env && *env)
+		snprintf(api.helper, sizeof(api.helper), "%s", env);
+	else if (!api.helper[0] &&
+		 mb_helper_find((const void *)net_update, api.helper, sizeof(api.helper)))
+		return fail(-ENOENT, "cannot find mb-helper (set MINDERBINDER_HELPER)");
+	spec = calloc(1, sizeof(*spec));
+	if (!spec)
+		return fail(-ENOMEM, "out of memory");
+	mb_spec_init(spec, mb_native_arch());
+	for (h = api.net_handles; h; h = h->next_net) {
+		for (i = 0; i < h->n_net; i++) {
+			if (spec->n_rules == MB_MAX_RULES) {
+				free(spec);
+				return fail(-E2BIG, "more than %d network rules enabled at once",
+					    MB_MAX_RULES);
+			}
+			tids[spec->n_rules] = h->tid;
+			spec->rules[spec->n_rules++] = h->net[i];
+		}
+	}
+	o.helper = api.helper;
+	o.tids = tids;
+	ret = mb_register_self(spec, &o, &reg, &err);
+	free(spec);
+	return ret ? fail(ret, "%s", err.msg) : 0;
+}
+
+/* The index of h's first network rule in the registry, as net_update
+ * laid them out. */
+static __u32 net_base(const struct mb_handle *h)
+{
+	const struct mb_handle *p;
+	__u32 base = 0;
+
+	for (p = api.net_handles; p && p != h; p = p->next_net)
+		base += p->n_net;
+	return base;
+}
+
+static long sys_bpf(int cmd, union bpf_attr *attr)
+{
+	return syscall(__NR_bpf, cmd, attr, sizeof(*attr));
+}
+
+/* Counters of network rules, from the pinned registry (needs root). */
+static int net_counts(const struct mb_handle *h, __u32 k, struct mb_rule_stats *out)
+{
+	struct mb_rule_key key = { .tgid = (__u32)getpid(), .idx = net_base(h) + k };
+	struct mb_counters c;
+	union bpf_attr a;
+	int fd, ret = 0;
+
+	memset(&a, 0, sizeof(a));
+	a.pathname = (__u64)(unsigned long)(MB_PIN_DIR "/mb_counters");
+	fd = (int)sys_bpf(BPF_OBJ_GET, &a);
+	if (fd < 0)
+		return fail(-errno, "mb_stats: cannot read network counters: %s", strerror(errno));
+	memset(&a, 0, sizeof(a));
+	a.map_fd = (__u32)fd;
+	a.key = (__u64)(unsigned long)&key;
+	a.value = (__u64)(unsigned long)&c;
+	if (sys_bpf(BPF_MAP_LOOKUP_ELEM, &a))
+		ret = fail(-errno, "mb_stats: no network counters: %s", strerror(errno));
+	else {
+		out->calls = c.calls;
+		out->faults = c.faults;
+	}
+	close(fd);
+	return ret;
+}
+
 static int parse(const char *spec, struct mb_spec *out)
 {
 	struct mb_defaults d;
@@ -250,7 +402,7 @@ static int parse(const char *spec, struct mb_spec *out)
 	mb_defaults_init(&d);
 	ret = mb_defaults_from_env(&d, getenv, &err);
 	if (!ret)
-		ret = mb_spec_add_syscalls(out, "mb_enable", spec, &d, &err);
+		ret = add_rules(out, spec, &d, &err);
 	if (ret)
 		return fail(ret, "%s", err.msg);
 	if (!out->n_rules)
@@ -261,48 +413,80 @@ static int parse(const char *spec, struct mb_spec *out)
 EXPORT int mb_enable(const char *spec, enum mb_scope scope, struct mb_handle **out)
 {
 	struct mb_handle *h = NULL;
-	struct mb_spec *parsed;
+	struct mb_spec *parsed, *sys;
 	int ret, listener = 0;
+	__u32 i;
 
 	if (!out)
 		return fail(-EINVAL, "mb_enable: out is NULL");
 	*out = NULL;
 	if (scope != MB_SCOPE_THREAD && scope != MB_SCOPE_PROCESS)
 		return fail(-EINVAL, "mb_enable: scope must be MB_SCOPE_THREAD or MB_SCOPE_PROCESS");
-	parsed = malloc(sizeof(*parsed));
+	parsed = malloc(2 * sizeof(*parsed));
 	h = calloc(1, sizeof(*h));
 	if (!parsed || !h) {
 		ret = fail(-ENOMEM, "out of memory");
 		goto out;
 	}
+	sys = parsed + 1;
 	ret = parse(spec, parsed);
 	if (ret)
 		goto out;
-	pthread_mutex_lock(&api.lock);
-	if (api.control >= 0 && api.pid != getpid())
-		forget_session();
-	if (api.control < 0)
-		ret = start_session(parsed);
-	if (!ret)
-		ret = listener = add_layer(parsed);
-	if (ret >= 0) {
-		memset(&api.msg, 0, sizeof(api.msg));
-		api.msg.hdr.type = MB_CTL_ENABLE;
-		api.msg.handle = h->id = ++api.next_handle;
-		api.msg.scope = scope;
-		api.msg.tid = (__s32)gettid();
-		api.msg.spec = *parsed;
-		ret = transact(listener);
-		if (!ret && api.reply.status)
-			ret = fail(api.reply.status, "mb_enable: %s", api.reply.msg);
-		else if (ret)
-			ret = fail(ret, "mb_enable: lost the supervisor: %s", strerror(-ret));
+	mb_spec_init(sys, (enum mb_arch)parsed->arch);
+	for (i = 0; i < parsed->n_rules; i++) {
+		h->is_net[i] = parsed->rules[i].kind == MB_RULE_NET;
+		if (h->is_net[i])
+			h->net[h->n_net++] = parsed->rules[i];
+		else
+			sys->rules[sys->n_rules++] = parsed->rules[i];
 	}
-	if (listener > 0)
-		gate(SYS_close, listener, 0, 0, 0, 0);
+	h->n_rules = parsed->n_rules;
+	h->n_sys = sys->n_rules;
+	h->tid = scope == MB_SCOPE_THREAD ? (__s32)gettid() : 0;
+
+	pthread_mutex_lock(&api.lock);
+	if (api.pid != getpid())
+		forget_session();
+	api.pid = getpid();
+	h->id = ++api.next_handle;
+	if (h->n_sys) {
+		if (api.control < 0)
+			ret = start_session(sys);
+		if (!ret)
+			ret = listener = add_layer(sys);
+		if (ret >= 0) {
+			memset(&api.msg, 0, sizeof(api.msg));
+			api.msg.hdr.type = MB_CTL_ENABLE;
+			api.msg.handle = h->id;
+			api.msg.scope = scope;
+			api.msg.tid = (__s32)gettid();
+			api.msg.spec = *sys;
+			ret = transact(listener);
+			if (!ret && api.reply.status)
+				ret = fail(api.reply.status, "mb_enable: %s", api.reply.msg);
+			else if (ret)
+				ret = fail(ret, "mb_enable: lost the supervisor: %s", strerror(-ret));
+		}
+		if (listener > 0)
+			gate(SYS_close, listener, 0, 0, 0, 0);
+	}
+	if (!ret && h->n_net) {
+		h->next_net = api.net_handles;
+		api.net_handles = h;
+		ret = net_update();
+		if (ret) {
+			api.net_handles = h->next_net;
+			if (h->n_sys) {
+				/* all or nothing: take the syscall half back */
+				memset(&api.msg, 0, sizeof(api.msg));
+				api.msg.hdr.type = MB_CTL_DISABLE;
+				api.msg.handle = h->id;
+				transact(0);
+			}
+		}
+	}
 	pthread_mutex_unlock(&api.lock);
 	if (!ret) {
-		h->n_rules = parsed->n_rules;
 		*out = h;
 		h = NULL;
 	}
@@ -317,8 +501,6 @@ static int ask(const struct mb_handle *h, enum mb_msg_type type, const char *wha
 {
 	int ret;
 
-	if (!h)
-		return fail(-EINVAL, "%s: handle is NULL", what);
 	if (api.control < 0 || api.pid != getpid())
 		return fail(-ESRCH, "%s: not enabled in this process", what);
 	memset(&api.msg, 0, sizeof(api.msg));
@@ -334,13 +516,24 @@ static int ask(const struct mb_handle *h, enum mb_msg_type type, const char *wha
 
 EXPORT int mb_disable(struct mb_handle *h)
 {
-	int ret;
+	struct mb_handle **p;
+	int ret = 0, ret2 = 0;
 
+	if (!h)
+		return fail(-EINVAL, "mb_disable: handle is NULL");
 	pthread_mutex_lock(&api.lock);
-	ret = ask(h, MB_CTL_DISABLE, "mb_disable");
+	if (h->n_sys)
+		ret = ask(h, MB_CTL_DISABLE, "mb_disable");
+	for (p = &api.net_handles; *p; p = &(*p)->next_net) {
+		if (*p != h)
+			continue;
+		*p = h->next_net;
+		ret2 = net_update();
+		break;
+	}
 	pthread_mutex_unlock(&api.lock);
 	free(h);
-	return ret;
+	return ret ? ret : ret2;
 }
 
 EXPORT int mb_stats(const struct mb_handle *h, struct mb_rule_stats *out, size_t n)
@@ -348,17 +541,26 @@ EXPORT int mb_stats(const struct mb_handle *h, struct mb_rule_stats *out, size_t
 	__u32 i;
 	int ret;
 
+	__u32 k_sys = 0, k_net = 0;
+
+	if (!h)
+		return fail(-EINVAL, "mb_stats: handle is NULL");
 	pthread_mutex_lock(&api.lock);
-	ret = ask(h, MB_CTL_STATS, "mb_stats");
-	if (!ret) {
-		for (i = 0; i < api.reply.n_rules && i < n; i++) {
-			out[i].calls = api.reply.stats[i].calls;
-			out[i].faults = api.reply.stats[i].faults;
+	ret = h->n_sys ? ask(h, MB_CTL_STATS, "mb_stats") : 0;
+	for (i = 0; !ret && i < h->n_rules; i++) {
+		struct mb_rule_stats st = { 0, 0 };
+
+		if (h->is_net[i]) {
+			ret = net_counts(h, k_net++, &st);
+		} else {
+			st.calls = api.reply.stats[k_sys].calls;
+			st.faults = api.reply.stats[k_sys++].faults;
 		}
-		ret = (int)api.reply.n_rules;
+		if (i < n)
+			out[i] = st;
 	}
 	pthread_mutex_unlock(&api.lock);
-	return ret;
+	return ret ? ret : (int)h->n_rules;
 }
 
 EXPORT int mb_with_failures(const char *spec, void (*fn)(void *arg), void *arg)

@@ -270,6 +270,8 @@ int mb_register_self(const struct mb_spec *spec, const struct mb_register_opts *
 	}
 	hdr_init(&req->hdr, MB_MSG_REGISTER);
 	req->flags = o->flags;
+	if (o->tids)
+		memcpy(req->tids, o->tids, sizeof(req->tids));
 	req->scope = o->scope;
 	req->wish = o->wish;
 	req->spec = *spec;

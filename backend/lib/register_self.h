@@ -19,6 +19,7 @@ struct mb_register_opts {
 	const char *interfaces; /* comma list for drop rules, NULL = all */
 	unsigned flags;         /* MB_REG_API: the C API's registration */
 	int control_fd;         /* with MB_REG_API: handed to the supervisor */
+	const __s32 *tids;      /* with MB_REG_NET_UPDATE: per rule, or NULL */
 };
 
 struct mb_registration {

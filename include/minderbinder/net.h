@@ -17,7 +17,7 @@
 /* A socket created by a target, keyed by socket cookie. */
 struct mb_sock {
 	__u32 tgid;
-	__u32 pad;
+	__u32 tid; /* the thread that created it (thread-scoped rules) */
 	__u64 start_ticks; /* the creator's; a reused tgid does not match */
 };
 

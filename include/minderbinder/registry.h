@@ -53,7 +53,7 @@ struct mb_rule_key {
 struct mb_rule_entry {
 	__u64 start_ticks;
 	__u32 engine; /* enum mb_engine serving this rule */
-	__u32 pad;
+	__u32 tid;    /* C API thread scope: only this thread; 0 = all */
 	struct mb_rule rule;
 };
 

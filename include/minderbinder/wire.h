@@ -37,7 +37,8 @@ enum mb_msg_type {
 };
 
 /* REGISTER flags */
-#define MB_REG_API 1u /* C API: rules come and go over a control socket */
+#define MB_REG_API 1u        /* C API: rules come and go over a control socket */
+#define MB_REG_NET_UPDATE 2u /* C API: replace our network rules (maybe none) */
 
 /* MINDERBINDER_ENGINE */
 enum mb_engine_wish {
@@ -61,6 +62,8 @@ struct mb_register_msg {
 	__u32 wish;  /* enum mb_engine_wish */
 	__u32 flags; /* MB_REG_* */
 	__u32 pad;
+	/* MB_REG_NET_UPDATE: per rule, the thread it is limited to, or 0 */
+	__s32 tids[MB_MAX_RULES];
 	/* Comma-separated interfaces for drop rules ("" = every up one):
 	 * MINDERBINDER_INTERFACES, or `run --interface`. */
 	char interfaces[MB_IFACES_MAX];

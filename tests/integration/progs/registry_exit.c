@@ -88,7 +88,7 @@ int main(void)
 	if (mb_proc_start_ticks(child, &t.start_ticks))
 		return 1;
 	t.n_rules = spec.n_rules;
-	ret = mb_registry_add(&reg, (__u32)child, &t, &spec, engines);
+	ret = mb_registry_add(&reg, (__u32)child, &t, &spec, engines, NULL);
 	if (ret) {
 		fprintf(stderr, "failed to add target: %s\n", strerror(-ret));
 		return 1;

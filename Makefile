@@ -302,7 +302,13 @@ $(BENCH_DIR)/libempty.so: bench/empty_preload.c | $(DEPS_STAMP)
 	$(Q)mkdir -p $(BENCH_DIR)
 	$(Q)$(CC) $(BENCH_CFLAGS) -fPIC -shared -o $@ $<
 
-bench: all $(BENCH_DIR)/bench $(BENCH_DIR)/loop $(BENCH_DIR)/libempty.so
+$(BENCH_DIR)/tcp_stream: bench/tcp_stream.c | $(DEPS_STAMP)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(BENCH_DIR)
+	$(Q)$(CC) $(BENCH_CFLAGS) -pthread -o $@ $<
+
+bench: all $(BENCH_DIR)/bench $(BENCH_DIR)/loop $(BENCH_DIR)/libempty.so $(BENCH_DIR)/tcp_stream
 	$(Q)$(BENCH_DIR)/bench --build $(OUT)
+	$(Q)OUT=$(OUT) sh bench/net_throughput.sh | tee -a $(BENCH_DIR)/results.txt
 
 .PHONY: bench

@@ -268,7 +268,8 @@ static int plan(struct request *rq)
 	for (i = 0; i < rq->msg.spec.n_rules; i++) {
 		const struct mb_rule *r = &rq->msg.spec.rules[i];
 
-		if ((r->kind == MB_RULE_NET) != !!(rq->msg.flags & MB_REG_NET_UPDATE)) {
+		if ((rq->msg.flags & MB_REG_API) &&
+		    (r->kind == MB_RULE_NET) != !!(rq->msg.flags & MB_REG_NET_UPDATE)) {
 			reply_plan(-EINVAL, NULL,
 				   "mb-helper: the C API sends network rules, and only those, as an update");
 			return -EINVAL;

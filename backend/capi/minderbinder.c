@@ -93,15 +93,7 @@ static void route(__u64 *set, int nr)
 }
 
 /* A syscall made after our first filter goes through the gate. */
-static long gate(long nr, long a1, long a2, long a3, long a4, long a5)
-{
-	long r;
-
-	do
-		r = mb_gate_syscall(nr, a1, a2, a3, a4, a5);
-	while (r == -EINTR);
-	return r;
-}
+#define gate mb_gate
 
 static int start_session(const struct mb_spec *spec)
 {
@@ -159,29 +151,11 @@ static void forget_session(void)
 /* Sends api.msg (with a listener fd when > 0) and reads api.reply. */
 static int transact(int listener)
 {
-	union {
-		char buf[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
-	} u;
-	struct iovec iov = { .iov_base = &api.msg, .iov_len = sizeof(api.msg) };
-	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
 	long n;
 
 	api.msg.hdr = (struct mb_msg_hdr){ MB_WIRE_MAGIC, MB_WIRE_VERSION, api.msg.hdr.type };
 	api.msg.has_listener = listener > 0;
-	if (listener > 0) {
-		struct cmsghdr *c;
-
-		memset(&u, 0, sizeof(u));
-		mh.msg_control = u.buf;
-		mh.msg_controllen = sizeof(u.buf);
-		c = CMSG_FIRSTHDR(&mh);
-		c->cmsg_level = SOL_SOCKET;
-		c->cmsg_type = SCM_RIGHTS;
-		c->cmsg_len = CMSG_LEN(sizeof(int));
-		memcpy(CMSG_DATA(c), &listener, sizeof(int));
-	}
-	n = gate(SYS_sendmsg, api.control, (long)&mh, MSG_NOSIGNAL, 0, 0);
+	n = mb_gate_send_fds(api.control, &api.msg, sizeof(api.msg), &listener, listener > 0);
 	if (n < 0)
 		return (int)n;
 	n = gate(SYS_recvfrom, api.control, (long)&api.reply, sizeof(api.reply), 0, 0);

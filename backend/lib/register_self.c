@@ -181,48 +181,20 @@ static int recv_plan(int fd, struct mb_plan_msg *plan)
 
 /* From here on the filter may be in place: every syscall goes through the
  * gate, which the filter never touches. */
-static long gate(long nr, long a1, long a2, long a3, long a4, long a5)
-{
-	long r;
-
-	do
-		r = mb_gate_syscall(nr, a1, a2, a3, a4, a5);
-	while (r == -EINTR);
-	return r;
-}
+#define gate mb_gate
 
 static int send_installed(int fd, int status, int listener, int control)
 {
 	struct mb_installed_msg m = { .status = status, .has_listener = listener > 0,
 				      .has_control = control >= 0 };
-	union {
-		char buf[CMSG_SPACE(2 * sizeof(int))];
-		struct cmsghdr align;
-	} u;
 	int fds[2], n = 0;
-	struct iovec iov = { .iov_base = &m, .iov_len = sizeof(m) };
-	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
-	long r;
 
 	hdr_init(&m.hdr, MB_MSG_INSTALLED);
 	if (listener > 0)
 		fds[n++] = listener;
 	if (control >= 0)
 		fds[n++] = control;
-	if (n) {
-		struct cmsghdr *c;
-
-		memset(&u, 0, sizeof(u));
-		mh.msg_control = u.buf;
-		mh.msg_controllen = CMSG_SPACE((size_t)n * sizeof(int));
-		c = CMSG_FIRSTHDR(&mh);
-		c->cmsg_level = SOL_SOCKET;
-		c->cmsg_type = SCM_RIGHTS;
-		c->cmsg_len = CMSG_LEN((size_t)n * sizeof(int));
-		memcpy(CMSG_DATA(c), fds, (size_t)n * sizeof(int));
-	}
-	r = gate(SYS_sendmsg, fd, (long)&mh, MSG_NOSIGNAL, 0, 0);
-	return r < 0 ? (int)r : 0;
+	return mb_gate_send_fds(fd, &m, sizeof(m), fds, n);
 }
 
 static int recv_done(int fd, struct mb_done_msg *done)
@@ -238,12 +210,39 @@ static int recv_done(int fd, struct mb_done_msg *done)
 	return 0;
 }
 
+/* INSTALLED (with the listener and, for the C API, the control socket),
+ * then the helper's DONE: the registration is live. */
+static int finish(int sock, int listener, int control, struct mb_registration *out,
+		  struct mb_error *err)
+{
+	struct mb_done_msg done;
+	int ret = send_installed(sock, 0, listener, control);
+
+	if (!ret)
+		ret = recv_done(sock, &done);
+	if (ret) {
+		mb_error_set(err, "lost mb-helper while starting the supervisor: %s",
+			     strerror(-ret));
+		return ret;
+	}
+	if (done.status) {
+		done.msg[sizeof(done.msg) - 1] = '\0';
+		mb_error_set(err, "%s", done.msg);
+		return done.status < 0 && done.status > -4096 ? done.status : -EPROTO;
+	}
+	out->supervisor = (pid_t)done.supervisor_pid;
+	/* Under Yama's ptrace_scope=1 only an ancestor may read our memory;
+	 * the supervisor needs to, for path= rules. EINVAL without Yama. */
+	if (out->supervisor > 0)
+		gate(SYS_prctl, PR_SET_PTRACER, out->supervisor, 0, 0, 0);
+	return 0;
+}
+
 int mb_register_self(const struct mb_spec *spec, const struct mb_register_opts *o,
 		     struct mb_registration *out, struct mb_error *err)
 {
 	struct mb_register_msg *req = NULL;
 	struct mb_plan_msg plan;
-	struct mb_done_msg done;
 	struct sock_filter prog[MB_FILTER_MAX];
 	int sv[2] = { -1, -1 }, listener = 0, len, ret, status;
 	pid_t helper = -1;
@@ -304,18 +303,7 @@ int mb_register_self(const struct mb_spec *spec, const struct mb_register_opts *
 	if ((o->flags & MB_REG_API) || !mb_seccomp_has_rules(spec, plan.engines)) {
 		/* Network rules only: nothing to install in this process. The
 		 * C API installs its filters itself, one per enable. */
-		ret = send_installed(sv[0], 0, 0, (o->flags & MB_REG_API) ? o->control_fd : -1);
-		if (!ret)
-			ret = recv_done(sv[0], &done);
-		if (!ret && done.status)
-			ret = done.status < 0 && done.status > -4096 ? done.status : -EPROTO;
-		if (ret) {
-			mb_error_set(err, "lost mb-helper: %s", strerror(-ret));
-			goto out;
-		}
-		out->supervisor = (pid_t)done.supervisor_pid;
-		if (out->supervisor > 0)
-			gate(SYS_prctl, PR_SET_PTRACER, out->supervisor, 0, 0, 0);
+		ret = finish(sv[0], 0, (o->flags & MB_REG_API) ? o->control_fd : -1, out, err);
 		goto out;
 	}
 	len = mb_seccomp_build(spec, plan.engines, prog, MB_FILTER_MAX);
@@ -333,25 +321,7 @@ int mb_register_self(const struct mb_spec *spec, const struct mb_register_opts *
 		goto out;
 	}
 	listener = ret;
-	ret = send_installed(sv[0], 0, listener, -1);
-	if (!ret)
-		ret = recv_done(sv[0], &done);
-	if (ret) {
-		mb_error_set(err, "lost mb-helper while starting the supervisor: %s",
-			     strerror(-ret));
-		goto out;
-	}
-	if (done.status) {
-		ret = done.status < 0 && done.status > -4096 ? done.status : -EPROTO;
-		done.msg[sizeof(done.msg) - 1] = '\0';
-		mb_error_set(err, "%s", done.msg);
-		goto out;
-	}
-	out->supervisor = (pid_t)done.supervisor_pid;
-	/* Under Yama's ptrace_scope=1 only an ancestor may read our memory;
-	 * the supervisor needs to, for path= rules. EINVAL without Yama. */
-	if (out->supervisor > 0)
-		gate(SYS_prctl, PR_SET_PTRACER, out->supervisor, 0, 0, 0);
+	ret = finish(sv[0], listener, -1, out, err);
 out:
 	free(req);
 	if (listener > 0)

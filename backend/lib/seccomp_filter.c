@@ -3,6 +3,7 @@
 #include <stddef.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 #include <linux/audit.h>
@@ -65,6 +66,44 @@ extern char mb_gate_ret[];
 unsigned long mb_gate_ip(void)
 {
 	return (unsigned long)mb_gate_ret;
+}
+
+long mb_gate(long nr, long a1, long a2, long a3, long a4, long a5)
+{
+	long r;
+
+	do
+		r = mb_gate_syscall(nr, a1, a2, a3, a4, a5);
+	while (r == -EINTR);
+	return r;
+}
+
+int mb_gate_send_fds(int sock, const void *buf, size_t len, const int *fds, int nfds)
+{
+	union {
+		char buf[CMSG_SPACE(2 * sizeof(int))];
+		struct cmsghdr align;
+	} u;
+	struct iovec iov = { .iov_base = (void *)buf, .iov_len = len };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+	long r;
+
+	if (nfds < 0 || nfds > 2)
+		return -EINVAL;
+	if (nfds) {
+		struct cmsghdr *c;
+
+		memset(&u, 0, sizeof(u));
+		mh.msg_control = u.buf;
+		mh.msg_controllen = CMSG_SPACE((size_t)nfds * sizeof(int));
+		c = CMSG_FIRSTHDR(&mh);
+		c->cmsg_level = SOL_SOCKET;
+		c->cmsg_type = SCM_RIGHTS;
+		c->cmsg_len = CMSG_LEN((size_t)nfds * sizeof(int));
+		memcpy(CMSG_DATA(c), fds, (size_t)nfds * sizeof(int));
+	}
+	r = mb_gate(SYS_sendmsg, sock, (long)&mh, MSG_NOSIGNAL, 0, 0);
+	return r < 0 ? (int)r : 0;
 }
 
 enum mb_engine mb_seccomp_engine_for(const struct mb_rule *r, enum mb_scope scope)

@@ -7,6 +7,7 @@
 #ifndef MB_SECCOMP_FILTER_H
 #define MB_SECCOMP_FILTER_H
 
+#include <stddef.h>
 #include <linux/filter.h>
 #include "minderbinder/registry.h"
 
@@ -20,6 +21,10 @@
  */
 long mb_gate_syscall(long nr, long a1, long a2, long a3, long a4, long a5);
 unsigned long mb_gate_ip(void);
+/* mb_gate_syscall, again on EINTR. */
+long mb_gate(long nr, long a1, long a2, long a3, long a4, long a5);
+/* sendmsg through the gate, with up to two fds (SCM_RIGHTS). */
+int mb_gate_send_fds(int sock, const void *buf, size_t len, const int *fds, int nfds);
 
 /* Builds the filter; returns the number of instructions or -E2BIG. */
 int mb_seccomp_build(const struct mb_spec *spec, const __u32 *engines,

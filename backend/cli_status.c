@@ -25,11 +25,13 @@ static void print_engines(void)
 		{ MB_ENGINE_FMOD_RET, "fmod_ret" },
 		{ MB_ENGINE_KPROBE, "kprobe" },
 		{ MB_ENGINE_SECCOMP_NOTIF, "seccomp" },
+		{ MB_ENGINE_CGROUP, "cgroup" },
+		{ MB_ENGINE_TC, "tc" },
 	};
 	char why[256];
 	size_t i;
 
-	printf("engines (syscall faults, in order of preference):\n");
+	printf("engines (syscall faults in order of preference, then network faults):\n");
 	for (i = 0; i < sizeof(engines) / sizeof(engines[0]); i++) {
 		int ok = mb_engine_probe(engines[i].e, why, sizeof(why));
 
@@ -41,8 +43,6 @@ static void print_engines(void)
 		else
 			printf("  %-9s unavailable: %s\n", engines[i].name, why);
 	}
-	printf("  %-9s not in this build of minderbinder (network faults)\n", "cgroup");
-	printf("  %-9s not in this build of minderbinder (network faults)\n", "tc");
 }
 
 static void print_comm(__u32 pid)

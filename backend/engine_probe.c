@@ -13,6 +13,7 @@
 #include <bpf/libbpf.h>
 
 #include "engine_probe.h"
+#include "proc_info.h"
 
 #if defined(__x86_64__)
 #define SYSCALL_PREFIX "__x64_sys_"
@@ -93,9 +94,35 @@ static int probe_seccomp(char *why, size_t len)
 	return 1;
 }
 
+static int probe_cgroup(char *why, size_t len)
+{
+	char mnt[256];
+
+	if (mb_cgroup2_mount(mnt, sizeof(mnt))) {
+		snprintf(why, len, "cgroup v2 is not mounted");
+		return 0;
+	}
+	if (libbpf_probe_bpf_helper(BPF_PROG_TYPE_CGROUP_SOCK_ADDR, BPF_FUNC_set_retval,
+				    NULL) != 1) {
+		snprintf(why, len, "bpf_set_retval is unavailable in cgroup socket hooks (Linux < 5.18)");
+		return 0;
+	}
+	return 1;
+}
+
+static int probe_tc(char *why, size_t len)
+{
+	if (libbpf_probe_bpf_prog_type(BPF_PROG_TYPE_SCHED_CLS, NULL) != 1) {
+		snprintf(why, len, "BPF classifiers are unavailable (CONFIG_NET_CLS_BPF is not set)");
+		return 0;
+	}
+	return probe_cgroup(why, len); /* sockets are tagged by a cgroup hook */
+}
+
 int mb_engine_built(enum mb_engine e)
 {
-	return e == MB_ENGINE_SECCOMP_ERRNO || e == MB_ENGINE_SECCOMP_NOTIF;
+	return e == MB_ENGINE_SECCOMP_ERRNO || e == MB_ENGINE_SECCOMP_NOTIF ||
+	       e == MB_ENGINE_CGROUP || e == MB_ENGINE_TC;
 }
 
 int mb_engine_probe(enum mb_engine e, char *why, size_t len)
@@ -109,6 +136,10 @@ int mb_engine_probe(enum mb_engine e, char *why, size_t len)
 	case MB_ENGINE_SECCOMP_ERRNO:
 	case MB_ENGINE_SECCOMP_NOTIF:
 		return probe_seccomp(why, len);
+	case MB_ENGINE_CGROUP:
+		return probe_cgroup(why, len);
+	case MB_ENGINE_TC:
+		return probe_tc(why, len);
 	default:
 		snprintf(why, len, "not probed");
 		return 0;

@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <net/if.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -183,6 +184,24 @@ static int identify(struct request *rq)
 					   (int)rq->msg.tids[i]);
 				return -ESRCH;
 			}
+		}
+	}
+	if (rq->msg.interfaces[0]) {
+		char list[MB_IFACES_MAX], *name, *save = NULL;
+		int n = 0;
+
+		memcpy(list, rq->msg.interfaces, sizeof(list));
+		for (name = strtok_r(list, ",", &save); name; name = strtok_r(NULL, ",", &save)) {
+			unsigned idx = if_nametoindex(name);
+
+			if (!idx || n == MB_MAX_TARGET_IFACES) {
+				reply_plan(-EINVAL, NULL,
+					   "MINDERBINDER_INTERFACES: %s '%s' (at most %d)",
+					   idx ? "too many interfaces at" : "no interface", name,
+					   MB_MAX_TARGET_IFACES);
+				return -EINVAL;
+			}
+			rq->target.ifindex[n++] = idx;
 		}
 	}
 	if (mb_proc_cgroup_id(rq->peer.pid, &rq->target.cgroup_id))

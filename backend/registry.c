@@ -14,12 +14,15 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "minderbinder/net.h"
 #include "registry.h"
 #include "registry.skel.h"
 
 #define LOCK_DIR "/run/minderbinder"
 #define LOCK_PATH LOCK_DIR "/registry.lock"
 #define EXIT_LINK_PIN MB_PIN_DIR "/mb_exit_link"
+#define FORK_LINK_PIN MB_PIN_DIR "/mb_fork_link"
+#define NET_RNG_PIN MB_PIN_DIR "/mb_net_rng"
 
 static int ensure_bpffs(void)
 {
@@ -65,10 +68,25 @@ static int open_pinned(struct mb_registry *reg)
 	reg->rules_fd = bpf_obj_get(MB_PIN_DIR "/mb_rules");
 	reg->counters_fd = bpf_obj_get(MB_PIN_DIR "/mb_counters");
 	if (reg->targets_fd >= 0 && reg->rules_fd >= 0 && reg->counters_fd >= 0 &&
-	    mb_pin_exists(EXIT_LINK_PIN))
+	    mb_pin_exists(EXIT_LINK_PIN) && mb_pin_exists(FORK_LINK_PIN))
 		return 0;
 	mb_registry_close(reg);
 	return -ENOENT;
+}
+
+static int attach_pinned(struct bpf_program *prog, const char *pin)
+{
+	struct bpf_link *link;
+	int err;
+
+	if (mb_pin_exists(pin))
+		return 0;
+	link = bpf_program__attach(prog);
+	if (!link)
+		return -errno;
+	err = bpf_link__pin(link, pin);
+	bpf_link__destroy(link); /* the pin keeps it attached */
+	return err;
 }
 
 /* Load, attach and pin, with the lock held. */
@@ -76,7 +94,6 @@ static int load_and_pin(void)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, opts, .pin_root_path = MB_PIN_DIR);
 	struct registry_bpf *skel;
-	struct bpf_link *link;
 	int err;
 
 	skel = registry_bpf__open_opts(&opts);
@@ -85,15 +102,9 @@ static int load_and_pin(void)
 	err = registry_bpf__load(skel);
 	if (err)
 		goto cleanup;
-	if (!mb_pin_exists(EXIT_LINK_PIN)) {
-		link = bpf_program__attach(skel->progs.mb_exit);
-		if (!link) {
-			err = -errno;
-			goto cleanup;
-		}
-		err = bpf_link__pin(link, EXIT_LINK_PIN);
-		bpf_link__destroy(link); /* the pin keeps it attached */
-	}
+	err = attach_pinned(skel->progs.mb_exit, EXIT_LINK_PIN);
+	if (!err)
+		err = attach_pinned(skel->progs.mb_fork, FORK_LINK_PIN);
 cleanup:
 	registry_bpf__destroy(skel);
 	return err;
@@ -172,6 +183,31 @@ int mb_registry_remove(struct mb_registry *reg, __u32 tgid)
 	return 0;
 }
 
+/* seed= of a network rule: the BPF coin's xorshift state, never zero. */
+static void seed_net_rules(__u32 tgid, const struct mb_spec *spec)
+{
+	struct mb_rule_key key = { .tgid = tgid };
+	int fd = -1;
+
+	for (key.idx = 0; key.idx < spec->n_rules; key.idx++) {
+		const struct mb_rule *r = &spec->rules[key.idx];
+		__u64 z;
+
+		if (r->kind != MB_RULE_NET || !(r->flags & MB_F_SEED))
+			continue;
+		if (fd < 0 && (fd = bpf_obj_get(NET_RNG_PIN)) < 0)
+			return;
+		/* splitmix64, as the supervisor seeds its streams */
+		z = r->seed + 0x9e3779b97f4a7c15ULL;
+		z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+		z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+		z ^= z >> 31;
+		bpf_map_update_elem(fd, &key, &(struct mb_net_rng){ z ? z : 1 }, BPF_ANY);
+	}
+	if (fd >= 0)
+		close(fd);
+}
+
 int mb_registry_add(struct mb_registry *reg, __u32 tgid,
 		    const struct mb_target *t, const struct mb_spec *spec,
 		    const __u32 *engines, const __s32 *tids)
@@ -193,6 +229,7 @@ int mb_registry_add(struct mb_registry *reg, __u32 tgid,
 		    bpf_map_update_elem(reg->counters_fd, &key, &zero, BPF_ANY))
 			goto fail;
 	}
+	seed_net_rules(tgid, spec);
 	/* The target goes in last: readers find it only when complete. */
 	if (bpf_map_update_elem(reg->targets_fd, &tgid, t, BPF_ANY))
 		goto fail;

@@ -182,6 +182,18 @@ static __always_inline int parse_packet(struct __sk_buff *skb, struct flow *f)
 	return 0;
 }
 
+static __always_inline int iface_match(const struct mb_target *t, __u32 ifindex)
+{
+	int i;
+
+	if (!t->ifindex[0])
+		return 1;
+	for (i = 0; i < MB_MAX_TARGET_IFACES; i++)
+		if (t->ifindex[i] == ifindex)
+			return 1;
+	return 0;
+}
+
 SEC("tc")
 int mb_tc_egress(struct __sk_buff *skb)
 {
@@ -200,7 +212,7 @@ int mb_tc_egress(struct __sk_buff *skb)
 	t = bpf_map_lookup_elem(&mb_targets, &s->tgid);
 	if (!t || t->start_ticks != s->start_ticks)
 		return TC_ACT_OK;
-	if (parse_packet(skb, &f))
+	if (parse_packet(skb, &f) || !iface_match(t, skb->ifindex))
 		return TC_ACT_OK;
 	if (decide(s->tgid, s->tid, t, &f, MB_NET_DROP, &fault, &err) >= 0 && fault)
 		return TC_ACT_SHOT;
@@ -228,12 +240,19 @@ static __always_inline int sock_addr_decide(struct bpf_sock_addr *ctx, int famil
 	} else {
 		__u32 a[4];
 
-		f.family = 6;
 		a[0] = ctx->user_ip6[0];
 		a[1] = ctx->user_ip6[1];
 		a[2] = ctx->user_ip6[2];
 		a[3] = ctx->user_ip6[3];
-		__builtin_memcpy(f.daddr, a, 16);
+		if (!a[0] && !a[1] && a[2] == bpf_htonl(0xffff)) {
+			/* ::ffff:a.b.c.d from a dual-stack socket is IPv4 on the
+			 * wire: IPv4 rules (and the tc engine) see it so too. */
+			f.family = 4;
+			__builtin_memcpy(f.daddr, &a[3], 4);
+		} else {
+			f.family = 6;
+			__builtin_memcpy(f.daddr, a, 16);
+		}
 	}
 	if (decide(tgid, (__u32)id, t, &f, MB_NET_ERRNO, &fault, &err) < 0 || !fault)
 		return 1;

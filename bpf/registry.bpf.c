@@ -11,6 +11,55 @@
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
+/* Scratch space: a rule entry is too big for the BPF stack next to the rest. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct mb_rule_entry);
+} scratch SEC(".maps");
+
+/*
+ * Scope tree: a child of a target becomes a target with the same rules
+ * the moment it is forked, static or dynamic, agent or not. Its own start
+ * time keys it, so delay= counts from the child's start, as in the seed.
+ */
+SEC("tp_btf/sched_process_fork")
+int BPF_PROG(mb_fork, struct task_struct *parent, struct task_struct *child)
+{
+	__u32 ptgid = BPF_CORE_READ(parent, tgid), ctgid = BPF_CORE_READ(child, tgid);
+	struct mb_rule_key pk = { .tgid = ptgid }, ck = { .tgid = ctgid };
+	struct mb_counters zero = {};
+	struct mb_rule_entry *e, *copy;
+	struct mb_target *t, ct;
+	__u32 i, z = 0;
+
+	if (ptgid == ctgid)
+		return 0; /* a new thread */
+	t = bpf_map_lookup_elem(&mb_targets, &ptgid);
+	copy = bpf_map_lookup_elem(&scratch, &z);
+	if (!t || t->scope != MB_SCOPE_TREE || !copy)
+		return 0;
+	__builtin_memcpy(&ct, t, sizeof(ct));
+	ct.start_ticks = BPF_CORE_READ(child, start_boottime) / MB_NSEC_PER_TICK;
+	ct.parent = ptgid;
+	zero.start_ticks = ct.start_ticks;
+	for (i = 0; i < MB_MAX_RULES; i++) {
+		if (i >= ct.n_rules)
+			break;
+		pk.idx = ck.idx = i;
+		e = bpf_map_lookup_elem(&mb_rules, &pk);
+		if (!e)
+			continue;
+		__builtin_memcpy(copy, e, sizeof(*copy));
+		copy->start_ticks = ct.start_ticks;
+		bpf_map_update_elem(&mb_rules, &ck, copy, BPF_ANY);
+		bpf_map_update_elem(&mb_counters, &ck, &zero, BPF_ANY);
+	}
+	bpf_map_update_elem(&mb_targets, &ctgid, &ct, BPF_ANY);
+	return 0;
+}
+
 /* Forgets the sockets of an exited target (they may live on in children
  * that inherited them, but stop being the target's). */
 static long forget_socket(void *map, __u64 *cookie, struct mb_sock *s, __u32 *tgid)

@@ -15,6 +15,7 @@
 
 #include "mb_paths.h"
 #include "name_tables.h"
+#include "proc_info.h"
 #include "register_self.h"
 #include "spec_parse.h"
 
@@ -44,17 +45,39 @@ static void say(const char *what, const char *msg)
 	}
 }
 
-/* A child of a tree-scoped target carries our variables and the inherited
- * filter: registering again would stack a second filter. */
-static int inherited(void)
+/* Is pid us or one of our ancestors? */
+static int ancestor(pid_t pid)
+{
+	pid_t p = getpid();
+	int depth;
+
+	for (depth = 0; depth < 64 && p > 1; depth++) {
+		if (p == pid)
+			return 1;
+		if (mb_proc_ppid(p, &p))
+			return 0;
+	}
+	return 0;
+}
+
+/*
+ * A child of a tree-scoped target carries our variables, the inherited
+ * filter, and (by the registry's fork hook) its own copy of the target's
+ * entries: registering again would stack a second filter. The mark alone
+ * is not trusted: it must name an ancestor, and a filter must be there if
+ * there are syscall rules.
+ */
+static int inherited(int has_syscall_rules)
 {
 	char line[128];
 	const char *mark = var("MINDERBINDER_REGISTERED");
 	int filters = 0;
 	FILE *f;
 
-	if (!mark)
+	if (!mark || !ancestor((pid_t)atoi(mark)))
 		return 0;
+	if (!has_syscall_rules)
+		return 1;
 	f = fopen("/proc/self/status", "re");
 	if (!f)
 		return 0;
@@ -107,17 +130,14 @@ out:
 	free(out);
 }
 
-/* Drops the syscall rules (inherited with the filter); says whether any
- * network rule is left. */
-static int keep_net_rules(struct mb_spec *spec)
+static int has_syscall_rules(const struct mb_spec *spec)
 {
-	__u32 i, n = 0;
+	__u32 i;
 
 	for (i = 0; i < spec->n_rules; i++)
-		if (spec->rules[i].kind == MB_RULE_NET)
-			spec->rules[n++] = spec->rules[i];
-	spec->n_rules = n;
-	return n > 0;
+		if (spec->rules[i].kind == MB_RULE_SYSCALL)
+			return 1;
+	return 0;
 }
 
 static int configure(struct mb_register_opts *o, char *helper, size_t len,
@@ -159,7 +179,7 @@ __attribute__((constructor)) static void mb_agent_init(void)
 	struct mb_spec *spec = NULL;
 	const char *strict_v;
 	char helper[4096], pid[24];
-	int strict = 1, inherit, ret;
+	int strict = 1, ret;
 
 	if (!var("MINDERBINDER_SYSCALL") && !var("MINDERBINDER_NET"))
 		return;
@@ -171,7 +191,6 @@ __attribute__((constructor)) static void mb_agent_init(void)
 		ret = -EINVAL;
 		goto fail;
 	}
-	inherit = inherited();
 	spec = calloc(1, sizeof(*spec));
 	if (!spec) {
 		mb_error_set(&err, "out of memory");
@@ -182,9 +201,7 @@ __attribute__((constructor)) static void mb_agent_init(void)
 	ret = mb_spec_from_env(spec, getenv, &err);
 	if (ret < 0)
 		goto fail;
-	/* The filter came with us from the parent; sockets do not: a child
-	 * registers its network rules for itself. */
-	if (inherit && !keep_net_rules(spec)) {
+	if (inherited(has_syscall_rules(spec))) {
 		free(spec);
 		return;
 	}

@@ -296,7 +296,10 @@ int mb_register_self(const struct mb_spec *spec, const struct mb_register_opts *
 	if (plan.status) {
 		ret = plan.status < 0 && plan.status > -4096 ? plan.status : -EPROTO;
 		plan.msg[sizeof(plan.msg) - 1] = '\0';
-		mb_error_set(err, "%s", plan.msg);
+		if (plan.msg[0])
+			mb_error_set(err, "%s", plan.msg);
+		else
+			mb_error_set(err, "mb-helper (%s) refused: %s", o->helper, strerror(-ret));
 		goto out;
 	}
 	memcpy(out->engines, plan.engines, sizeof(out->engines));

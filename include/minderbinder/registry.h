@@ -18,10 +18,11 @@
 
 /* Bumped whenever a map layout changes: old helpers keep their own dir. */
 #define MB_BPFFS_ROOT "/sys/fs/bpf"
-#define MB_PIN_DIR MB_BPFFS_ROOT "/minderbinder/v2"
+#define MB_PIN_DIR MB_BPFFS_ROOT "/minderbinder/v3"
 #define MB_MAX_TARGETS 16384
 #define MB_USER_HZ 100
 #define MB_NSEC_PER_TICK (1000000000ULL / MB_USER_HZ)
+#define MB_MAX_TARGET_IFACES 7
 
 
 enum mb_engine {
@@ -43,6 +44,10 @@ struct mb_target {
 	__u32 scope;         /* enum mb_scope */
 	__u32 n_rules;
 	__u32 supervisor;    /* pid of the seccomp supervisor, 0 if none */
+	__u32 parent;        /* scope tree: the target this one was forked from */
+	/* Drop rules act on packets leaving through these interfaces only
+	 * (run --interface, MINDERBINDER_INTERFACES); all zero: any. */
+	__u32 ifindex[MB_MAX_TARGET_IFACES];
 };
 
 struct mb_rule_key {

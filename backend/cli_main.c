@@ -36,10 +36,13 @@ int mb_cli_unload(int argc, char **argv)
 	(void)argv;
 	if (geteuid() != 0)
 		return mb_cli_fail(1, "unload: needs root");
-	err = mb_net_unload(print_removed, NULL);
-	if (err)
-		return mb_cli_fail(1, "unload: %s", strerror(-err));
-	err = mb_registry_unload(print_removed, NULL);
+	static const char *const keep_net[] = { "mb_ifaces", "mb_tc_egress", NULL };
+	int foreign;
+
+	foreign = mb_net_unload(print_removed, NULL);
+	if (foreign < 0)
+		return mb_cli_fail(1, "unload: %s", strerror(-foreign));
+	err = mb_registry_unload(foreign ? keep_net : NULL, print_removed, NULL);
 	if (err)
 		return mb_cli_fail(1, "unload: %s", strerror(-err));
 	return 0;

@@ -292,11 +292,11 @@ out:
 
 int mb_net_unload(void (*cb)(const char *what, void *ctx), void *ctx)
 {
-	struct mb_iface_key key, next, *prev = NULL;
+	struct mb_iface_key key, next, *prev = NULL, done[MB_MAX_IFACES];
 	struct mb_iface rec;
-	char what[128];
+	char what[160];
 	__u64 here = netns_id();
-	int fd = bpf_obj_get(IFACES_PIN), err = 0;
+	int fd = bpf_obj_get(IFACES_PIN), foreign = 0, n_done = 0, i;
 
 	if (fd < 0)
 		return errno == ENOENT ? 0 : -errno;
@@ -312,11 +312,14 @@ int mb_net_unload(void (*cb)(const char *what, void *ctx), void *ctx)
 			continue;
 		if (key.netns != here) {
 			snprintf(what, sizeof(what),
-				 "nothing on %s: it is in another network namespace (run unload there)",
-				 rec.name);
+				 "kept the filter on %s: it is in another network namespace "
+				 "(run unload there too)", rec.name);
 			cb(what, ctx);
+			foreign++;
 			continue;
 		}
+		if (n_done < MB_MAX_IFACES)
+			done[n_done++] = key;
 		if (!bpf_tc_detach(&hook, &opts)) {
 			snprintf(what, sizeof(what), "tc egress filter on %s", rec.name);
 			cb(what, ctx);
@@ -330,6 +333,8 @@ int mb_net_unload(void (*cb)(const char *what, void *ctx), void *ctx)
 			}
 		}
 	}
+	for (i = 0; i < n_done; i++)
+		bpf_map_delete_elem(fd, &done[i]);
 	close(fd);
-	return err;
+	return foreign;
 }

@@ -21,8 +21,10 @@ struct mb_iface_key {
 int mb_net_attach(const char *interfaces, struct mb_net_error *e);
 /* Checks a comma list of interface names against this netns. */
 int mb_net_check_interfaces(const char *list, struct mb_net_error *e);
-/* Detaches our TC filters, and the clsact qdiscs we created. Cgroup links
- * and pinned programs go with the pin directory. */
+/* Detaches our TC filters in this netns, and the clsact qdiscs we created.
+ * Returns how many interfaces of other netns still carry one (their record
+ * and the filter program must stay pinned for an unload there), or -errno.
+ * Cgroup links and pinned programs go with the pin directory. */
 int mb_net_unload(void (*cb)(const char *what, void *ctx), void *ctx);
 
 #endif

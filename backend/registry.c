@@ -266,8 +266,10 @@ int mb_registry_count(int counters_fd, __u32 tgid, __u32 idx, __u64 calls,
 	return 0;
 }
 
-int mb_registry_unload(void (*cb)(const char *what, void *ctx), void *ctx)
+int mb_registry_unload(const char *const *keep, void (*cb)(const char *what, void *ctx),
+		       void *ctx)
 {
+	const char *const *k;
 	char path[512];
 	struct dirent *de;
 	DIR *d = opendir(MB_PIN_DIR);
@@ -278,6 +280,10 @@ int mb_registry_unload(void (*cb)(const char *what, void *ctx), void *ctx)
 	while ((de = readdir(d))) {
 		if (de->d_name[0] == '.')
 			continue;
+		for (k = keep; k && *k && strcmp(*k, de->d_name); k++)
+			;
+		if (k && *k)
+			continue;
 		snprintf(path, sizeof(path), "%s/%s", MB_PIN_DIR, de->d_name);
 		if (unlink(path)) {
 			err = -errno;
@@ -287,7 +293,7 @@ int mb_registry_unload(void (*cb)(const char *what, void *ctx), void *ctx)
 			cb(path, ctx);
 	}
 	closedir(d);
-	if (!err && rmdir(MB_PIN_DIR) && errno != ENOENT)
+	if (!err && (!keep || !*keep) && rmdir(MB_PIN_DIR) && errno != ENOENT)
 		err = -errno;
 	return err;
 }

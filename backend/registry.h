@@ -34,7 +34,9 @@ int mb_registry_lookup(struct mb_registry *reg, __u32 tgid, __u64 start_ticks,
 int mb_registry_count(int counters_fd, __u32 tgid, __u32 idx, __u64 calls,
 		      __u64 faults, __u64 now_ns);
 
-/* Removes every pin under MB_PIN_DIR; reports each through cb. */
-int mb_registry_unload(void (*cb)(const char *what, void *ctx), void *ctx);
+/* Removes every pin under MB_PIN_DIR but those named in keep (NULL-ended);
+ * reports each through cb. */
+int mb_registry_unload(const char *const *keep, void (*cb)(const char *what, void *ctx),
+		       void *ctx);
 
 #endif

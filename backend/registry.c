@@ -266,15 +266,47 @@ int mb_registry_count(int counters_fd, __u32 tgid, __u32 idx, __u64 calls,
 	return 0;
 }
 
+/* Pins of older layouts (v1, v2, ...): ours too, and unload means all. */
+static void unload_old_versions(void (*cb)(const char *what, void *ctx), void *ctx)
+{
+	const char *top = MB_BPFFS_ROOT "/minderbinder", *cur = strrchr(MB_PIN_DIR, '/') + 1;
+	char dir[512], path[1024];
+	struct dirent *de, *pe;
+	DIR *d = opendir(top), *p;
+
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		if (de->d_name[0] != 'v' || !strcmp(de->d_name, cur))
+			continue;
+		snprintf(dir, sizeof(dir), "%s/%s", top, de->d_name);
+		p = opendir(dir);
+		if (!p)
+			continue;
+		while ((pe = readdir(p))) {
+			if (pe->d_name[0] == '.')
+				continue;
+			snprintf(path, sizeof(path), "%s/%s", dir, pe->d_name);
+			if (!unlink(path) && cb)
+				cb(path, ctx);
+		}
+		closedir(p);
+		rmdir(dir);
+	}
+	closedir(d);
+}
+
 int mb_registry_unload(const char *const *keep, void (*cb)(const char *what, void *ctx),
 		       void *ctx)
 {
 	const char *const *k;
 	char path[512];
 	struct dirent *de;
-	DIR *d = opendir(MB_PIN_DIR);
+	DIR *d;
 	int err = 0;
 
+	unload_old_versions(cb, ctx);
+	d = opendir(MB_PIN_DIR);
 	if (!d)
 		return errno == ENOENT ? 0 : -errno;
 	while ((de = readdir(d))) {

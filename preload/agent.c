@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 
 #include "mb_paths.h"
 #include "name_tables.h"
@@ -60,21 +61,33 @@ static int ancestor(pid_t pid)
 	return 0;
 }
 
+/* The network namespace we are in: network rules are attached per netns. */
+static unsigned long long netns(void)
+{
+	struct stat st;
+
+	return stat("/proc/self/ns/net", &st) ? 0 : (unsigned long long)st.st_ino;
+}
+
 /*
  * A child of a tree-scoped target carries our variables, the inherited
  * filter, and (by the registry's fork hook) its own copy of the target's
- * entries: registering again would stack a second filter. The mark alone
- * is not trusted: it must name an ancestor, and a filter must be there if
- * there are syscall rules.
+ * entries: registering again would stack a second filter. The mark
+ * ("pid:netns") alone is not trusted: it must name an ancestor (or us,
+ * after an exec), in this network namespace (nsenter --net moves a
+ * process after its agent ran), and a filter must be there if there are
+ * syscall rules.
  */
 static int inherited(int has_syscall_rules)
 {
 	char line[128];
 	const char *mark = var("MINDERBINDER_REGISTERED");
-	int filters = 0;
+	unsigned long long ns = 0;
+	int filters = 0, pid = 0;
 	FILE *f;
 
-	if (!mark || !ancestor((pid_t)atoi(mark)))
+	if (!mark || sscanf(mark, "%d:%llu", &pid, &ns) != 2 || !ancestor((pid_t)pid) ||
+	    ns != netns())
 		return 0;
 	if (!has_syscall_rules)
 		return 1;
@@ -178,7 +191,7 @@ __attribute__((constructor)) static void mb_agent_init(void)
 	struct mb_error err = { "" };
 	struct mb_spec *spec = NULL;
 	const char *strict_v;
-	char helper[4096], pid[24];
+	char helper[4096], mark[48];
 	int strict = 1, ret;
 
 	if (!var("MINDERBINDER_SYSCALL") && !var("MINDERBINDER_NET"))
@@ -215,8 +228,8 @@ __attribute__((constructor)) static void mb_agent_init(void)
 	if (opts.scope == MB_SCOPE_PROCESS) {
 		strip_environment();
 	} else {
-		snprintf(pid, sizeof(pid), "%d", (int)getpid());
-		setenv("MINDERBINDER_REGISTERED", pid, 1);
+		snprintf(mark, sizeof(mark), "%d:%llu", (int)getpid(), netns());
+		setenv("MINDERBINDER_REGISTERED", mark, 1);
 	}
 	return;
 fail:

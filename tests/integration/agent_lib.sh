@@ -11,10 +11,6 @@
 . "$(dirname "$0")/lib.sh"
 
 REPO=$(cd "$(dirname "$0")/../.." && pwd)
-# The pinned registry: the directory the helper was built with.
-PIN=/sys/fs/bpf$(sed -n 's/^#define MB_PIN_DIR MB_BPFFS_ROOT "\(.*\)"$/\1/p' \
-	"$REPO/include/minderbinder/registry.h")
-[ "$PIN" = /sys/fs/bpf ] && PIN=/sys/fs/bpf/minderbinder/v1
 # Every pid of a target this test started; mb_no_leftovers checks them.
 TARGET_PIDS=""
 

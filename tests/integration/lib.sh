@@ -6,6 +6,10 @@
 OUT=$(cd "$OUT" && pwd)
 PROGS="$OUT/tests/progs"
 RESULTS=${RESULTS:-/dev/null}
+# The pinned registry: the directory the helper was built with.
+PIN=/sys/fs/bpf$(sed -n 's/^#define MB_PIN_DIR MB_BPFFS_ROOT "\(.*\)"$/\1/p' \
+	"$(dirname "$0")/../../include/minderbinder/registry.h")
+[ "$PIN" != /sys/fs/bpf ] || { echo "FAIL lib.sh: MB_PIN_DIR not found in registry.h"; exit 1; }
 
 pass() { echo "PASS $1"; echo pass >> "$RESULTS"; }
 fail() { echo "FAIL $1: $2"; echo fail >> "$RESULTS"; }

@@ -5,7 +5,6 @@
 . "$(dirname "$0")/lib.sh"
 
 AGENT="$OUT/libmbpreload.so"
-PIN=/sys/fs/bpf/minderbinder/v2
 TMP=$(mktemp -d)
 SERVERS=""
 # Ports below the ephemeral range, spread by our pid so that two runs

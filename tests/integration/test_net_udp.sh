@@ -5,7 +5,6 @@
 . "$(dirname "$0")/lib.sh"
 
 AGENT="$OUT/libmbpreload.so"
-PIN=/sys/fs/bpf/minderbinder/v2
 TMP=$(mktemp -d)
 SERVERS=""
 BASE=$((20000 + ($$ % 120) * 100 + 50))

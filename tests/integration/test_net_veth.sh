@@ -9,7 +9,6 @@
 
 AGENT="$OUT/libmbpreload.so"
 MB="$OUT/minderbinder"
-PIN=/sys/fs/bpf/minderbinder/v2
 NS=mbnet-test
 HOSTIF=veth-mbA
 NSIF=veth-mbB

@@ -4,6 +4,6 @@
 if need_root "registry: exit program forgets a target"; then
 	check "registry: exit program forgets a target (tp_btf/sched_process_exit)" \
 		"$PROGS/registry_exit"
-	check "registry: maps and exit link pinned under /sys/fs/bpf/minderbinder/v2" \
-		sh -c 'ls /sys/fs/bpf/minderbinder/v2/mb_targets /sys/fs/bpf/minderbinder/v2/mb_exit_link'
+	check "registry: maps, exit and fork links pinned under $PIN" \
+		ls "$PIN/mb_targets" "$PIN/mb_exit_link" "$PIN/mb_fork_link"
 fi

@@ -76,11 +76,14 @@ void mb__block_end(struct mb_handle **h);
  * a process anyway when it exits. If the rules cannot be enabled the
  * block would silently test nothing, so the process prints why and aborts.
  */
-#define MB_WITH_FAILURES(spec)                                                      \
-	for (struct mb_handle *mb__h __attribute__((cleanup(mb__block_end))) =        \
+#define MB_WITH_FAILURES(spec) MB__WITH_FAILURES(spec, __COUNTER__)
+/* Names unique per use, so blocks nest without shadowing (-Wshadow). */
+#define MB__WITH_FAILURES(spec, n) MB__WITH_FAILURES_N(spec, n)
+#define MB__WITH_FAILURES_N(spec, n)                                                  \
+	for (struct mb_handle *mb__h##n __attribute__((cleanup(mb__block_end))) =     \
 		     mb__block_begin((spec), __FILE__, __LINE__),                        \
-	     *mb__once = mb__h;                                                       \
-	     mb__once; mb__once = NULL)
+	     *mb__once##n = mb__h##n;                                                 \
+	     mb__once##n; mb__once##n = NULL)
 
 #ifdef __cplusplus
 }

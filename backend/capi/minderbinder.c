@@ -168,6 +168,55 @@ static int transact(int listener)
 	return 0;
 }
 
+static int routed_any(void)
+{
+	int i;
+
+	for (i = 0; i < NR_WORDS; i++)
+		if (routed_all[i])
+			return 1;
+	return 0;
+}
+
+static const char *syscall_at(void *ctx, size_t i)
+{
+	(void)ctx;
+	return mb_syscall_name_at(mb_native_arch(), i);
+}
+
+/* MINDERBINDER_API_SYSCALLS=openat,connect,...: route these from the start. */
+static int declared(__u64 *want)
+{
+	const char *v = getenv("MINDERBINDER_API_SYSCALLS");
+	char name[64];
+	size_t n;
+	int nr;
+
+	while (v && *v) {
+		n = strcspn(v, ", ");
+		if (n && n < sizeof(name)) {
+			memcpy(name, v, n);
+			name[n] = '\0';
+			nr = mb_syscall_by_name(mb_native_arch(), name);
+			if (nr < 0 || nr >= NR_WORDS * 64) {
+				const char *near = mb_nearest(name, mb_syscall_count(mb_native_arch()),
+							      syscall_at, NULL);
+
+				if (near)
+					return fail(-EINVAL, "MINDERBINDER_API_SYSCALLS: unknown syscall "
+							     "'%s' (did you mean '%s'?)", name, near);
+				return fail(-EINVAL, "MINDERBINDER_API_SYSCALLS: unknown syscall '%s'",
+					    name);
+			}
+			route(want, nr);
+		}
+		v += n;
+		while (*v == ',' || *v == ' ')
+			v++;
+	}
+	return 0;
+}
+
 /*
  * A filter layer when the spec names a syscall not routed yet: on every
  * thread, routing everything named so far. Returns its listener, 0 when
@@ -184,6 +233,10 @@ static int add_layer(const struct mb_spec *spec)
 	long fd;
 
 	memcpy(want, routed_all, sizeof(want));
+	/* The first layer also routes what MINDERBINDER_API_SYSCALLS declares,
+	 * so later enables of those need no swap (see the ENOSYS note above). */
+	if (!routed_any() && (ret = declared(want)))
+		return ret;
 	for (i = 0; i < spec->n_rules; i++) {
 		nr = spec->rules[i].sys.nr;
 		if (nr >= NR_WORDS * 64)
@@ -227,9 +280,10 @@ static int add_layer(const struct mb_spec *spec)
 			 (1UL << 4) /* TSYNC_ESRCH */),
 		  (long)&fprog, 0, 0);
 	if (fd == -EBUSY)
-		return fail(-EBUSY, "this process already has a seccomp listener (registered "
-				    "through MINDERBINDER_SYSCALL with options?): the C API "
-				    "cannot add its own");
+		return fail(-EBUSY, "this process's seccomp filters already have a listener "
+				    "(inherited from a parent that uses minderbinder's "
+				    "supervisor, or MINDERBINDER_SYSCALL with options): the "
+				    "kernel allows one per filter chain");
 	if (fd < 0)
 		return fail((int)fd, "failed to install seccomp filter: %s", strerror((int)-fd));
 	memcpy(routed_all, want, sizeof(want));

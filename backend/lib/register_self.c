@@ -318,6 +318,13 @@ int mb_register_self(const struct mb_spec *spec, const struct mb_register_opts *
 	}
 	ret = mb_seccomp_install(prog, (size_t)len,
 				 mb_seccomp_needs_listener(spec, plan.engines));
+	if (ret == -EBUSY) {
+		mb_error_set(err, "failed to install seccomp filter: this process's filters "
+				  "already have a listener (inherited from a parent that uses "
+				  "minderbinder's supervisor): the kernel allows one per filter chain");
+		send_installed(sv[0], ret, 0, -1);
+		goto out;
+	}
 	if (ret < 0) {
 		mb_error_set(err, "failed to install seccomp filter: %s", strerror(-ret));
 		send_installed(sv[0], ret, 0, -1);

@@ -307,9 +307,16 @@ $(BENCH_DIR)/tcp_stream: bench/tcp_stream.c | $(DEPS_STAMP)
 	$(Q)mkdir -p $(BENCH_DIR)
 	$(Q)$(CC) $(BENCH_CFLAGS) -pthread -o $@ $<
 
-bench: all $(BENCH_DIR)/bench $(BENCH_DIR)/loop $(BENCH_DIR)/libempty.so $(BENCH_DIR)/tcp_stream
+$(BENCH_DIR)/capi_pair: bench/capi_pair.c $(OUT)/libminderbinder.so | $(DEPS_STAMP)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(BENCH_DIR)
+	$(Q)$(CC) $(BENCH_CFLAGS) -Iinclude -o $@ $< -L$(OUT) -lminderbinder -Wl,-rpath,$(abspath $(OUT))
+
+bench: all $(BENCH_DIR)/bench $(BENCH_DIR)/loop $(BENCH_DIR)/libempty.so $(BENCH_DIR)/tcp_stream \
+		$(BENCH_DIR)/capi_pair
 	$(Q)$(BENCH_DIR)/bench --build $(OUT)
 	$(Q)OUT=$(OUT) sh bench/net_throughput.sh | tee -a $(BENCH_DIR)/results.txt
+	$(Q)$(BENCH_DIR)/capi_pair | tee -a $(BENCH_DIR)/results.txt
 
 .PHONY: bench
 

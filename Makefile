@@ -159,15 +159,32 @@ $(OUT)/minderbinder: $(patsubst %.c,$(OUT)/obj/%.o,$(CLI_SRCS)) $(CORE_LIB)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(BPF_LIBS) $(INIH_LIBS)
 endif
+# The agent is never instrumented, not even with SANITIZE=1: a sanitizer
+# runtime cannot be preloaded into a program that was not built with it.
+AGENT_CFLAGS := $(filter-out $(SAN_FLAGS),$(ALL_CFLAGS))
+AGENT_OBJS := $(patsubst %.c,$(OUT)/obj-agent/%.o,$(AGENT_SRCS))
+AGENT_CORE_LIB := $(OUT)/libmbcore-agent.a
+
+$(AGENT_CORE_LIB): $(patsubst %.c,$(OUT)/obj-agent/%.o,$(CORE_SRCS))
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(OUT)/obj-agent/%.o: %.c $(GEN_TABLES) $(SKELS) | $(DEPS_STAMP)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CC) $(AGENT_CFLAGS) -MMD -MP -c $< -o $@
+
+-include $(wildcard $(OUT)/obj-agent/*/*.d $(OUT)/obj-agent/*/*/*.d)
+
 ifneq ($(AGENT_SRCS),)
 PROGS += $(OUT)/libmbpreload.so
 # The agent lives in other people's processes: no sanitizer runtime, every
 # symbol hidden but those the version script exports. Lazy binding: -z now
 # cost ~25 us at every start of every preloaded program (make bench).
-$(OUT)/libmbpreload.so: $(patsubst %.c,$(OUT)/obj/%.o,$(AGENT_SRCS)) $(CORE_LIB) preload/libmbpreload.map
+$(OUT)/libmbpreload.so: $(AGENT_OBJS) $(AGENT_CORE_LIB) preload/libmbpreload.map
 	$(call msg,LINK,$@)
-	$(Q)$(CC) -shared -o $@ $(filter %.o %.a,$^) -Wl,--version-script=preload/libmbpreload.map \
-		-Wl,-z,defs
+	$(Q)$(CC) -shared -o $@ $(filter %.o %.a,$^) \
+		-Wl,--version-script=preload/libmbpreload.map -Wl,-z,defs
 endif
 
 # The C API: libminderbinder.so (only the public API exported) and .a.

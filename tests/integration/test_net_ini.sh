@@ -1,0 +1,38 @@
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+# The INI file's [outgoing_network] section (the seed's config.yaml) drives
+# the same engines as MINDERBINDER_NET, through `minderbinder run --config`.
+. "$(dirname "$0")/lib.sh"
+
+need_root "net ini: [outgoing_network] through run --config" || exit 0
+TMP=$(mktemp -d)
+P=$((20000 + $$ % 10000))
+"$PROGS/net_tcp_server" 127.0.0.1 "$P" > "$TMP/srv" 2>&1 &
+SRV=$!
+trap 'kill $SRV 2>/dev/null; rm -rf "$TMP"' EXIT
+i=0
+while ! grep -q '^ready' "$TMP/srv" 2>/dev/null && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+
+# examples/chaos.ini: break_wget_network drops everything after 100 ms.
+"$OUT/minderbinder" run --config "$(dirname "$0")/../../examples/chaos.ini" \
+	--profile break_wget_network -- \
+	"$PROGS/net_tcp_client" -t 700 127.0.0.1 "$P" > "$TMP/early" 2>&1
+"$OUT/minderbinder" run --config "$(dirname "$0")/../../examples/chaos.ini" \
+	--profile break_wget_network -- \
+	"$PROGS/net_tcp_client" -t 700 -w 300 127.0.0.1 "$P" > "$TMP/late" 2>&1
+if head -1 "$TMP/early" | grep -q '^connected'; then
+	pass "net ini: break_wget_network lets the first 100 ms through (delay_ms)"
+else
+	fail "net ini: break_wget_network lets the first 100 ms through (delay_ms)" "$(cat "$TMP/early")"
+fi
+if head -1 "$TMP/late" | grep -q '^timeout'; then
+	pass "net ini: break_wget_network drops the target's packets after delay_ms"
+else
+	fail "net ini: break_wget_network drops the target's packets after delay_ms" "$(cat "$TMP/late")"
+fi
+printf '[outgoing_network refuse_db]\ntargets = app\nprotocol = tcp\nport = %s\naction = refuse\n' "$P" > "$TMP/db.ini"
+"$OUT/minderbinder" run --config "$TMP/db.ini" -- "$PROGS/net_tcp_client" -t 700 127.0.0.1 "$P" > "$TMP/refuse" 2>&1
+if head -1 "$TMP/refuse" | grep -q '^errno ECONNREFUSED'; then
+	pass "net ini: protocol/port/action=refuse extensions give ECONNREFUSED"
+else
+	fail "net ini: protocol/port/action=refuse extensions give ECONNREFUSED" "$(cat "$TMP/refuse")"
+fi

@@ -49,10 +49,11 @@ ALL_CFLAGS := $(CFLAGS) $(WARN) -std=gnu11 -fPIC -D_GNU_SOURCE \
 # --- dependencies: a fresh Debian 12 needs nothing but this Makefile -------
 DEB_PACKAGES := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev \
 	libinih-dev libcriterion-dev pkg-config linux-libc-dev-arm64-cross \
-	iproute2 strace fiu-utils
+	iproute2 strace fiu-utils libmicrohttpd-dev python3-prometheus-client curl
 DEPS_STAMP := $(OUT)/.deps-ok
 
-$(DEPS_STAMP):
+# Re-checked when the Makefile (and so the package list) changes.
+$(DEPS_STAMP): Makefile
 	$(Q)mkdir -p $(OUT)
 	$(Q)missing=""; for p in $(DEB_PACKAGES); do \
 		dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || missing="$$missing $$p"; \
@@ -141,6 +142,7 @@ $(CORE_LIB): $(CORE_OBJS)
 # --- programs --------------------------------------------------------------
 BPF_LIBS := $(shell pkg-config --libs libbpf 2>/dev/null || echo -lbpf -lelf -lz)
 INIH_LIBS := $(shell pkg-config --libs inih 2>/dev/null || echo -linih)
+MHD_LIBS := $(shell pkg-config --libs libmicrohttpd 2>/dev/null || echo -lmicrohttpd)
 
 HELPER_SRCS := $(wildcard backend/helper_*.c backend/registry.c backend/engine_*.c)
 CLI_SRCS := $(wildcard backend/cli_*.c) backend/registry.c backend/engine_probe.c backend/engine_net.c
@@ -157,7 +159,7 @@ ifneq ($(wildcard backend/cli_main.c),)
 PROGS += $(OUT)/minderbinder
 $(OUT)/minderbinder: $(patsubst %.c,$(OUT)/obj/%.o,$(CLI_SRCS)) $(CORE_LIB)
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(BPF_LIBS) $(INIH_LIBS)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(BPF_LIBS) $(INIH_LIBS) $(MHD_LIBS)
 endif
 # The agent is never instrumented, not even with SANITIZE=1: a sanitizer
 # runtime cannot be preloaded into a program that was not built with it.

@@ -9,6 +9,7 @@ int mb_cli_fail(int status, const char *fmt, ...) __attribute__((format(printf, 
 int mb_cli_run(int argc, char **argv);
 int mb_cli_unload(int argc, char **argv);
 int mb_cli_status(int argc, char **argv);
+int mb_cli_sweep(int argc, char **argv);
 int mb_cli_stats(int argc, char **argv);
 int mb_cli_serve(int argc, char **argv);
 

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "cli_exec.h"
 #include "ini_config.h"
 #include "mb_paths.h"
 #include "name_tables.h"
@@ -127,6 +128,11 @@ static int sibling_of_self(const char *name, const char *fallback_dir, char *out
 	return access(out, R_OK) ? -ENOENT : 0;
 }
 
+int mb_cli_find_helper(char *out, size_t len)
+{
+	return sibling_of_self("mb-helper", MB_LIBEXECDIR, out, len);
+}
+
 /* The rules as canonical text, for the agent to parse again. */
 static int spec_to_env(const struct mb_spec *spec, enum mb_rule_kind kind,
 		       const char *name)
@@ -214,6 +220,79 @@ static int add_config(struct mb_spec *spec, const char *file, const char *profil
 	return ret;
 }
 
+/*
+ * Everything `run` does once its options are read: find CMD, then either
+ * register this process and exec a static CMD (the registration and the
+ * filter survive the exec), or hand a dynamic one the rules through the
+ * environment and LD_PRELOAD. `sweep` forks and calls this once per run.
+ */
+int mb_cli_exec_with_spec(const struct mb_spec *spec, const struct mb_cli_exec *x,
+			  char **argv, struct mb_error *err)
+{
+	struct mb_register_opts opts = { .scope = MB_SCOPE_TREE, .wish = MB_WISH_AUTO };
+	const char *scope_s = x->scope ? x->scope : "tree";
+	const char *engine_s = x->engine ? x->engine : "auto";
+	const char *strict = x->strict ? x->strict : "1";
+	char cmd[PATH_MAX], agent[PATH_MAX], helper[PATH_MAX];
+	struct mb_registration reg;
+	int ret;
+
+	if (mb_scope_parse("--scope", scope_s, 0, &opts.scope, err) ||
+	    mb_engine_wish_parse("--engine", engine_s, &opts.wish, err))
+		return 2;
+	if (find_command(argv[0], cmd, sizeof(cmd))) {
+		mb_error_set(err, "%s: command not found", argv[0]);
+		return 127;
+	}
+	if (mb_cli_find_helper(helper, sizeof(helper))) {
+		mb_error_set(err, "cannot find mb-helper next to minderbinder or in %s",
+			     MB_LIBEXECDIR);
+		return 125;
+	}
+	opts.helper = helper;
+	opts.interfaces = x->interfaces;
+
+	if (is_static_elf(cmd) == 1) {
+		ret = mb_register_self(spec, &opts, &reg, err);
+		if (ret && strcmp(strict, "0"))
+			return 125;
+		if (ret)
+			fprintf(stderr, "minderbinder: warning: running without faults: %s\n",
+				err->msg);
+	} else {
+		const char *old = getenv("LD_PRELOAD");
+		char preload[2 * PATH_MAX];
+
+		if (sibling_of_self("libmbpreload.so", MB_LIBDIR, agent, sizeof(agent))) {
+			mb_error_set(err, "cannot find libmbpreload.so next to minderbinder or in %s",
+				     MB_LIBDIR);
+			return 125;
+		}
+		snprintf(preload, sizeof(preload), "%s%s%s", agent, old && *old ? ":" : "",
+			 old ? old : "");
+		if (spec_to_env(spec, MB_RULE_SYSCALL, "MINDERBINDER_SYSCALL") ||
+		    spec_to_env(spec, MB_RULE_NET, "MINDERBINDER_NET") ||
+		    setenv("MINDERBINDER_SCOPE", scope_s, 1) ||
+		    setenv("MINDERBINDER_STRICT", strict, 1) ||
+		    setenv("MINDERBINDER_ENGINE", engine_s, 1) ||
+		    setenv("MINDERBINDER_HELPER", helper, 1) ||
+		    (x->interfaces && setenv("MINDERBINDER_INTERFACES", x->interfaces, 1)) ||
+		    setenv("LD_PRELOAD", preload, 1)) {
+			mb_error_set(err, "failed to set up the environment");
+			return 125;
+		}
+		/* Rules are explicit now: defaults must not apply twice. */
+		unsetenv("MINDERBINDER_REGISTERED");
+	}
+	if (x->before_exec && (ret = x->before_exec(x->ctx))) {
+		mb_error_set(err, "failed to prepare %s: %s", cmd, strerror(-ret));
+		return 125;
+	}
+	execv(cmd, argv);
+	mb_error_set(err, "failed to run %s: %s", cmd, strerror(errno));
+	return 127;
+}
+
 int mb_cli_run(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -231,8 +310,8 @@ int mb_cli_run(int argc, char **argv)
 	struct mb_register_opts opts = { .scope = MB_SCOPE_TREE, .wish = MB_WISH_AUTO };
 	const char *config = NULL, *profile = NULL, *strict = "1";
 	const char *scope_s = "tree", *engine_s = "auto";
-	char cmd[PATH_MAX], agent[PATH_MAX], helper[PATH_MAX], ifaces[256] = "";
-	struct mb_registration reg;
+	struct mb_cli_exec x = { 0 };
+	char ifaces[256] = "";
 	struct mb_defaults d;
 	struct mb_error err = { "" };
 	struct mb_spec *spec;
@@ -321,54 +400,11 @@ int mb_cli_run(int argc, char **argv)
 		free(spec);
 		return mb_cli_fail(2, "run: no rule given (-s SPEC, -n SPEC or --config FILE)");
 	}
-	if (find_command(argv[optind], cmd, sizeof(cmd))) {
-		free(spec);
-		return mb_cli_fail(127, "%s: command not found", argv[optind]);
-	}
-	if (sibling_of_self("mb-helper", MB_LIBEXECDIR, helper, sizeof(helper))) {
-		free(spec);
-		return mb_cli_fail(125, "cannot find mb-helper next to minderbinder or in %s",
-				   MB_LIBEXECDIR);
-	}
-	opts.helper = helper;
-	if (*ifaces)
-		opts.interfaces = ifaces;
-
-	if (is_static_elf(cmd) == 1) {
-		ret = mb_register_self(spec, &opts, &reg, &err);
-		if (ret && strcmp(strict, "0")) {
-			free(spec);
-			return mb_cli_fail(125, "%s", err.msg);
-		}
-		if (ret)
-			fprintf(stderr, "minderbinder: warning: running without faults: %s\n",
-				err.msg);
-	} else {
-		const char *old = getenv("LD_PRELOAD");
-		char preload[2 * PATH_MAX];
-
-		if (sibling_of_self("libmbpreload.so", MB_LIBDIR, agent, sizeof(agent))) {
-			free(spec);
-			return mb_cli_fail(125, "cannot find libmbpreload.so next to minderbinder or in %s",
-					   MB_LIBDIR);
-		}
-		snprintf(preload, sizeof(preload), "%s%s%s", agent, old && *old ? ":" : "",
-			 old ? old : "");
-		if (spec_to_env(spec, MB_RULE_SYSCALL, "MINDERBINDER_SYSCALL") ||
-		    spec_to_env(spec, MB_RULE_NET, "MINDERBINDER_NET") ||
-		    setenv("MINDERBINDER_SCOPE", scope_s, 1) ||
-		    setenv("MINDERBINDER_STRICT", strict, 1) ||
-		    setenv("MINDERBINDER_ENGINE", engine_s, 1) ||
-		    setenv("MINDERBINDER_HELPER", helper, 1) ||
-		    (*ifaces && setenv("MINDERBINDER_INTERFACES", ifaces, 1)) ||
-		    setenv("LD_PRELOAD", preload, 1)) {
-			free(spec);
-			return mb_cli_fail(125, "failed to set up the environment");
-		}
-		/* Rules are explicit now: defaults must not apply twice. */
-		unsetenv("MINDERBINDER_REGISTERED");
-	}
+	x.scope = scope_s;
+	x.strict = strict;
+	x.engine = engine_s;
+	x.interfaces = *ifaces ? ifaces : NULL;
+	ret = mb_cli_exec_with_spec(spec, &x, argv + optind, &err);
 	free(spec);
-	execv(cmd, argv + optind);
-	return mb_cli_fail(127, "failed to run %s: %s", cmd, strerror(errno));
+	return mb_cli_fail(ret, "%s", err.msg);
 }

@@ -26,3 +26,17 @@ need_root() {
 	notrun "$1" "needs root"
 	return 1
 }
+
+# lines FILE: the file on one line, for a FAIL message.
+lines() { tr '\n' '|' < "$1"; }
+
+# wait_line FILE REGEX [TENTHS]: until FILE has a line matching REGEX.
+wait_line() {
+	i=0
+	while [ "$i" -lt "${3:-50}" ]; do
+		grep -Eq -- "$2" "$1" 2>/dev/null && return 0
+		sleep 0.1
+		i=$((i + 1))
+	done
+	return 1
+}

@@ -19,20 +19,6 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 1' INT TERM
 
-# lines FILE: the file on one line, for a FAIL message.
-lines() { tr '\n' '|' < "$1"; }
-
-# wait_line FILE REGEX [TENTHS]: until FILE has a line matching REGEX.
-wait_line() {
-	i=0
-	while [ "$i" -lt "${3:-50}" ]; do
-		grep -Eq -- "$2" "$1" 2>/dev/null && return 0
-		sleep 0.1
-		i=$((i + 1))
-	done
-	return 1
-}
-
 # server NAME ADDR PORT...: a TCP server in the background, ready.
 server() {
 	n=$1; shift

@@ -17,18 +17,6 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 1' INT TERM
 
-lines() { tr '\n' '|' < "$1"; }
-
-wait_line() {
-	i=0
-	while [ "$i" -lt "${3:-50}" ]; do
-		grep -Eq -- "$2" "$1" 2>/dev/null && return 0
-		sleep 0.1
-		i=$((i + 1))
-	done
-	return 1
-}
-
 # counter NAME ADDR PORT: a counting UDP server (listing sequence
 # numbers) in the background, ready; its pid in CPID_NAME via eval.
 counter() {

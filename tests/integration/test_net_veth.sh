@@ -26,18 +26,6 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 1' INT TERM
 
-lines() { tr '\n' '|' < "$1"; }
-
-wait_line() {
-	i=0
-	while [ "$i" -lt "${3:-50}" ]; do
-		grep -Eq -- "$2" "$1" 2>/dev/null && return 0
-		sleep 0.1
-		i=$((i + 1))
-	done
-	return 1
-}
-
 expect() {
 	l=$(sed -n "$3p" "$2")
 	if echo "$l" | grep -Eq -- "$4"; then pass "$1"; else fail "$1" "line $3 is '$l', want /$4/; output: $(lines "$2")"; fi

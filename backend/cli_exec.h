@@ -11,6 +11,7 @@ struct mb_cli_exec {
 	const char *strict;     /* "1" (NULL) or "0" */
 	const char *engine;     /* "auto" (NULL), "seccomp", ... */
 	const char *interfaces; /* comma list for drop rules, NULL = all */
+	const char *log;        /* MINDERBINDER_LOG (absolute), NULL: the environment's */
 	/* Called last before the exec, after a static CMD's registration;
 	 * returns 0 or -errno. sweep attaches its tracer here. */
 	int (*before_exec)(void *ctx);

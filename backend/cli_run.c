@@ -39,6 +39,8 @@ static void usage(FILE *f)
 		"      --profile NAME     only the INI section NAME\n"
 		"      --interface NAME   drop rules act on this interface only (repeatable;\n"
 		"                         default: every interface that is up, lo included)\n"
+		"      --log FILE         append one JSON line per injected syscall fault\n"
+		"                         (sets MINDERBINDER_LOG)\n"
 		"  -h, --help             this text\n\n"
 		"Examples:\n"
 		"  minderbinder run -s openat:-2 -- cat /etc/hostname\n"
@@ -251,6 +253,12 @@ int mb_cli_exec_with_spec(const struct mb_spec *spec, const struct mb_cli_exec *
 	}
 	opts.helper = helper;
 	opts.interfaces = x->interfaces;
+	opts.log_path = x->log ? x->log : getenv("MINDERBINDER_LOG");
+	if (opts.log_path && !*opts.log_path)
+		opts.log_path = NULL;
+	if (opts.log_path && mb_log_path_check(x->log ? "--log" : "MINDERBINDER_LOG",
+					       opts.log_path, err))
+		return x->log ? 2 : 125;
 
 	if (is_static_elf(cmd) == 1) {
 		ret = mb_register_self(spec, &opts, &reg, err);
@@ -277,6 +285,7 @@ int mb_cli_exec_with_spec(const struct mb_spec *spec, const struct mb_cli_exec *
 		    setenv("MINDERBINDER_ENGINE", engine_s, 1) ||
 		    setenv("MINDERBINDER_HELPER", helper, 1) ||
 		    (x->interfaces && setenv("MINDERBINDER_INTERFACES", x->interfaces, 1)) ||
+		    (x->log && setenv("MINDERBINDER_LOG", x->log, 1)) ||
 		    setenv("LD_PRELOAD", preload, 1)) {
 			mb_error_set(err, "failed to set up the environment");
 			return 125;
@@ -304,6 +313,7 @@ int mb_cli_run(int argc, char **argv)
 		{ "config", required_argument, NULL, 'c' },
 		{ "profile", required_argument, NULL, 'p' },
 		{ "interface", required_argument, NULL, 'i' },
+		{ "log", required_argument, NULL, 'L' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -311,7 +321,7 @@ int mb_cli_run(int argc, char **argv)
 	const char *config = NULL, *profile = NULL, *strict = "1";
 	const char *scope_s = "tree", *engine_s = "auto";
 	struct mb_cli_exec x = { 0 };
-	char ifaces[256] = "";
+	char ifaces[256] = "", log[PATH_MAX + MB_LOG_PATH_MAX] = "";
 	struct mb_defaults d;
 	struct mb_error err = { "" };
 	struct mb_spec *spec;
@@ -369,6 +379,29 @@ int mb_cli_run(int argc, char **argv)
 				strcat(ifaces, ",");
 			strcat(ifaces, optarg);
 			break;
+		case 'L':
+			/* Relative to where we were run: the agent wants it absolute. */
+			ret = 0;
+			if (optarg[0] == '/') {
+				snprintf(log, sizeof(log), "%s", optarg);
+			} else if (!getcwd(log, PATH_MAX)) {
+				ret = -errno;
+				mb_error_set(&err, "--log: cannot get the working directory: %s",
+					     strerror(-ret));
+				break;
+			} else {
+				size_t n = strlen(log);
+
+				snprintf(log + n, sizeof(log) - n, "%s%s",
+					 n && log[n - 1] == '/' ? "" : "/", optarg);
+			}
+			if (!optarg[0]) {
+				mb_error_set(&err, "--log: empty file name");
+				ret = -EINVAL;
+			} else {
+				ret = mb_log_path_check("--log", log, &err);
+			}
+			break;
 		case 'h':
 			usage(stdout);
 			free(spec);
@@ -404,6 +437,7 @@ int mb_cli_run(int argc, char **argv)
 	x.strict = strict;
 	x.engine = engine_s;
 	x.interfaces = *ifaces ? ifaces : NULL;
+	x.log = *log ? log : NULL;
 	ret = mb_cli_exec_with_spec(spec, &x, argv + optind, &err);
 	free(spec);
 	return mb_cli_fail(ret, "%s", err.msg);

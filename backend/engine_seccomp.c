@@ -15,6 +15,7 @@
 #include <fnmatch.h>
 #include <limits.h>
 #include <poll.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +23,7 @@
 #include <sys/ioctl.h>
 #include <sys/random.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
 #include <time.h>
@@ -62,6 +64,8 @@
 #define MAX_AT_SYSCALLS 24
 /* The C API adds a filter layer (and listener) per new set of syscalls. */
 #define MAX_LISTENERS 32
+/* One MINDERBINDER_LOG line: a path escaped at worst 6 bytes a byte. */
+#define LOG_LINE_MAX (64 * 1024)
 
 /* Where a rule is in force. The environment's rules are all active for
  * good; the C API's come and go with their handle. */
@@ -130,6 +134,9 @@ struct supervisor {
 	struct remote_path *paths; /* one per syscall argument */
 	struct pending *heap;	   /* min-heap on deadline */
 	size_t n_pending, heap_cap;
+	int log_fd;	/* MINDERBINDER_LOG, or -1 */
+	char *log_line; /* LOG_LINE_MAX bytes when log_fd >= 0 */
+	int log_path_arg[MB_MAX_RULES]; /* per rule: the syscall's path arg, or -1 */
 };
 
 /* Syscalls whose path argument is relative to the fd in the argument
@@ -530,6 +537,213 @@ static bool path_matches(const struct supervisor *s, const struct mb_rule *r)
 	return p->state == 0 && !fnmatch(r->sys.path, p->buf, 0);
 }
 
+/* --- MINDERBINDER_LOG ---------------------------------------------------- */
+
+struct line {
+	char *buf;
+	size_t len, cap;
+	bool full;
+};
+
+static void put_raw(struct line *l, const char *s, size_t n)
+{
+	if (l->full || n > l->cap - l->len) {
+		l->full = true;
+		return;
+	}
+	memcpy(l->buf + l->len, s, n);
+	l->len += n;
+}
+
+static void put_fmt(struct line *l, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void put_fmt(struct line *l, const char *fmt, ...)
+{
+	char tmp[128];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= sizeof(tmp))
+		l->full = true;
+	else
+		put_raw(l, tmp, (size_t)n);
+}
+
+/* Length of the well-formed UTF-8 sequence at s (1..4), or 0. */
+static size_t utf8_len(const unsigned char *s)
+{
+	size_t n, i;
+	__u32 cp;
+
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		n = 2, cp = s[0] & 0x1f;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		n = 3, cp = s[0] & 0x0f;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		n = 4, cp = s[0] & 0x07;
+	else
+		return 0;
+	for (i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (s[i] & 0x3f);
+	}
+	if ((n == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
+	    (n == 4 && (cp < 0x10000 || cp > 0x10ffff)))
+		return 0;
+	return n;
+}
+
+/* A JSON string: quote, backslash and control characters escaped; a byte
+ * that is not UTF-8 (a path may hold any) becomes U+FFFD. */
+static void put_json_str(struct line *l, const char *str)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	size_t n;
+
+	put_raw(l, "\"", 1);
+	while (*s) {
+		if (*s == '"' || *s == '\\') {
+			put_raw(l, "\\", 1);
+			put_raw(l, (const char *)s, 1);
+			s++;
+		} else if (*s < 0x20 || *s == 0x7f) {
+			put_fmt(l, "\\u%04x", *s);
+			s++;
+		} else if ((n = utf8_len(s)) > 0) {
+			put_raw(l, (const char *)s, n);
+			s += n;
+		} else {
+			put_raw(l, "\\ufffd", 6);
+			s++;
+		}
+	}
+	put_raw(l, "\"", 1);
+}
+
+static void read_comm(pid_t tid, char *out, size_t size)
+{
+	char path[64];
+	ssize_t n;
+	int fd;
+
+	out[0] = '\0';
+	snprintf(path, sizeof(path), "/proc/%d/comm", (int)tid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	n = read(fd, out, size - 1);
+	close(fd);
+	if (n <= 0)
+		return;
+	out[n] = '\0';
+	if (n > 0 && out[n - 1] == '\n')
+		out[n - 1] = '\0';
+}
+
+static void log_open(struct supervisor *s, const char *path)
+{
+	mode_t old;
+
+	s->log_fd = -1;
+	if (!path)
+		return;
+	s->log_line = malloc(LOG_LINE_MAX);
+	if (!s->log_line)
+		return;
+	old = umask(022);
+	s->log_fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY,
+			 0644);
+	umask(old);
+}
+
+/*
+ * One line for the fault rule i decided on the call req: written before the
+ * answer, while the thread is still in the call, so /proc still tells of
+ * it. The path is the one the rule matched, else, when the syscall takes
+ * one, read now (and dropped if the call went away meanwhile).
+ */
+static void log_fault(struct supervisor *s, int fd, const struct seccomp_notif *req,
+		      struct tid_info *t, __u32 i)
+{
+	const struct mb_rule *r = &s->spec.rules[i];
+	struct line l = { .buf = s->log_line, .cap = LOG_LINE_MAX - 1 };
+	const char *name = mb_syscall_name((enum mb_arch)s->spec.arch, (int)req->data.nr);
+	const char *path = NULL;
+	char rule[1024], comm[64], stamp[64];
+	struct timespec ts;
+	struct tm tm;
+	pid_t tgid = t->tgid;
+	int arg = -1;
+	ssize_t n;
+
+	if ((r->flags & MB_F_PATH) && path_arg_ok(r->sys.path_arg)) {
+		arg = r->sys.path_arg;
+	} else if (path_arg_ok(s->log_path_arg[i])) {
+		arg = s->log_path_arg[i];
+		if (s->paths[arg].state == 1) {
+			__u64 id = req->id;
+
+			s->paths[arg].state = resolve_path(s, req, arg, s->paths[arg].buf);
+			if (!s->paths[arg].state && ioctl(fd, SECCOMP_IOCTL_NOTIF_ID_VALID, &id))
+				s->paths[arg].state = -ENOENT;
+		}
+	}
+	if (arg >= 0 && s->paths[arg].state == 0)
+		path = s->paths[arg].buf;
+	if (!tgid && !proc_tgid((pid_t)req->pid, &tgid))
+		t->tgid = tgid;
+	read_comm((pid_t)req->pid, comm, sizeof(comm));
+	if (mb_rule_format(r, (enum mb_arch)s->spec.arch, rule, sizeof(rule)) < 0)
+		rule[0] = '\0';
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%S", &tm);
+
+	put_fmt(&l, "{\"time\":\"%s.%06ldZ\",\"pid\":%d,\"tid\":%d,\"comm\":", stamp,
+		ts.tv_nsec / 1000, (int)tgid, (int)req->pid);
+	put_json_str(&l, comm);
+	put_raw(&l, ",\"syscall\":", 11);
+	if (name)
+		put_json_str(&l, name);
+	else
+		put_fmt(&l, "\"syscall%d\"", (int)req->data.nr);
+	if (path) {
+		put_raw(&l, ",\"path\":", 8);
+		put_json_str(&l, path);
+	}
+	put_raw(&l, ",\"result\":", 10);
+	if (r->sys.result == MB_RES_ERRNO) {
+		const char *e = mb_errno_name((int)r->sys.value);
+
+		if (e)
+			put_json_str(&l, e);
+		else
+			put_fmt(&l, "\"-%lld\"", (long long)r->sys.value);
+	} else if (r->sys.result == MB_RES_VALUE) {
+		put_fmt(&l, "\"%+lld\"", (long long)r->sys.value);
+	} else {
+		put_raw(&l, "\"latency\"", 9);
+	}
+	if (r->latency_ns)
+		put_fmt(&l, ",\"latency_ns\":%llu", (unsigned long long)r->latency_ns);
+	put_raw(&l, ",\"rule\":", 8);
+	put_json_str(&l, rule);
+	put_fmt(&l, ",\"rule_index\":%u,\"engine\":\"seccomp\"}", i);
+	if (l.full)
+		return; /* cannot happen with LOG_LINE_MAX; never a torn line */
+	l.buf[l.len++] = '\n';
+	/* One write: O_APPEND keeps lines from several supervisors whole. */
+	do
+		n = write(s->log_fd, l.buf, l.len);
+	while (n < 0 && errno == EINTR);
+}
+
 /* May the rule fault this call? The call is already counted. */
 static bool rule_open(const struct mb_rule *r, const struct rule_state *st,
 		      struct tid_info *t, __u64 now)
@@ -580,7 +794,7 @@ static int decide(struct supervisor *s, int fd, const struct seccomp_notif *req)
 	__u64 now = now_ns(), called = 0, faulted = 0, latency = 0;
 	pid_t tid = (pid_t)req->pid;
 	struct tid_info *t;
-	__u32 k, i;
+	__u32 k, i, hit = 0;
 
 	if (req->data.arch != s->audit_arch || !any_rule_for(s, req->data.nr, tid))
 		return answer_continue(s, fd, req->id);
@@ -604,6 +818,7 @@ static int decide(struct supervisor *s, int fd, const struct seccomp_notif *req)
 		if (coin(st->rng, r->rate_ppm)) {
 			st->faults++;
 			faulted |= 1ULL << i;
+			hit = i;
 			latency = r->latency_ns;
 			if (r->sys.result == MB_RES_ERRNO) {
 				p.flags = 0;
@@ -616,6 +831,8 @@ static int decide(struct supervisor *s, int fd, const struct seccomp_notif *req)
 		break;
 	}
 	count(s, called, faulted, now);
+	if (faulted && s->log_fd >= 0)
+		log_fault(s, fd, req, t, hit);
 
 	if (latency) {
 		p.deadline = now + latency;
@@ -692,6 +909,7 @@ static int supervisor_init(struct supervisor *s, const struct mb_supervisor_args
 	memset(s, 0, sizeof(*s));
 	s->args = a;
 	s->control_fd = -1;
+	s->log_fd = -1;
 	if (!a || (a->listener_fd < 0 && a->control_fd < 0) || !a->spec || !a->engines ||
 	    a->spec->n_rules > MB_MAX_RULES)
 		return -EINVAL;
@@ -739,6 +957,13 @@ static int supervisor_init(struct supervisor *s, const struct mb_supervisor_args
 	}
 	for (i = 0; i < s->n_order; i++)
 		seed_rule(s, s->order[i]);
+	for (i = 0; i < MB_MAX_RULES; i++)
+		s->log_path_arg[i] =
+			i < a->spec->n_rules && a->spec->rules[i].kind == MB_RULE_SYSCALL
+				? mb_syscall_path_arg(mb_syscall_name(
+					  (enum mb_arch)a->spec->arch, a->spec->rules[i].sys.nr))
+				: -1;
+	log_open(s, a->log_path);
 	if (a->listener_fd >= 0)
 		add_listener(s, a->listener_fd);
 	return 0;
@@ -757,6 +982,9 @@ static void supervisor_fini(struct supervisor *s)
 	free(s->resp);
 	free(s->paths);
 	free(s->heap);
+	if (s->log_fd >= 0)
+		close(s->log_fd);
+	free(s->log_line);
 }
 
 /* Milliseconds until the nearest held-back answer, rounded up; -1 for none. */

@@ -16,6 +16,10 @@ struct mb_supervisor_args {
 	enum mb_scope scope;
 	const struct mb_spec *spec;
 	const __u32 *engines; /* per rule; the seccomp ones (ERRNO, NOTIF) apply */
+	/* MINDERBINDER_LOG, or NULL: one JSON line per fault is appended to
+	 * it. Opened by mb_supervise as whoever runs it; if that fails, it
+	 * logs nothing rather than die (the helper checked it beforehand). */
+	const char *log_path;
 };
 
 /* Answers notifications until every process using the filter is gone.

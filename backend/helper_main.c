@@ -17,6 +17,7 @@
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -245,6 +246,22 @@ static int read_request(struct request *rq)
 		reply_plan(-EINVAL, NULL, "MINDERBINDER_INTERFACES: bad interface list");
 		return -EINVAL;
 	}
+	if (!memchr(rq->msg.log_path, '\0', sizeof(rq->msg.log_path))) {
+		reply_plan(-EINVAL, NULL, "MINDERBINDER_LOG: path not terminated");
+		return -EINVAL;
+	}
+	if (rq->msg.log_path[0]) {
+		const unsigned char *c = (const unsigned char *)rq->msg.log_path;
+
+		for (; *c; c++)
+			if (*c < 0x20 || *c == 0x7f)
+				break;
+		if (rq->msg.log_path[0] != '/' || *c) {
+			reply_plan(-EINVAL, NULL,
+				   "MINDERBINDER_LOG: want an absolute path with no control characters");
+			return -EINVAL;
+		}
+	}
 	if (mb_spec_validate(&rq->msg.spec, &err)) {
 		reply_plan(-EINVAL, NULL, "mb-helper: rejected %s", err.msg);
 		return -EINVAL;
@@ -299,6 +316,10 @@ static int plan(struct request *rq)
 		else if (rq->msg.flags & MB_REG_API)
 			/* The C API turns rules off again: only the supervisor can. */
 			rq->engines[i] = MB_ENGINE_SECCOMP_NOTIF;
+		else if (rq->msg.log_path[0])
+			/* MINDERBINDER_LOG: a fault decided in the filter is
+			 * never seen; the supervisor decides, and logs, each. */
+			rq->engines[i] = MB_ENGINE_SECCOMP_NOTIF;
 		else
 			rq->engines[i] = mb_seccomp_engine_for(r, (enum mb_scope)rq->msg.scope);
 	}
@@ -330,6 +351,49 @@ static int drop_privileges(void)
 	/* The target's user must not ptrace us and reach the map fd. */
 	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	return 0;
+}
+
+/*
+ * MINDERBINDER_LOG must be writable by the caller, or registration fails
+ * now, before the filter goes in: a child with our privileges dropped
+ * (the supervisor's identity) opens it, creating it if need be, and
+ * tells us the errno in its exit status. The supervisor opens it again.
+ */
+static int check_log(const struct request *rq)
+{
+	int status = 0, err;
+	pid_t pid;
+
+	if (!rq->msg.log_path[0])
+		return 0;
+	pid = fork();
+	if (pid < 0) {
+		err = -errno;
+		reply_plan(err, NULL, "MINDERBINDER_LOG: cannot check %s: %s",
+			   rq->msg.log_path, strerror(-err));
+		return err;
+	}
+	if (pid == 0) {
+		int fd;
+
+		close(SOCK);
+		if (drop_privileges())
+			_exit(EPERM);
+		umask(022);
+		fd = open(rq->msg.log_path,
+			  O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY, 0644);
+		if (fd < 0)
+			_exit(errno > 0 && errno < 256 ? errno : EIO);
+		_exit(0);
+	}
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	err = WIFEXITED(status) ? WEXITSTATUS(status) : EIO;
+	if (!err)
+		return 0;
+	reply_plan(-err, NULL, "MINDERBINDER_LOG: cannot open %s: %s", rq->msg.log_path,
+		   strerror(err));
+	return -err;
 }
 
 static int recv_installed(struct mb_installed_msg *m, int *fd, int *control)
@@ -396,6 +460,7 @@ static pid_t start_supervisor(struct request *rq, struct mb_registry *reg, int l
 		.scope = (enum mb_scope)rq->msg.scope,
 		.spec = &rq->msg.spec,
 		.engines = rq->engines,
+		.log_path = rq->msg.log_path[0] ? rq->msg.log_path : NULL,
 	};
 	pid_t pid = fork();
 
@@ -437,6 +502,8 @@ int main(int argc, char **argv)
 		err = identify(rq);
 	if (!err)
 		err = plan(rq);
+	if (!err)
+		err = check_log(rq);
 	if (err)
 		return 1;
 	err = mb_registry_open(&reg);

@@ -168,6 +168,9 @@ static int configure(struct mb_register_opts *o, char *helper, size_t len,
 	if (v && (ret = mb_engine_wish_parse("MINDERBINDER_ENGINE", v, &o->wish, err)))
 		return ret;
 	o->interfaces = var("MINDERBINDER_INTERFACES");
+	o->log_path = var("MINDERBINDER_LOG");
+	if (o->log_path && (ret = mb_log_path_check("MINDERBINDER_LOG", o->log_path, err)))
+		return ret;
 	v = var("MINDERBINDER_HELPER");
 	if (v) {
 		if (strlen(v) >= len) {

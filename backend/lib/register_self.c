@@ -39,6 +39,28 @@ const char *mb_engine_name(enum mb_engine e)
 	return (unsigned)e < MB_ENGINE_COUNT ? engine_names[e] : "unknown";
 }
 
+int mb_log_path_check(const char *var, const char *path, struct mb_error *err)
+{
+	const unsigned char *c;
+
+	if (path[0] != '/') {
+		mb_error_set(err, "%s: '%s' is not an absolute path", var, path);
+		return -EINVAL;
+	}
+	if (strlen(path) >= MB_LOG_PATH_MAX) {
+		mb_error_set(err, "%s: path too long (at most %d bytes)", var,
+			     MB_LOG_PATH_MAX - 1);
+		return -EINVAL;
+	}
+	for (c = (const unsigned char *)path; *c; c++) {
+		if (*c < 0x20 || *c == 0x7f) {
+			mb_error_set(err, "%s: control character in the path", var);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
 static const char *list_at(void *ctx, size_t i)
 {
 	return ((const char *const *)ctx)[i];
@@ -276,6 +298,12 @@ int mb_register_self(const struct mb_spec *spec, const struct mb_register_opts *
 	req->spec = *spec;
 	if (o->interfaces)
 		snprintf(req->interfaces, sizeof(req->interfaces), "%s", o->interfaces);
+	if (o->log_path) {
+		ret = mb_log_path_check("MINDERBINDER_LOG", o->log_path, err);
+		if (ret)
+			goto out;
+		memcpy(req->log_path, o->log_path, strlen(o->log_path) + 1);
+	}
 	n = send(sv[0], req, sizeof(*req), MSG_NOSIGNAL);
 	free(req); /* before the filter: from then on, only gate syscalls */
 	req = NULL;

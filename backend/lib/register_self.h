@@ -20,6 +20,7 @@ struct mb_register_opts {
 	unsigned flags;         /* MB_REG_API: the C API's registration */
 	int control_fd;         /* with MB_REG_API: handed to the supervisor */
 	const __s32 *tids;      /* with MB_REG_NET_UPDATE: per rule, or NULL */
+	const char *log_path;   /* MINDERBINDER_LOG (absolute), or NULL */
 };
 
 struct mb_registration {
@@ -37,6 +38,10 @@ int mb_scope_parse(const char *var, const char *text, int allow_thread,
 int mb_engine_wish_parse(const char *var, const char *text,
 			 enum mb_engine_wish *out, struct mb_error *err);
 const char *mb_engine_name(enum mb_engine e);
+
+/* A MINDERBINDER_LOG value: absolute, shorter than MB_LOG_PATH_MAX, no
+ * control characters. 0, or -EINVAL with err naming var. */
+int mb_log_path_check(const char *var, const char *path, struct mb_error *err);
 
 /* Finds mb-helper: next to the object that holds `anchor` (the build
  * tree, or an install that keeps them together), else MB_LIBEXECDIR. */

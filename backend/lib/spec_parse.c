@@ -321,6 +321,11 @@ static int path_arg_of(const char *name)
 	return -1;
 }
 
+int mb_syscall_path_arg(const char *name)
+{
+	return name ? path_arg_of(name) : -1;
+}
+
 /* --- options --------------------------------------------------------------- */
 
 enum opt_id { OPT_RATE, OPT_DELAY, OPT_AFTER, OPT_TIMES, OPT_PATH, OPT_LATENCY,

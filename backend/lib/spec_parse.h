@@ -54,6 +54,9 @@ int mb_spec_validate(const struct mb_spec *s, struct mb_error *err);
 int mb_rule_format(const struct mb_rule *r, enum mb_arch arch, char *buf,
 		   size_t len);
 
+/* Which argument of the syscall called name holds a path, or -1. */
+int mb_syscall_path_arg(const char *name);
+
 /* "50%" -> 500000 ppm; "100ms" -> ns. Shared with the INI loader and CLI. */
 int mb_parse_rate(const char *text, __u32 *ppm);
 int mb_parse_duration(const char *text, __u64 *ns);

@@ -55,6 +55,8 @@ struct mb_msg_hdr {
 };
 
 #define MB_IFACES_MAX 256
+/* MINDERBINDER_LOG: an absolute path, NUL-terminated inside the array. */
+#define MB_LOG_PATH_MAX 256
 
 struct mb_register_msg {
 	struct mb_msg_hdr hdr;
@@ -67,6 +69,9 @@ struct mb_register_msg {
 	/* Comma-separated interfaces for drop rules ("" = every up one):
 	 * MINDERBINDER_INTERFACES, or `run --interface`. */
 	char interfaces[MB_IFACES_MAX];
+	/* MINDERBINDER_LOG ("" = none): the supervisor appends one JSON line
+	 * per injected syscall fault; every syscall rule then goes to it. */
+	char log_path[MB_LOG_PATH_MAX];
 	struct mb_spec spec;
 };
 

@@ -1,0 +1,217 @@
+#!/bin/sh
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+# MINDERBINDER_LOG and `run --log`: one JSON line per injected syscall
+# fault, written by the supervisor (every syscall rule goes through it
+# while a log is set), whole lines across processes, and a log path that
+# is bad or unwritable stops registration (exit 125) before the filter.
+. "$(dirname "$0")/agent_lib.sh"
+
+need_root "log: MINDERBINDER_LOG" || exit 0
+mb_setup "log: setup"
+TARGET=$PROGS/log_target
+if [ ! -x "$TARGET" ]; then
+	fail "log: setup" "$TARGET not built (make check-integration builds it)"
+	exit 0
+fi
+cp "$TARGET" "$BIN/" || exit 1
+TARGET=$BIN/log_target
+PY=/usr/bin/python3
+if [ ! -x "$PY" ]; then
+	notrun "log: MINDERBINDER_LOG" "no /usr/bin/python3 to parse the JSON"
+	exit 0
+fi
+
+# jcheck NAME LOG PYTHON-EXPR...: every line of LOG is a JSON object (L is
+# the list of them, P the target's pid, C the script's other arguments);
+# the expression must hold, else it prints why.
+jcheck() {
+	name=$1 log=$2 expr=$3
+	shift 3
+	if why=$("$PY" - "$log" "$expr" "$@" 2>&1 <<'EOF'
+import json, sys
+log, expr, C = sys.argv[1], sys.argv[2], sys.argv[3:]
+L = []
+with open(log, "rb") as f:
+    for n, raw in enumerate(f, 1):
+        if not raw.endswith(b"\n"):
+            sys.exit("line %d is not terminated" % n)
+        try:
+            o = json.loads(raw.decode("utf-8"))
+        except Exception as e:
+            sys.exit("line %d is not JSON (%s): %r" % (n, e, raw[:200]))
+        if not isinstance(o, dict):
+            sys.exit("line %d is not an object" % n)
+        L.append(o)
+if not eval(expr):
+    sys.exit("%d lines; %s is false; first lines: %s" % (len(L), expr, [json.dumps(o) for o in L[:3]]))
+EOF
+	); then
+		pass "$name"
+	else
+		fail "$name" "$why"
+	fi
+}
+
+# --- the known run ------------------------------------------------------------------
+LOG=$T/log.jsonl
+MINDERBINDER_SYSCALL='getppid:EIO:times=7;openat:ENOENT:path=/nonexistent/*;getpgid:EPERM' \
+	MINDERBINDER_LOG=$LOG LD_PRELOAD=$AGENT "$TARGET" > "$T/main.out" 2> "$T/main.err"
+rc=$?
+P=$(sed -n 's/^pid //p' "$T/main.out")
+TID=$(sed -n 's/^tid //p' "$T/main.out")
+TARGET_PIDS="$TARGET_PIDS $P"
+if [ $rc = 0 ] && grep -qx done "$T/main.out" && [ -f "$LOG" ]; then
+	pass "log: a target with MINDERBINDER_LOG runs and the log exists"
+else
+	fail "log: a target with MINDERBINDER_LOG runs and the log exists" "exit $rc: $(cat "$T/main.err")"
+fi
+jcheck "log: exactly 11 lines, each a JSON object (7 getppid + 3 openat + 1 getpgid)" "$LOG" \
+	'len(L) == 11'
+jcheck "log: 7 getppid lines, result EIO, rule 0" "$LOG" \
+	'sum(1 for o in L if o.get("syscall") == "getppid" and o.get("result") == "EIO" and o.get("rule_index") == 0 and o.get("rule") == "getppid:EIO:times=7") == 7'
+jcheck "log: 3 openat lines with path /nonexistent/a, result ENOENT" "$LOG" \
+	'sum(1 for o in L if o.get("syscall") == "openat" and o.get("path") == "/nonexistent/a" and o.get("result") == "ENOENT" and o.get("rule") == "openat:ENOENT:path=/nonexistent/*" and o.get("rule_index") == 1) == 3'
+jcheck "log: no line for the /etc/hostname open that no rule faulted" "$LOG" \
+	'not any("hostname" in o.get("path", "") for o in L)'
+jcheck "log: an unconditional rule (getpgid:EPERM) is logged: it went through the supervisor" "$LOG" \
+	'[o["syscall"] for o in L if o.get("result") == "EPERM"] == ["getpgid"]'
+jcheck "log: pid, tid and comm are the target's" "$LOG" \
+	'all(o.get("pid") == int(C[0]) and o.get("tid") == int(C[1]) and o.get("comm") == "log_target" for o in L)' \
+	"${P:-0}" "${TID:-0}"
+jcheck "log: every line has time (UTC, microseconds) and engine seccomp" "$LOG" \
+	'all(__import__("re").fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z", o.get("time", "")) and o.get("engine") == "seccomp" for o in L)'
+if [ "$(stat -c %a "$LOG" 2>/dev/null)" = 644 ]; then
+	pass "log: a new log is created with mode 0644"
+else
+	fail "log: a new log is created with mode 0644" "mode $(stat -c %a "$LOG" 2>&1)"
+fi
+
+# A rule without path= on a syscall that takes one: the path is still read.
+LOG2=$T/nopath.jsonl
+MINDERBINDER_SYSCALL='openat:EACCES:times=1' MINDERBINDER_LOG=$LOG2 LD_PRELOAD=$AGENT \
+	"$TARGET" > "$T/nopath.out" 2> "$T/nopath.err"
+jcheck "log: a rule without path= still logs the path it faulted (openat /nonexistent/a)" "$LOG2" \
+	'len(L) == 1 and L[0].get("path") == "/nonexistent/a" and L[0].get("result") == "EACCES"'
+
+# A fake return value and a latency-only rule.
+LOG3=$T/value.jsonl
+MINDERBINDER_SYSCALL='getppid:+0:times=2;getpgid:latency=1ms' MINDERBINDER_LOG=$LOG3 \
+	LD_PRELOAD=$AGENT "$TARGET" > /dev/null 2> "$T/value.err"
+jcheck "log: a fake return value is \"+0\", a latency-only fault \"latency\"" "$LOG3" \
+	'[o.get("result") for o in L] == ["+0", "+0", "latency"]'
+
+# JSON escaping: quote, backslash and a newline in a path.
+WEIRD=$(printf '%s/we"i\\rd\nname' "$T")
+LOG4=$T/escape.jsonl
+MINDERBINDER_SYSCALL="openat:ENOENT:path=$T/we*" MINDERBINDER_LOG=$LOG4 LD_PRELOAD=$AGENT \
+	"$PROBE" open "$WEIRD" > "$T/escape.out" 2> "$T/escape.err"
+remember_pid "$T/escape.out"
+jcheck "log: quote, backslash and newline in a path are escaped" "$LOG4" \
+	'len(L) == 1 and L[0].get("path") == C[0] and L[0].get("comm") == "mbprobe"' "$WEIRD"
+
+# --- two processes, one log ---------------------------------------------------------
+LOG5=$T/two.jsonl
+for i in 1 2; do
+	MINDERBINDER_SYSCALL='getppid:EIO' MINDERBINDER_LOG=$LOG5 LD_PRELOAD=$AGENT \
+		"$TARGET" -n 2000 > "$T/two$i.out" 2> "$T/two$i.err" &
+done
+wait
+P1=$(sed -n 's/^pid //p' "$T/two1.out")
+P2=$(sed -n 's/^pid //p' "$T/two2.out")
+TARGET_PIDS="$TARGET_PIDS $P1 $P2"
+jcheck "log: two processes appending to one log: 4000 whole lines, 2000 each" "$LOG5" \
+	'len(L) == 4000 and sum(o["pid"] == int(C[0]) for o in L) == 2000 and sum(o["pid"] == int(C[1]) for o in L) == 2000' \
+	"${P1:-0}" "${P2:-0}"
+
+# --- bad log paths ------------------------------------------------------------------
+MINDERBINDER_SYSCALL='getppid:EIO' MINDERBINDER_LOG=relative.jsonl LD_PRELOAD=$AGENT \
+	"$TARGET" > "$T/rel.out" 2> "$T/rel.err"
+rc=$?
+if [ $rc = 125 ] && grep -q 'MINDERBINDER_LOG' "$T/rel.err" && ! grep -q '^pid' "$T/rel.out"; then
+	pass "log: a relative MINDERBINDER_LOG: exit 125 naming the variable, before main"
+else
+	fail "log: a relative MINDERBINDER_LOG: exit 125 naming the variable" "exit $rc: $(cat "$T/rel.err")"
+fi
+MINDERBINDER_SYSCALL='getppid:EIO' MINDERBINDER_LOG=/proc/nonexistent/log LD_PRELOAD=$AGENT \
+	"$TARGET" > "$T/bad.out" 2> "$T/bad.err"
+rc=$?
+if [ $rc = 125 ] && grep -q 'MINDERBINDER_LOG: cannot open /proc/nonexistent/log: No such file or directory' "$T/bad.err"; then
+	pass "log: an unopenable log: exit 125 with the path and the reason"
+else
+	fail "log: an unopenable log: exit 125 with the path and the reason" "exit $rc: $(cat "$T/bad.err")"
+fi
+ln -s "$T/target-of-link" "$T/link.jsonl"
+MINDERBINDER_SYSCALL='getppid:EIO' MINDERBINDER_LOG=$T/link.jsonl LD_PRELOAD=$AGENT \
+	"$TARGET" > "$T/link.out" 2> "$T/link.err"
+rc=$?
+if [ $rc = 125 ] && grep -q 'MINDERBINDER_LOG: cannot open' "$T/link.err" && [ ! -e "$T/target-of-link" ]; then
+	pass "log: a symlink as the log is refused (O_NOFOLLOW)"
+else
+	fail "log: a symlink as the log is refused (O_NOFOLLOW)" "exit $rc: $(cat "$T/link.err")"
+fi
+
+# The log is opened as the caller, not as the set-uid helper.
+if command -v setpriv > /dev/null && [ "$(findmnt -n -T "$T" -o OPTIONS 2>/dev/null | grep -c nosuid)" = 0 ]; then
+	S=$T/suid
+	mkdir -p "$S" "$T/rootonly" "$T/open"
+	cp "$HELPER" "$AGENT" "$TARGET" "$S/"
+	chown root:root "$S" "$S"/* "$T/rootonly"
+	chmod 755 "$S" "$S"/* "$T/rootonly"
+	chmod 4755 "$S/mb-helper"
+	chmod 1777 "$T/open"
+	HELPER=$S/mb-helper # our_helpers looks for this one
+	AS_NOBODY="setpriv --reuid=65534 --regid=65534 --clear-groups"
+	# (setpriv itself must not get the agent: it would register as root.)
+	$AS_NOBODY env MINDERBINDER_SYSCALL='getppid:EIO' MINDERBINDER_LOG=$T/rootonly/log \
+		LD_PRELOAD=$S/libmbpreload.so "$S/log_target" > "$T/nb1.out" 2> "$T/nb1.err"
+	rc=$?
+	if [ $rc = 125 ] && grep -q "cannot open $T/rootonly/log: Permission denied" "$T/nb1.err" &&
+		[ ! -e "$T/rootonly/log" ]; then
+		pass "log: a normal user cannot make the set-uid helper write where it may not (125, Permission denied)"
+	else
+		fail "log: a normal user cannot make the set-uid helper write where it may not" "exit $rc: $(cat "$T/nb1.err")"
+	fi
+	$AS_NOBODY env MINDERBINDER_SYSCALL='getppid:EIO:times=3' MINDERBINDER_LOG=$T/open/log \
+		LD_PRELOAD=$S/libmbpreload.so "$S/log_target" > "$T/nb2.out" 2> "$T/nb2.err"
+	rc=$?
+	TARGET_PIDS="$TARGET_PIDS $(sed -n 's/^pid //p' "$T/nb2.out")"
+	if [ $rc = 0 ] && [ "$(stat -c %u "$T/open/log" 2>/dev/null)" = 65534 ] &&
+		[ "$(wc -l < "$T/open/log")" = 3 ]; then
+		pass "log: a normal user's log is created by and for that user (3 lines)"
+	else
+		fail "log: a normal user's log is created by and for that user" "exit $rc: $(cat "$T/nb2.err"); $(ls -ln "$T/open" 2>&1)"
+	fi
+else
+	notrun "log: the log is opened as the caller" "no setpriv, or $T is nosuid"
+fi
+
+# --- minderbinder run --log ---------------------------------------------------------
+(cd "$T" && "$MB" run --log run.jsonl -s 'getppid:EIO:times=4' -- "$TARGET" -n 10) \
+	> "$T/run.out" 2> "$T/run.err"
+rc=$?
+TARGET_PIDS="$TARGET_PIDS $(sed -n 's/^pid //p' "$T/run.out")"
+if [ $rc = 0 ] && [ -f "$T/run.jsonl" ]; then
+	jcheck "log: run --log FILE (relative to the cwd) logs a dynamic command's faults" "$T/run.jsonl" \
+		'len(L) == 4 and all(o["syscall"] == "getppid" and o["pid"] == int(C[0]) for o in L)' \
+		"$(sed -n 's/^pid //p' "$T/run.out")"
+else
+	fail "log: run --log FILE logs a dynamic command's faults" "exit $rc: $(cat "$T/run.err")"
+fi
+# A static command: run registers itself with the log path, then execs.
+rm -f "$T/static.jsonl"
+"$MB" run --log "$T/static.jsonl" -s "openat:ENOENT:path=$T/nothing-here" -- \
+	"$STATIC" "$T/nothing-here" > "$T/static.out" 2> "$T/static.err"
+rc=$?
+remember_pid "$T/static.out"
+jcheck "log: run --log FILE logs a static command's faults (exit $rc)" "$T/static.jsonl" \
+	'len(L) >= 1 and all(o["syscall"] == "openat" and o.get("path") == C[0] and o["result"] == "ENOENT" for o in L)' \
+	"$T/nothing-here"
+"$MB" run --log /proc/nonexistent/log -s 'getppid:EIO' -- "$TARGET" -n 1 > "$T/runbad.out" 2> "$T/runbad.err"
+rc=$?
+if [ $rc = 125 ] && grep -q 'cannot open /proc/nonexistent/log' "$T/runbad.err"; then
+	pass "log: run --log with an unopenable file: exit 125"
+else
+	fail "log: run --log with an unopenable file: exit 125" "exit $rc: $(cat "$T/runbad.err")"
+fi
+
+mb_no_leftovers "log: no helper, supervisor or registry entry left"

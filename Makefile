@@ -49,7 +49,7 @@ ALL_CFLAGS := $(CFLAGS) $(WARN) -std=gnu11 -fPIC -D_GNU_SOURCE \
 # --- dependencies: a fresh Debian 12 needs nothing but this Makefile -------
 DEB_PACKAGES := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev \
 	libinih-dev libcriterion-dev pkg-config linux-libc-dev-arm64-cross \
-	iproute2 strace fiu-utils libmicrohttpd-dev python3-prometheus-client curl
+	iproute2 strace fiu-utils libmicrohttpd-dev python3-prometheus-client curl tmux
 DEPS_STAMP := $(OUT)/.deps-ok
 
 # Re-checked when the Makefile (and so the package list) changes.

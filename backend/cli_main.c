@@ -58,6 +58,7 @@ static const struct {
 	{ "sweep", mb_cli_sweep, "fail the k-th call on run k, for k = 1, 2, ..." },
 	{ "stats", mb_cli_stats, "calls seen and faults injected, per target and rule" },
 	{ "serve", mb_cli_serve, "serve the stats for Prometheus on /metrics" },
+	{ "top", mb_cli_top, "a live view of the stats, redrawn every second" },
 	{ "unload", mb_cli_unload, "remove everything minderbinder pinned" },
 };
 

@@ -5,7 +5,8 @@
  * minderbinder serve --listen ADDR:PORT: the --prometheus text on
  * /metrics, read again for every request.
  *
- * One function walks the maps (collect); three print what it found.
+ * One function walks the maps (mb_stats_collect, shared with `top` through
+ * stats_collect.h); three print what it found.
  */
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -32,44 +33,13 @@
 #include "proc_info.h"
 #include "register_self.h"
 #include "spec_parse.h"
+#include "stats_collect.h"
 
 #define DEFAULT_LISTEN "127.0.0.1:2112"
 
-/* How a rule's counters are to be read. */
-enum how_counted {
-	COUNTED,      /* calls and faults are this rule's, in this target */
-	IN_FILTER,    /* SECCOMP_RET_ERRNO in the filter: nothing counts them */
-	AT_ANCESTOR,  /* a forked target's supervised rule: counted with the
-		       * registered process (counted_at), for the whole tree */
-};
-
-struct stat_rule {
-	__u32 idx;
-	__u32 engine;
-	enum how_counted how;
-	__u32 counted_at;
-	__u64 calls;
-	__u64 faults;
-	char text[512];
-};
-
-struct stat_target {
-	__u32 pid;
-	struct mb_target t;
-	char comm[32];
-	__u32 n_rules;
-	struct stat_rule *rules;
-};
-
-struct snapshot {
-	int loaded; /* 0: nothing pinned (no helper ran since boot or unload) */
-	size_t n;
-	struct stat_target *targets;
-};
-
 /* --- one walk over the maps ------------------------------------------------ */
 
-static void snapshot_free(struct snapshot *s)
+void mb_stats_free(struct snapshot *s)
 {
 	size_t i;
 
@@ -169,7 +139,7 @@ static int collect_target(int targets_fd, int rules_fd, int counters_fd, __u32 p
  * s->loaded = 0 when nothing is pinned) or -errno (-EACCES/-EPERM: not
  * root).
  */
-static int collect(struct snapshot *s)
+int mb_stats_collect(struct snapshot *s)
 {
 	int targets_fd, rules_fd = -1, counters_fd = -1, err = 0;
 	__u32 key, next, *prev = NULL;
@@ -241,7 +211,7 @@ cleanup:
 	if (counters_fd >= 0)
 		close(counters_fd);
 	if (err)
-		snapshot_free(s);
+		mb_stats_free(s);
 	return err;
 }
 
@@ -263,7 +233,7 @@ static const char *scope_name(__u32 scope)
 /* Names for calls and faults: a drop rule (tc) sees packets and drops
  * them, a refuse/errno rule (cgroup) sees connects (and UDP sends) and
  * fails them, a syscall rule sees calls and faults them. */
-static void meaning(__u32 engine, const char **seen, const char **faults)
+void mb_stats_meaning(__u32 engine, const char **seen, const char **faults)
 {
 	if (engine == MB_ENGINE_TC) {
 		*seen = "packets_seen";
@@ -388,7 +358,7 @@ static void print_table(FILE *out, const struct snapshot *s)
 			const char *seen, *faults;
 			char idx[16];
 
-			meaning(r->engine, &seen, &faults);
+			mb_stats_meaning(r->engine, &seen, &faults);
 			snprintf(idx, sizeof(idx), "[%u]", r->idx);
 			fprintf(out, "  %-4s ", idx);
 			put_escaped(out, r->text, ESC_TEXT);
@@ -440,7 +410,7 @@ static void print_json(FILE *out, const struct snapshot *s)
 			const struct stat_rule *r = &t->rules[j];
 			const char *seen, *faults;
 
-			meaning(r->engine, &seen, &faults);
+			mb_stats_meaning(r->engine, &seen, &faults);
 			fprintf(out, "%s\n  {\"index\":%u,\"rule\":\"", j ? "," : "", r->idx);
 			put_escaped(out, r->text, ESC_JSON);
 			fprintf(out, "\",\"engine\":\"");
@@ -527,7 +497,7 @@ enum format { FMT_TABLE, FMT_JSON, FMT_PROMETHEUS };
 static int print_stats(FILE *out, enum format fmt)
 {
 	struct snapshot s;
-	int err = collect(&s);
+	int err = mb_stats_collect(&s);
 
 	if (err)
 		return err;
@@ -537,11 +507,11 @@ static int print_stats(FILE *out, enum format fmt)
 		print_prometheus(out, &s);
 	else
 		print_table(out, &s);
-	snapshot_free(&s);
+	mb_stats_free(&s);
 	return 0;
 }
 
-static int fail_collect(const char *cmd, int err)
+int mb_stats_fail(const char *cmd, int err)
 {
 	if (err == -EACCES || err == -EPERM)
 		return mb_cli_fail(1, "%s: needs root: the registry under %s is readable by root only",
@@ -592,7 +562,7 @@ int mb_cli_stats(int argc, char **argv)
 				   MB_BPFFS_ROOT);
 	err = print_stats(stdout, fmt);
 	if (err)
-		return fail_collect("stats", err);
+		return mb_stats_fail("stats", err);
 	if (fflush(stdout) || ferror(stdout))
 		return mb_cli_fail(1, "stats: failed to write the output: %s", strerror(errno));
 	return 0;

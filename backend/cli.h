@@ -13,5 +13,6 @@ int mb_cli_sweep(int argc, char **argv);
 int mb_cli_stats(int argc, char **argv);
 int mb_cli_serve(int argc, char **argv);
 int mb_cli_top(int argc, char **argv);
+int mb_cli_watch(int argc, char **argv);
 
 #endif

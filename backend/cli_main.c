@@ -55,6 +55,7 @@ static const struct {
 } commands[] = {
 	{ "run", mb_cli_run, "run a command with faults injected" },
 	{ "status", mb_cli_status, "engines on this kernel, pinned state, live targets" },
+	{ "watch", mb_cli_watch, "fault processes by name as they start (INI file)" },
 	{ "sweep", mb_cli_sweep, "fail the k-th call on run k, for k = 1, 2, ..." },
 	{ "stats", mb_cli_stats, "calls seen and faults injected, per target and rule" },
 	{ "serve", mb_cli_serve, "serve the stats for Prometheus on /metrics" },

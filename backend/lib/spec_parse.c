@@ -935,6 +935,11 @@ static void put_duration(struct out *o, const char *name, __u64 ns)
 {
 	int i;
 
+	if (!ns) {
+		put(o, ":%s=0ms", name); /* every unit divides 0: say it plainly */
+		return;
+	}
+
 	for (i = (int)(sizeof(duration_units) / sizeof(duration_units[0])) - 1;
 	     i > 0; i--)
 		if (ns % duration_units[i].ns == 0)

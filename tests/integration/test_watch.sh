@@ -1,0 +1,151 @@
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+# `minderbinder watch FILE`: processes named in a section's targets become
+# targets when they exec; those already running are left alone; SIGINT
+# removes the targets watch made; [syscall] sections need a BPF syscall
+# engine, so a file with one is refused unless --skip-unsupported.
+. "$(dirname "$0")/lib.sh"
+
+need_root "watch: processes by name as they start" || exit 0
+TMP=$(mktemp -d)
+P=$((20000 + ($$ + 7) % 10000))
+SRV= W= EARLY=
+cleanup() {
+	for p in $W $EARLY $SRV; do kill "$p" 2>/dev/null; done
+	rm -rf "$TMP"
+}
+trap cleanup EXIT
+"$PROGS/net_tcp_server" 127.0.0.1 "$P" > "$TMP/srv" 2>&1 &
+SRV=$!
+wait_line "$TMP/srv" '^ready' || { fail "watch: server" "$(lines "$TMP/srv")"; exit 0; }
+
+# The comm is the file name: copies under our own names.
+cp "$PROGS/net_tcp_client" "$TMP/mbwclient"
+cp "$PROGS/net_tcp_client" "$TMP/mbwother"
+
+# watch_start INI: watch in the background until it says ready.
+watch_start() {
+	"$OUT/minderbinder" watch "$1" > "$TMP/watch.out" 2> "$TMP/watch.err" &
+	W=$!
+	wait_line "$TMP/watch.out" '^watch: ready' 100
+}
+# watch_stop: SIGINT; sets WRC to its exit status.
+watch_stop() {
+	kill -INT "$W"
+	wait "$W"
+	WRC=$?
+	W=
+}
+# owned_left: the pids watch targeted that mb_targets still holds.
+owned_left() {
+	pids=$(sed -n 's/^watch: targeting pid \([0-9]*\) .*/\1/p' "$TMP/watch.out")
+	keys=$(bpftool -j map dump pinned "$PIN/mb_targets" 2>/dev/null |
+		python3 -c 'import json,sys; print(" ".join(str(e["formatted"]["key"]) for e in json.load(sys.stdin)))' 2>/dev/null)
+	for p in $pids; do
+		for k in $keys; do [ "$p" = "$k" ] && echo "$p"; done
+	done
+}
+
+printf '[outgoing_network w]\ntargets = mbwclient\nprotocol = tcp\nport = %s\ndelay_ms = 0\n' "$P" > "$TMP/drop.ini"
+# Started before watch: waits, then connects while watch runs.
+"$TMP/mbwclient" -w 2500 -t 700 127.0.0.1 "$P" > "$TMP/early" 2>&1 &
+EARLY=$!
+if ! watch_start "$TMP/drop.ini"; then
+	fail "watch: prints ready" "$(lines "$TMP/watch.out") $(lines "$TMP/watch.err")"
+	exit 0
+fi
+pass "watch: prints ready"
+"$TMP/mbwclient" -t 700 127.0.0.1 "$P" > "$TMP/named" 2>&1
+"$TMP/mbwother" -t 700 127.0.0.1 "$P" > "$TMP/other" 2>&1
+# A long-lived target, still running when watch stops.
+"$TMP/mbwclient" -w 5000 -t 300 127.0.0.1 "$P" > "$TMP/live" 2>&1 &
+LIVE=$!
+wait_line "$TMP/watch.out" "^watch: targeting pid $LIVE " 30
+wait "$EARLY"
+EARLY=
+
+if head -1 "$TMP/named" | grep -q '^timeout'; then
+	pass "watch: a process named in targets has its packets dropped"
+else
+	fail "watch: a process named in targets has its packets dropped" "$(lines "$TMP/named")"
+fi
+if head -1 "$TMP/other" | grep -q '^connected'; then
+	pass "watch: a process with another name connects"
+else
+	fail "watch: a process with another name connects" "$(lines "$TMP/other")"
+fi
+if head -1 "$TMP/early" | grep -q '^connected'; then
+	pass "watch: a process started before watch is left alone"
+else
+	fail "watch: a process started before watch is left alone" "$(lines "$TMP/early")"
+fi
+if grep -Eq '^watch: targeting pid [0-9]+ \(mbwclient\) with \[outgoing_network w\]' "$TMP/watch.out" &&
+	! grep -q '(mbwother)' "$TMP/watch.out"; then
+	pass "watch: one line per targeted process"
+else
+	fail "watch: one line per targeted process" "$(lines "$TMP/watch.out")"
+fi
+if [ -n "$(owned_left)" ]; then
+	pass "watch: its targets are in mb_targets while it runs"
+else
+	fail "watch: its targets are in mb_targets while it runs" "$(lines "$TMP/watch.out")"
+fi
+watch_stop
+left=$(owned_left)
+if [ "$WRC" = 0 ] && [ -z "$left" ] &&
+	grep -q "^watch: removed target pid $LIVE (mbwclient)" "$TMP/watch.out"; then
+	pass "watch: SIGINT exits 0 and removes every target watch made"
+else
+	fail "watch: SIGINT exits 0 and removes every target watch made" \
+		"rc=$WRC left=[$left] $(lines "$TMP/watch.out") $(lines "$TMP/watch.err")"
+fi
+wait "$LIVE"
+if head -1 "$TMP/live" | grep -q '^connected'; then
+	pass "watch: a removed target connects again"
+else
+	fail "watch: a removed target connects again" "$(lines "$TMP/live")"
+fi
+
+printf '[outgoing_network r]\ntargets = mbwclient\nprotocol = tcp\nport = %s\naction = refuse\n' "$P" > "$TMP/refuse.ini"
+if watch_start "$TMP/refuse.ini"; then
+	"$TMP/mbwclient" -t 700 127.0.0.1 "$P" > "$TMP/refused" 2>&1
+	watch_stop
+	if head -1 "$TMP/refused" | grep -q '^errno ECONNREFUSED' && [ "$WRC" = 0 ]; then
+		pass "watch: action=refuse gives ECONNREFUSED"
+	else
+		fail "watch: action=refuse gives ECONNREFUSED" "rc=$WRC $(lines "$TMP/refused")"
+	fi
+else
+	fail "watch: action=refuse gives ECONNREFUSED" "$(lines "$TMP/watch.err")"
+	watch_stop
+fi
+
+# examples/chaos.ini has a [syscall] section: refused whole, nothing attached.
+CHAOS="$(dirname "$0")/../../examples/chaos.ini"
+"$OUT/minderbinder" watch "$CHAOS" > "$TMP/chaos.out" 2> "$TMP/chaos.err"
+rc=$?
+if [ "$rc" = 2 ] && [ ! -s "$TMP/chaos.out" ] &&
+	grep -Eq 'chaos\.ini:[0-9]+: \[syscall break_curl_openat\]: watch mode needs a BPF syscall engine' "$TMP/chaos.err" &&
+	grep -q 'kprobe: ' "$TMP/chaos.err" && grep -q 'fmod_ret: ' "$TMP/chaos.err"; then
+	pass "watch: a [syscall] section without a BPF syscall engine refuses the file (exit 2)"
+else
+	fail "watch: a [syscall] section without a BPF syscall engine refuses the file (exit 2)" \
+		"rc=$rc $(lines "$TMP/chaos.err")"
+fi
+
+# --skip-unsupported runs the rest, with a warning per skipped section.
+"$OUT/minderbinder" watch --skip-unsupported "$CHAOS" > "$TMP/watch.out" 2> "$TMP/watch.err" &
+W=$!
+if wait_line "$TMP/watch.out" '^watch: ready' 100 &&
+	grep -q 'warning: .*\[syscall break_curl_openat\]: skipped' "$TMP/watch.err" &&
+	grep -q '^watch: \[outgoing_network break_wget_network\]' "$TMP/watch.out"; then
+	watch_stop
+	if [ "$WRC" = 0 ]; then
+		pass "watch: --skip-unsupported runs the supported sections of examples/chaos.ini"
+	else
+		fail "watch: --skip-unsupported runs the supported sections of examples/chaos.ini" "rc=$WRC"
+	fi
+else
+	watch_stop
+	fail "watch: --skip-unsupported runs the supported sections of examples/chaos.ini" \
+		"$(lines "$TMP/watch.out") $(lines "$TMP/watch.err")"
+fi

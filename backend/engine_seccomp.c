@@ -294,23 +294,13 @@ static int flush_due(struct supervisor *s, __u64 now)
 
 static int proc_tgid(pid_t tid, pid_t *tgid)
 {
-	char path[64], line[256];
-	int err = -EPROTO;
-	FILE *f;
+	char v[32];
+	int err = mb_proc_status(tid, "Tgid", v, sizeof(v));
 
-	snprintf(path, sizeof(path), "/proc/%d/status", (int)tid);
-	f = fopen(path, "re");
-	if (!f)
-		return -errno;
-	while (fgets(line, sizeof(line), f)) {
-		if (strncmp(line, "Tgid:", 5))
-			continue;
-		*tgid = (pid_t)strtol(line + 5, NULL, 10);
-		err = *tgid > 0 ? 0 : -EPROTO;
-		break;
-	}
-	fclose(f);
-	return err;
+	if (err)
+		return err;
+	*tgid = (pid_t)strtol(v, NULL, 10);
+	return *tgid > 0 ? 0 : -EPROTO;
 }
 
 /* A thread of the registered process: the same tgid, and that tgid still

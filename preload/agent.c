@@ -83,22 +83,16 @@ static int inherited(int has_syscall_rules)
 	char line[128];
 	const char *mark = var("MINDERBINDER_REGISTERED");
 	unsigned long long ns = 0;
-	int filters = 0, pid = 0;
-	FILE *f;
+	int pid = 0;
 
 	if (!mark || sscanf(mark, "%d:%llu", &pid, &ns) != 2 || !ancestor((pid_t)pid) ||
 	    ns != netns())
 		return 0;
 	if (!has_syscall_rules)
 		return 1;
-	f = fopen("/proc/self/status", "re");
-	if (!f)
+	if (mb_proc_status(0, "Seccomp_filters", line, sizeof(line)))
 		return 0;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "Seccomp_filters: %d", &filters) == 1)
-			break;
-	fclose(f);
-	return filters > 0;
+	return atoi(line) > 0;
 }
 
 /* MINDERBINDER_SCOPE=process: children start clean. */

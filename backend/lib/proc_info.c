@@ -70,6 +70,40 @@ int mb_proc_start_ticks(pid_t pid, __u64 *ticks)
 	return err;
 }
 
+int mb_proc_status(pid_t pid, const char *key, char *val, size_t len)
+{
+	char path[64], line[512];
+	size_t klen = strlen(key);
+	int err = -ENOENT;
+	FILE *f;
+
+	if (pid)
+		snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	else
+		snprintf(path, sizeof(path), "/proc/self/status");
+	f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f)) {
+		const char *v = line + klen;
+
+		if (strncmp(line, key, klen) || *v != ':')
+			continue;
+		for (v++; *v == ' ' || *v == '\t'; v++)
+			;
+		if (strlen(v) >= len) {
+			err = -ENAMETOOLONG;
+			break;
+		}
+		strcpy(val, v);
+		val[strcspn(val, "\n")] = '\0';
+		err = 0;
+		break;
+	}
+	fclose(f);
+	return err;
+}
+
 int mb_proc_ppid(pid_t pid, pid_t *ppid)
 {
 	unsigned long long v;

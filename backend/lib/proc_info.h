@@ -8,6 +8,9 @@
 
 /* Field 22 of /proc/PID/stat: start time in USER_HZ ticks since boot. */
 int mb_proc_start_ticks(pid_t pid, __u64 *ticks);
+/* The value of one "Key:" line of /proc/PID/status (pid 0: self),
+ * leading blanks skipped, newline cut. */
+int mb_proc_status(pid_t pid, const char *key, char *val, size_t len);
 /* Parent pid (field 4). */
 int mb_proc_ppid(pid_t pid, pid_t *ppid);
 /* Where cgroup v2 is mounted (from /proc/self/mountinfo). */

@@ -275,6 +275,10 @@ fuzz: $(FUZZ_BINS)
 demo: all
 	$(Q)OUT=$(OUT) sh examples/demo.sh
 
+# The first piece of the VM tier (issue 5): not `vmcheck` yet.
+vm-smoke: all
+	$(Q)OUT=$(OUT) sh tests/vm/vm-smoke.sh
+
 check: all check-unit check-integration fuzz
 	@echo "== make check: all tiers passed"
 
@@ -301,7 +305,7 @@ install: all
 clean:
 	rm -rf build build-san
 
-.PHONY: all deps demo check check-unit check-integration fuzz fuzz-build install clean
+.PHONY: all deps demo vm-smoke check check-unit check-integration fuzz fuzz-build install clean
 .DEFAULT_GOAL := all
 
 # --- bench -----------------------------------------------------------------

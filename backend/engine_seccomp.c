@@ -33,6 +33,7 @@
 #include <linux/seccomp.h>
 
 #include "engine_seccomp.h"
+#include "json_log.h"
 #include "minderbinder/wire.h"
 #include "name_tables.h"
 #include "proc_info.h"
@@ -529,93 +530,6 @@ static bool path_matches(const struct supervisor *s, const struct mb_rule *r)
 
 /* --- MINDERBINDER_LOG ---------------------------------------------------- */
 
-struct line {
-	char *buf;
-	size_t len, cap;
-	bool full;
-};
-
-static void put_raw(struct line *l, const char *s, size_t n)
-{
-	if (l->full || n > l->cap - l->len) {
-		l->full = true;
-		return;
-	}
-	memcpy(l->buf + l->len, s, n);
-	l->len += n;
-}
-
-static void put_fmt(struct line *l, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void put_fmt(struct line *l, const char *fmt, ...)
-{
-	char tmp[128];
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
-	va_end(ap);
-	if (n < 0 || (size_t)n >= sizeof(tmp))
-		l->full = true;
-	else
-		put_raw(l, tmp, (size_t)n);
-}
-
-/* Length of the well-formed UTF-8 sequence at s (1..4), or 0. */
-static size_t utf8_len(const unsigned char *s)
-{
-	size_t n, i;
-	__u32 cp;
-
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] >= 0xc2 && s[0] <= 0xdf)
-		n = 2, cp = s[0] & 0x1f;
-	else if (s[0] >= 0xe0 && s[0] <= 0xef)
-		n = 3, cp = s[0] & 0x0f;
-	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
-		n = 4, cp = s[0] & 0x07;
-	else
-		return 0;
-	for (i = 1; i < n; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (s[i] & 0x3f);
-	}
-	if ((n == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
-	    (n == 4 && (cp < 0x10000 || cp > 0x10ffff)))
-		return 0;
-	return n;
-}
-
-/* A JSON string: quote, backslash and control characters escaped; a byte
- * that is not UTF-8 (a path may hold any) becomes U+FFFD. */
-static void put_json_str(struct line *l, const char *str)
-{
-	const unsigned char *s = (const unsigned char *)str;
-	size_t n;
-
-	put_raw(l, "\"", 1);
-	while (*s) {
-		if (*s == '"' || *s == '\\') {
-			put_raw(l, "\\", 1);
-			put_raw(l, (const char *)s, 1);
-			s++;
-		} else if (*s < 0x20 || *s == 0x7f) {
-			put_fmt(l, "\\u%04x", *s);
-			s++;
-		} else if ((n = utf8_len(s)) > 0) {
-			put_raw(l, (const char *)s, n);
-			s += n;
-		} else {
-			put_raw(l, "\\ufffd", 6);
-			s++;
-		}
-	}
-	put_raw(l, "\"", 1);
-}
-
 static void read_comm(pid_t tid, char *out, size_t size)
 {
 	char path[64];
@@ -665,9 +579,8 @@ static void log_fault(struct supervisor *s, int fd, const struct seccomp_notif *
 	struct line l = { .buf = s->log_line, .cap = LOG_LINE_MAX - 1 };
 	const char *name = mb_syscall_name((enum mb_arch)s->spec.arch, (int)req->data.nr);
 	const char *path = NULL;
-	char rule[1024], comm[64], stamp[64];
+	char rule[1024], comm[64];
 	struct timespec ts;
-	struct tm tm;
 	pid_t tgid = t->tgid;
 	int arg = -1;
 	ssize_t n;
@@ -692,11 +605,9 @@ static void log_fault(struct supervisor *s, int fd, const struct seccomp_notif *
 	if (mb_rule_format(r, (enum mb_arch)s->spec.arch, rule, sizeof(rule)) < 0)
 		rule[0] = '\0';
 	clock_gettime(CLOCK_REALTIME, &ts);
-	gmtime_r(&ts.tv_sec, &tm);
-	strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%S", &tm);
-
-	put_fmt(&l, "{\"time\":\"%s.%06ldZ\",\"pid\":%d,\"tid\":%d,\"comm\":", stamp,
-		ts.tv_nsec / 1000, (int)tgid, (int)req->pid);
+	put_raw(&l, "{\"time\":", 8);
+	put_json_time(&l, &ts);
+	put_fmt(&l, ",\"pid\":%d,\"tid\":%d,\"comm\":", (int)tgid, (int)req->pid);
 	put_json_str(&l, comm);
 	put_raw(&l, ",\"syscall\":", 11);
 	if (name)

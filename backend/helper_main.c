@@ -17,6 +17,7 @@
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -24,6 +25,7 @@
 #include <bpf/bpf.h>
 
 #include "engine_net.h"
+#include "engine_netlog.h"
 #include "engine_probe.h"
 #include "engine_seccomp.h"
 #include "minderbinder/wire.h"
@@ -477,6 +479,53 @@ static pid_t start_supervisor(struct request *rq, struct mb_registry *reg, int l
 	_exit(mb_supervise(&args) ? 1 : 0);
 }
 
+/*
+ * MINDERBINDER_LOG with network rules: the caller's ring goes in before it
+ * hears PLAN (no fault can come earlier), and a logger, with the
+ * supervisor's identity, writes its events until the caller exits.
+ */
+static int start_netlog(struct request *rq, struct mb_registry *reg)
+{
+	struct mb_netlog_args args = {
+		.log_path = rq->msg.log_path,
+		.spec = &rq->msg.spec,
+	};
+	pid_t pid;
+	int err;
+
+	args.pidfd = (int)syscall(SYS_pidfd_open, rq->peer.pid, 0);
+	if (args.pidfd < 0)
+		return -errno;
+	args.tgid = (__u32)rq->peer.pid;
+	args.ring_fd = mb_netlog_ring(args.tgid, &args.rings_fd);
+	if (args.ring_fd < 0) {
+		close(args.pidfd);
+		return args.ring_fd;
+	}
+	pid = fork();
+	if (pid == 0) {
+		int fd;
+
+		setsid();
+		close(SOCK);
+		mb_registry_close(reg);
+		fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+		if (fd >= 0) {
+			dup2(fd, 0);
+			dup2(fd, 1);
+			dup2(fd, 2);
+		}
+		if (drop_privileges())
+			_exit(1);
+		_exit(mb_netlog_run(&args) ? 1 : 0);
+	}
+	err = pid < 0 ? -errno : 0;
+	close(args.ring_fd);
+	close(args.rings_fd);
+	close(args.pidfd);
+	return err;
+}
+
 int main(int argc, char **argv)
 {
 	struct mb_installed_msg inst;
@@ -539,6 +588,15 @@ int main(int argc, char **argv)
 			mb_registry_remove(&reg, (__u32)rq->peer.pid);
 			reply_plan(err, NULL, "%s", ne.msg);
 			return 1;
+		}
+		if (rq->msg.log_path[0]) {
+			err = start_netlog(rq, &reg);
+			if (err) {
+				mb_registry_remove(&reg, (__u32)rq->peer.pid);
+				reply_plan(err, NULL, "MINDERBINDER_LOG: cannot log network faults: %s",
+					   strerror(-err));
+				return 1;
+			}
 		}
 	}
 	reply_plan(0, rq, "ok");

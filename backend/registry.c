@@ -174,9 +174,17 @@ int mb_registry_remove(struct mb_registry *reg, __u32 tgid)
 {
 	struct mb_rule_key key = { .tgid = tgid };
 
+	int rings;
+
 	for (key.idx = 0; key.idx < MB_MAX_RULES; key.idx++) {
 		bpf_map_delete_elem(reg->rules_fd, &key);
 		bpf_map_delete_elem(reg->counters_fd, &key);
+	}
+	/* Its MINDERBINDER_LOG ring: the logger drains what is in it. */
+	rings = bpf_obj_get(MB_LOG_RINGS_PIN);
+	if (rings >= 0) {
+		bpf_map_delete_elem(rings, &tgid);
+		close(rings);
 	}
 	if (bpf_map_delete_elem(reg->targets_fd, &tgid) && errno != ENOENT)
 		return -errno;

@@ -127,6 +127,35 @@ static __always_inline int decide(__u32 tgid, __u32 tid, struct mb_target *t,
 	return -1;
 }
 
+/* MINDERBINDER_LOG: an event to the ring of the target's registrant, if
+ * it has one (it has, only while logging). */
+static __always_inline void log_fault(const struct mb_target *t, __u32 tgid, __u32 tid,
+				      const char *comm, const struct flow *f, int rule,
+				      __u32 action, __s32 err)
+{
+	__u32 owner = t->owner ? t->owner : tgid;
+	struct mb_log_event ev = {};
+	void *ring = bpf_map_lookup_elem(&mb_log_rings, &owner);
+
+	if (!ring)
+		return;
+	ev.boot_ns = bpf_ktime_get_boot_ns();
+	ev.pid = tgid;
+	ev.tid = tid;
+	if (comm)
+		__builtin_memcpy(ev.comm, comm, sizeof(ev.comm));
+	else
+		bpf_get_current_comm(ev.comm, sizeof(ev.comm));
+	ev.rule = (__u32)rule;
+	ev.proto = f->proto;
+	ev.family = f->family;
+	ev.dport = f->dport;
+	__builtin_memcpy(ev.daddr, f->daddr, sizeof(ev.daddr));
+	ev.action = action;
+	ev.err = err;
+	bpf_ringbuf_output(ring, &ev, sizeof(ev), 0);
+}
+
 SEC("cgroup/sock_create")
 int mb_sock_create(struct bpf_sock *ctx)
 {
@@ -139,6 +168,7 @@ int mb_sock_create(struct bpf_sock *ctx)
 	if (!t)
 		return 1;
 	s.start_ticks = t->start_ticks;
+	bpf_get_current_comm(s.comm, sizeof(s.comm));
 	cookie = bpf_get_socket_cookie(ctx);
 	bpf_map_update_elem(&mb_sockets, &cookie, &s, BPF_ANY);
 	return 1;
@@ -201,7 +231,7 @@ int mb_tc_egress(struct __sk_buff *skb)
 	struct flow f = {};
 	struct mb_target *t;
 	struct mb_sock *s;
-	int fault = 0;
+	int fault = 0, rule;
 	__s32 err = 0;
 
 	if (!cookie)
@@ -214,8 +244,11 @@ int mb_tc_egress(struct __sk_buff *skb)
 		return TC_ACT_OK;
 	if (parse_packet(skb, &f) || !iface_match(t, skb->ifindex))
 		return TC_ACT_OK;
-	if (decide(s->tgid, s->tid, t, &f, MB_NET_DROP, &fault, &err) >= 0 && fault)
-		return TC_ACT_SHOT;
+	rule = decide(s->tgid, s->tid, t, &f, MB_NET_DROP, &fault, &err);
+	if (rule < 0 || !fault)
+		return TC_ACT_OK;
+	log_fault(t, s->tgid, s->tid, s->comm, &f, rule, MB_NET_DROP, 0);
+	return TC_ACT_SHOT;
 	return TC_ACT_OK;
 }
 
@@ -225,7 +258,7 @@ static __always_inline int sock_addr_decide(struct bpf_sock_addr *ctx, int famil
 	__u32 tgid = id >> 32;
 	struct mb_target *t = bpf_map_lookup_elem(&mb_targets, &tgid);
 	struct flow f = {};
-	int fault = 0;
+	int fault = 0, rule;
 	__s32 err = 0;
 
 	if (!t)
@@ -254,8 +287,10 @@ static __always_inline int sock_addr_decide(struct bpf_sock_addr *ctx, int famil
 			__builtin_memcpy(f.daddr, a, 16);
 		}
 	}
-	if (decide(tgid, (__u32)id, t, &f, MB_NET_ERRNO, &fault, &err) < 0 || !fault)
+	rule = decide(tgid, (__u32)id, t, &f, MB_NET_ERRNO, &fault, &err);
+	if (rule < 0 || !fault)
 		return 1;
+	log_fault(t, tgid, (__u32)id, NULL, &f, rule, MB_NET_ERRNO, err);
 	bpf_set_retval(-err);
 	return 0;
 }

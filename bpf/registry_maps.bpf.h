@@ -50,4 +50,18 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } mb_net_rng SEC(".maps");
 
+/* MINDERBINDER_LOG: a registrant's ring buffer of network-fault events,
+ * by its tgid (mb_target.owner for the targets forked from it). The
+ * helper creates each ring and hands it to that registrant's logger. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH_OF_MAPS);
+	__uint(max_entries, MB_MAX_TARGETS);
+	__type(key, __u32);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+	__array(values, struct {
+		__uint(type, BPF_MAP_TYPE_RINGBUF);
+		__uint(max_entries, MB_LOG_RING_SIZE);
+	});
+} mb_log_rings SEC(".maps");
+
 #endif

@@ -19,6 +19,23 @@ struct mb_sock {
 	__u32 tgid;
 	__u32 tid; /* the thread that created it (thread-scoped rules) */
 	__u64 start_ticks; /* the creator's; a reused tgid does not match */
+	char comm[16];     /* the creating thread's, for MINDERBINDER_LOG */
+};
+
+/* One injected network fault, to the registrant's mb_log_rings ring
+ * (MINDERBINDER_LOG). tc: pid, tid, comm are the socket creator's. */
+struct mb_log_event {
+	__u64 boot_ns; /* CLOCK_BOOTTIME */
+	__u32 pid;
+	__u32 tid;
+	char comm[16];
+	__u32 rule;   /* index in the target's spec */
+	__u8 proto;   /* IPPROTO_* */
+	__u8 family;  /* 4 or 6 */
+	__u16 dport;  /* host order */
+	__u8 daddr[16];
+	__u32 action; /* enum mb_net_action */
+	__s32 err;    /* errno for MB_NET_ERRNO */
 };
 
 /* Per-interface record of what minderbinder attached there. */

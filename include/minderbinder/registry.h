@@ -18,11 +18,13 @@
 
 /* Bumped whenever a map layout changes: old helpers keep their own dir. */
 #define MB_BPFFS_ROOT "/sys/fs/bpf"
-#define MB_PIN_DIR MB_BPFFS_ROOT "/minderbinder/v3"
+#define MB_PIN_DIR MB_BPFFS_ROOT "/minderbinder/v4"
 #define MB_MAX_TARGETS 16384
 #define MB_USER_HZ 100
 #define MB_NSEC_PER_TICK (1000000000ULL / MB_USER_HZ)
 #define MB_MAX_TARGET_IFACES 7
+/* MINDERBINDER_LOG: one ring buffer of network-fault events per registrant. */
+#define MB_LOG_RING_SIZE (256 * 1024)
 
 
 enum mb_engine {
@@ -45,6 +47,8 @@ struct mb_target {
 	__u32 n_rules;
 	__u32 supervisor;    /* pid of the seccomp supervisor, 0 if none */
 	__u32 parent;        /* scope tree: the target this one was forked from */
+	__u32 owner;         /* scope tree: the registrant at its root (0: itself);
+			      * its mb_log_rings entry gets our network faults */
 	/* Drop rules act on packets leaving through these interfaces only
 	 * (run --interface, MINDERBINDER_INTERFACES); all zero: any. */
 	__u32 ifindex[MB_MAX_TARGET_IFACES];

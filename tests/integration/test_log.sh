@@ -4,6 +4,8 @@
 # fault, written by the supervisor (every syscall rule goes through it
 # while a log is set), whole lines across processes, and a log path that
 # is bad or unwritable stops registration (exit 125) before the filter.
+# Network faults (tc drops, cgroup errnos) go to the same file, through
+# the registrant's ring buffer and its logger.
 . "$(dirname "$0")/agent_lib.sh"
 
 need_root "log: MINDERBINDER_LOG" || exit 0
@@ -212,6 +214,103 @@ if [ $rc = 125 ] && grep -q 'cannot open /proc/nonexistent/log' "$T/runbad.err";
 	pass "log: run --log with an unopenable file: exit 125"
 else
 	fail "log: run --log with an unopenable file: exit 125" "exit $rc: $(cat "$T/runbad.err")"
+fi
+
+# --- network faults -----------------------------------------------------------------
+NETOK=1
+if [ ! -f /sys/fs/cgroup/cgroup.controllers ] && ! grep -q ' cgroup2 ' /proc/mounts; then
+	notrun "log: network faults" "cgroup v2 is not mounted"
+	NETOK=0
+fi
+for p in net_tcp_client net_udp_send net_udp_count; do
+	[ -x "$PROGS/$p" ] || { notrun "log: network faults" "$PROGS/$p not built"; NETOK=0; }
+done
+NP=$((30000 + ($$ % 200) * 10))
+# ring_holds PID: is there an mb_log_rings entry for PID?
+ring_holds() {
+	bpftool -j map dump pinned "$PIN/mb_log_rings" 2>/dev/null | "$PY" -c '
+import json, sys
+d = json.load(sys.stdin)
+keys = [int.from_bytes(bytes(int(b, 16) for b in e["key"]), "little") for e in d]
+sys.exit(0 if int(sys.argv[1]) in keys else 1)' "$1"
+}
+if [ $NETOK = 1 ]; then
+	# Refused connects (cgroup engine): 3 to the rule's port (2 IPv4, 1
+	# IPv6), 1 to another port that nothing listens on (refused for real:
+	# not ours, not logged). A process without MINDERBINDER_LOG runs the
+	# same rule alongside: nothing of it may appear.
+	LOGN=$T/net.jsonl
+	MINDERBINDER_NET="tcp:$NP:refuse" LD_PRELOAD=$AGENT "$PROGS/net_tcp_client" -w 300 \
+		127.0.0.1 "$NP" > "$T/nolog.out" 2>&1 &
+	QP=$!
+	MINDERBINDER_NET="tcp:$NP:refuse" MINDERBINDER_LOG=$LOGN LD_PRELOAD=$AGENT \
+		"$PROGS/net_tcp_client" -t 300 127.0.0.1 "$NP" 127.0.0.1 "$NP" ::1 "$NP" \
+		127.0.0.1 $((NP + 1)) > "$T/net.out" 2>&1 &
+	NPID=$!
+	wait $NPID
+	wait $QP
+	TARGET_PIDS="$TARGET_PIDS $NPID $QP"
+	if [ "$(grep -c '^errno ECONNREFUSED' "$T/net.out")" = 4 ] &&
+		grep -q '^errno ECONNREFUSED' "$T/nolog.out"; then
+		pass "log: tcp:PORT:refuse with MINDERBINDER_LOG: the connects are refused"
+	else
+		fail "log: tcp:PORT:refuse with MINDERBINDER_LOG: the connects are refused" \
+			"$(cat "$T/net.out" "$T/nolog.out")"
+	fi
+	jcheck "log: 3 refused connects, 3 lines: flow, result, rule, engine cgroup" "$LOGN" \
+		'[o.get("flow") for o in L] == ["tcp 127.0.0.1:" + C[0]] * 2 + ["tcp [::1]:" + C[0]] and all(o.get("result") == "ECONNREFUSED" and o.get("rule") == "tcp:%s:refuse" % C[0] and o.get("rule_index") == 0 and o.get("engine") == "cgroup" for o in L)' \
+		"$NP"
+	jcheck "log: network lines carry the caller's pid, tid, comm and a UTC time" "$LOGN" \
+		'all(o.get("pid") == int(C[0]) and o.get("tid") == int(C[0]) and o.get("comm") == "net_tcp_client" and __import__("re").fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z", o.get("time", "")) for o in L)' \
+		"$NPID"
+	jcheck "log: nothing from the process without MINDERBINDER_LOG" "$LOGN" \
+		'not any(o.get("pid") == int(C[0]) for o in L)' "$QP"
+
+	# Dropped datagrams (tc engine): one line per datagram the counting
+	# server did not get.
+	"$PROGS/net_udp_count" -l 127.0.0.1 $((NP + 2)) > "$T/cnt.out" 2>&1 &
+	CPID=$!
+	i=0
+	until grep -q '^ready' "$T/cnt.out" || [ $i -ge 50 ]; do sleep 0.1; i=$((i + 1)); done
+	LOGU=$T/udp.jsonl
+	MINDERBINDER_NET="udp:$((NP + 2)):drop:rate=50%" MINDERBINDER_LOG=$LOGU LD_PRELOAD=$AGENT \
+		"$PROGS/net_udp_send" 127.0.0.1 $((NP + 2)) 300 > "$T/udp.out" 2>&1 &
+	UPID=$!
+	wait $UPID
+	TARGET_PIDS="$TARGET_PIDS $UPID"
+	sleep 0.3
+	kill $CPID 2>/dev/null
+	wait $CPID 2>/dev/null
+	GOT=$(sed -n 's/^received //p' "$T/cnt.out")
+	jcheck "log: udp drop rate=50%: lines == datagrams dropped (300 - ${GOT:-?} received)" "$LOGU" \
+		'0 < len(L) < 300 and len(L) == 300 - int(C[0] or -1) and all(o.get("flow") == "udp 127.0.0.1:" + C[1] and o.get("result") == "drop" and o.get("engine") == "tc" and o.get("rule_index") == 0 and o.get("pid") == int(C[2]) and o.get("comm") == "net_udp_send" for o in L)' \
+		"${GOT:-}" $((NP + 2)) "$UPID"
+
+	# Syscall and network rules in one spec: both kinds in one file. The
+	# client is held (-w) so that its logger can be seen, then not.
+	LOGM=$T/mixed.jsonl
+	MINDERBINDER_SYSCALL='close:EIO:times=1' MINDERBINDER_NET="tcp:$NP:refuse" \
+		MINDERBINDER_LOG=$LOGM LD_PRELOAD=$AGENT "$PROGS/net_tcp_client" -w 1000 -t 300 \
+		127.0.0.1 "$NP" 127.0.0.1 "$NP" > "$T/mixed.out" 2>&1 &
+	MPID=$!
+	sleep 0.5
+	ALIVE=$(our_helpers | wc -l)
+	ring_holds "$MPID" && HELD=1 || HELD=0
+	wait $MPID
+	TARGET_PIDS="$TARGET_PIDS $MPID"
+	jcheck "log: a mixed spec logs both kinds in one file (1 seccomp close, 2 cgroup connects)" "$LOGM" \
+		'len(L) == 3 and sum(o.get("engine") == "seccomp" and o.get("syscall") == "close" for o in L) == 1 and sum(o.get("engine") == "cgroup" and o.get("result") == "ECONNREFUSED" for o in L) == 2 and all(o.get("pid") == int(C[0]) for o in L)' \
+		"$MPID"
+	i=0
+	while [ -n "$(our_helpers)" ] && [ $i -lt 30 ]; do sleep 0.1; i=$((i + 1)); done
+	LEFT=$(our_helpers | tr '\n' ' ')
+	ring_holds "$MPID" && HELD_AFTER=1 || HELD_AFTER=0
+	if [ "$ALIVE" -ge 2 ] && [ $HELD = 1 ] && [ -z "$LEFT" ] && [ $HELD_AFTER = 0 ]; then
+		pass "log: the logger (and its mb_log_rings entry) lives as long as the target"
+	else
+		fail "log: the logger (and its mb_log_rings entry) lives as long as the target" \
+			"helpers while running: $ALIVE (supervisor + logger expected), ring entry: $HELD; after: '$LEFT', ring entry: $HELD_AFTER"
+	fi
 fi
 
 mb_no_leftovers "log: no helper, supervisor or registry entry left"

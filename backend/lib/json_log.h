@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* MINDERBINDER_LOG lines: a bounded buffer, JSON strings and UTC times,
+ * shared by the seccomp supervisor and the network-fault logger. */
+#ifndef MB_JSON_LOG_H
+#define MB_JSON_LOG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <time.h>
+
+/* A line being built in buf (cap bytes); full once something did not fit:
+ * such a line is dropped whole, never written torn. */
+struct line {
+	char *buf;
+	size_t len, cap;
+	bool full;
+};
+
+void put_raw(struct line *l, const char *s, size_t n);
+void put_fmt(struct line *l, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* A JSON string: quote, backslash and control characters escaped; a byte
+ * that is not UTF-8 becomes U+FFFD. */
+void put_json_str(struct line *l, const char *str);
+/* "2026-11-23T14:00:00.123456Z" (quoted) for a CLOCK_REALTIME time. */
+void put_json_time(struct line *l, const struct timespec *ts);
+
+#endif

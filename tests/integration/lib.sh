@@ -40,3 +40,38 @@ wait_line() {
 	done
 	return 1
 }
+
+# net_ready NAME PROG...: root, cgroup v2 and the named test programs, or
+# say why not (NOT RUN / FAIL) and return 1.
+net_ready() {
+	name=$1; shift
+	need_root "$name: network faults" || return 1
+	if [ ! -f /sys/fs/cgroup/cgroup.controllers ] && ! grep -q ' cgroup2 ' /proc/mounts; then
+		notrun "$name: network faults" "cgroup v2 is not mounted"
+		return 1
+	fi
+	for p in "$@"; do
+		if [ ! -x "$PROGS/$p" ]; then
+			fail "$name: $p" "$PROGS/$p not built"
+			return 1
+		fi
+	done
+}
+
+# net_no_leftovers NAME PIDFILE: no mb_sockets or mb_targets entry of the
+# exited targets whose pids PIDFILE lists.
+net_no_leftovers() {
+	sleep 0.2
+	socks=$(bpftool -j map dump pinned "$PIN/mb_sockets" 2>&1)
+	tgts=$(bpftool -j map dump pinned "$PIN/mb_targets" 2>&1)
+	left=""
+	for p in $(cat "$2"); do
+		echo "$socks" | grep -q "\"tgid\":$p," && left="$left socket-of-$p"
+		echo "$tgts" | grep -q "\"formatted\":{\"key\":$p," && left="$left target-$p"
+	done
+	if [ -z "$left" ] && echo "$socks" | grep -q '^\['; then
+		pass "$1 cleanup: no mb_sockets or mb_targets entry of the $(wc -l < "$2") exited targets"
+	else
+		fail "$1 cleanup: exited targets left entries" "${left:-$socks}"
+	fi
+}

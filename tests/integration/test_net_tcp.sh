@@ -51,17 +51,7 @@ expect() {
 
 ms_of() { sed -n "$2p" "$1" | sed -n 's/.*ms=\([0-9]*\).*/\1/p'; }
 
-need_root "net tcp: network faults" || exit 0
-if [ ! -f /sys/fs/cgroup/cgroup.controllers ] && ! grep -q ' cgroup2 ' /proc/mounts; then
-	notrun "net tcp: network faults" "cgroup v2 is not mounted"
-	exit 0
-fi
-for p in net_tcp_client net_tcp_server; do
-	if [ ! -x "$PROGS/$p" ]; then
-		fail "net tcp: $p" "$PROGS/$p not built"
-		exit 0
-	fi
-done
+net_ready "net tcp" net_tcp_client net_tcp_server || exit 0
 
 P1=$((BASE + 1)) # the port the rules name
 P2=$((BASE + 2)) # another port
@@ -260,16 +250,4 @@ expect "net tcp scope tree: a child of a target with a syscall rule (mkdir:EPERM
 	"$TMP/tree_sys" 1 '^timeout'
 
 # --- the exited targets left nothing behind.
-sleep 0.2
-socks=$(bpftool -j map dump pinned "$PIN/mb_sockets" 2>&1)
-tgts=$(bpftool -j map dump pinned "$PIN/mb_targets" 2>&1)
-left=""
-for p in $(cat "$TMP/pids"); do
-	echo "$socks" | grep -q "\"tgid\":$p," && left="$left socket-of-$p"
-	echo "$tgts" | grep -q "\"formatted\":{\"key\":$p," && left="$left target-$p"
-done
-if [ -z "$left" ] && echo "$socks" | grep -q '^\['; then
-	pass "net tcp cleanup: no mb_sockets or mb_targets entry of the $(wc -l < "$TMP/pids") exited targets"
-else
-	fail "net tcp cleanup: exited targets left entries" "${left:-$socks}"
-fi
+net_no_leftovers "net tcp" "$TMP/pids"

@@ -52,17 +52,7 @@ counters_of() {
 		sed -n 's/.*"calls":\([0-9]*\),"faults":\([0-9]*\).*/\1 \2/p'
 }
 
-need_root "net udp: network faults" || exit 0
-if [ ! -f /sys/fs/cgroup/cgroup.controllers ] && ! grep -q ' cgroup2 ' /proc/mounts; then
-	notrun "net udp: network faults" "cgroup v2 is not mounted"
-	exit 0
-fi
-for p in net_udp_send net_udp_count; do
-	if [ ! -x "$PROGS/$p" ]; then
-		fail "net udp: $p" "$PROGS/$p not built"
-		exit 0
-	fi
-done
+net_ready "net udp" net_udp_send net_udp_count || exit 0
 SEND="$PROGS/net_udp_send"
 P1=$((BASE + 1))
 P2=$((BASE + 2))
@@ -289,16 +279,4 @@ else
 fi
 
 # --- the exited targets left nothing behind.
-sleep 0.2
-socks=$(bpftool -j map dump pinned "$PIN/mb_sockets" 2>&1)
-tgts=$(bpftool -j map dump pinned "$PIN/mb_targets" 2>&1)
-left=""
-for p in $(cat "$TMP/pids"); do
-	echo "$socks" | grep -q "\"tgid\":$p," && left="$left socket-of-$p"
-	echo "$tgts" | grep -q "\"formatted\":{\"key\":$p," && left="$left target-$p"
-done
-if [ -z "$left" ] && echo "$socks" | grep -q '^\['; then
-	pass "net udp cleanup: no mb_sockets or mb_targets entry of the $(wc -l < "$TMP/pids") exited targets"
-else
-	fail "net udp cleanup: exited targets left entries" "${left:-$socks}"
-fi
+net_no_leftovers "net udp" "$TMP/pids"

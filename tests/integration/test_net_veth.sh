@@ -36,17 +36,7 @@ mb_filter_on() { tc filter show dev "$1" egress 2>/dev/null | grep -q 'handle 0x
 clsact_on() { tc qdisc show dev "$1" 2>/dev/null | grep -q 'clsact'; }
 max_id() { bpftool "$1" show 2>/dev/null | sed -n 's/^\([0-9][0-9]*\): .*/\1/p' | sort -n | tail -1; }
 
-need_root "net veth: network faults" || exit 0
-if [ ! -f /sys/fs/cgroup/cgroup.controllers ] && ! grep -q ' cgroup2 ' /proc/mounts; then
-	notrun "net veth: network faults" "cgroup v2 is not mounted"
-	exit 0
-fi
-for p in net_tcp_client net_tcp_server; do
-	if [ ! -x "$PROGS/$p" ]; then
-		fail "net veth: $p" "$PROGS/$p not built"
-		exit 0
-	fi
-done
+net_ready "net veth" net_tcp_client net_tcp_server || exit 0
 CLIENT="$PROGS/net_tcp_client"
 
 # --- the namespace and the veth pair (leftovers of a killed run first).
@@ -168,19 +158,7 @@ else
 fi
 
 # --- the exited targets left nothing behind.
-sleep 0.2
-socks=$(bpftool -j map dump pinned "$PIN/mb_sockets" 2>&1)
-tgts=$(bpftool -j map dump pinned "$PIN/mb_targets" 2>&1)
-left=""
-for p in $(cat "$TMP/pids"); do
-	echo "$socks" | grep -q "\"tgid\":$p," && left="$left socket-of-$p"
-	echo "$tgts" | grep -q "\"formatted\":{\"key\":$p," && left="$left target-$p"
-done
-if [ -z "$left" ] && echo "$socks" | grep -q '^\['; then
-	pass "net veth cleanup: no mb_sockets or mb_targets entry of the $(wc -l < "$TMP/pids") exited targets"
-else
-	fail "net veth cleanup: exited targets left entries" "${left:-$socks}"
-fi
+net_no_leftovers "net veth" "$TMP/pids"
 
 # --- unload: exactly what minderbinder added goes. Objects created by a
 # registration that starts after our unload (another test run on this

@@ -279,6 +279,9 @@ demo: all
 vm-smoke: all
 	$(Q)OUT=$(OUT) sh tests/vm/vm-smoke.sh
 
+# The VM tier's targets (vm-suite, and later vmcheck) live with its harness.
+-include tests/vm/vm.mk
+
 check: all check-unit check-integration fuzz
 	@echo "== make check: all tiers passed"
 

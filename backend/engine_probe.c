@@ -121,8 +121,7 @@ static int probe_tc(char *why, size_t len)
 
 int mb_engine_built(enum mb_engine e)
 {
-	return e == MB_ENGINE_SECCOMP_ERRNO || e == MB_ENGINE_SECCOMP_NOTIF ||
-	       e == MB_ENGINE_CGROUP || e == MB_ENGINE_TC;
+	return e > MB_ENGINE_NONE && e < MB_ENGINE_COUNT;
 }
 
 int mb_engine_probe(enum mb_engine e, char *why, size_t len)
@@ -144,4 +143,53 @@ int mb_engine_probe(enum mb_engine e, char *why, size_t len)
 		snprintf(why, len, "not probed");
 		return 0;
 	}
+}
+
+/*
+ * What this kernel has does not change while our pins live, and probing
+ * fmod_ret parses the kernel's BTF (tens of ms): each helper asks a pinned
+ * array first. `minderbinder unload` (or a reboot) forgets the answers.
+ */
+#define PROBE_CACHE_PIN MB_PIN_DIR "/mb_engine_probes"
+enum { CACHE_UNKNOWN = 0, CACHE_YES = 1, CACHE_NO = 2 };
+
+static int probe_cache(void)
+{
+	int fd = bpf_obj_get(PROBE_CACHE_PIN);
+
+	if (fd >= 0)
+		return fd;
+	fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "mb_engine_prob", sizeof(__u32), sizeof(__u32),
+			    MB_ENGINE_COUNT, NULL);
+	if (fd < 0)
+		return -errno;
+	if (bpf_obj_pin(fd, PROBE_CACHE_PIN)) {
+		close(fd);
+		/* another helper pinned one first: use that */
+		fd = bpf_obj_get(PROBE_CACHE_PIN);
+		return fd >= 0 ? fd : -errno;
+	}
+	return fd;
+}
+
+int mb_engine_available(enum mb_engine e)
+{
+	__u32 key = (__u32)e, val = CACHE_UNKNOWN;
+	char why[256];
+	int fd, ok;
+
+	if (key >= MB_ENGINE_COUNT)
+		return 0;
+	fd = probe_cache();
+	if (fd >= 0 && !bpf_map_lookup_elem(fd, &key, &val) && val != CACHE_UNKNOWN) {
+		close(fd);
+		return val == CACHE_YES;
+	}
+	ok = mb_engine_probe(e, why, sizeof(why)) == 1;
+	if (fd >= 0) {
+		val = ok ? CACHE_YES : CACHE_NO;
+		bpf_map_update_elem(fd, &key, &val, BPF_ANY);
+		close(fd);
+	}
+	return ok;
 }

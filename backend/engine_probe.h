@@ -9,6 +9,9 @@
 /* 1 when usable, 0 when not (why names the missing piece), -errno when
  * the probe itself failed. */
 int mb_engine_probe(enum mb_engine e, char *why, size_t len);
+/* mb_engine_probe's answer, remembered under MB_PIN_DIR (the helper's
+ * choice for MINDERBINDER_ENGINE=auto; status always asks the kernel). */
+int mb_engine_available(enum mb_engine e);
 /* Whether this build of minderbinder has the engine at all. */
 int mb_engine_built(enum mb_engine e);
 

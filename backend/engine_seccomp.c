@@ -140,16 +140,6 @@ struct supervisor {
 	int log_path_arg[MB_MAX_RULES]; /* per rule: the syscall's path arg, or -1 */
 };
 
-/* Syscalls whose path argument is relative to the fd in the argument
- * before it. */
-/* clang-format off */
-static const char *const at_syscalls[] = {
-	"openat", "openat2", "newfstatat", "statx", "faccessat", "faccessat2",
-	"unlinkat", "mkdirat", "renameat", "renameat2", "execveat", "readlinkat",
-	"fchmodat", "fchmodat2", "fchownat", "mknodat", "linkat", "symlinkat",
-	"utimensat",
-};
-/* clang-format on */
 
 static __u64 now_ns(void)
 {
@@ -805,7 +795,7 @@ static int supervisor_init(struct supervisor *s, const struct mb_supervisor_args
 {
 	struct seccomp_notif_sizes sizes;
 	size_t i;
-	int err, nr;
+	int err;
 
 	memset(s, 0, sizeof(*s));
 	s->args = a;
@@ -850,11 +840,11 @@ static int supervisor_init(struct supervisor *s, const struct mb_supervisor_args
 	if (!s->req || !s->resp || !s->paths || !s->ctl)
 		return -ENOMEM;
 
-	for (i = 0; i < sizeof(at_syscalls) / sizeof(at_syscalls[0]); i++) {
-		nr = mb_syscall_by_name(a->spec->arch, at_syscalls[i]);
-		/* Not every arch has every *at call (no renameat on arm64). */
-		if (nr >= 0 && s->n_at < MAX_AT_SYSCALLS)
-			s->at_nrs[s->n_at++] = nr;
+	for (i = 0; mb_syscall_name_at(a->spec->arch, i); i++) {
+		const char *name = mb_syscall_name_at(a->spec->arch, i);
+
+		if (mb_syscall_dirfd_arg(name) >= 0 && s->n_at < MAX_AT_SYSCALLS)
+			s->at_nrs[s->n_at++] = mb_syscall_by_name(a->spec->arch, name);
 	}
 	for (i = 0; i < s->n_order; i++)
 		seed_rule(s, s->order[i]);

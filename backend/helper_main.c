@@ -28,6 +28,7 @@
 #include "engine_netlog.h"
 #include "engine_probe.h"
 #include "engine_seccomp.h"
+#include "engine_syscall_bpf.h"
 #include "minderbinder/wire.h"
 #include "name_tables.h"
 #include "proc_info.h"
@@ -212,6 +213,7 @@ static int identify(struct request *rq)
 	rq->target.uid = rq->peer.uid;
 	rq->target.scope = rq->msg.scope;
 	rq->target.n_rules = rq->msg.spec.n_rules;
+	rq->target.gate_ip = rq->msg.gate_ip;
 	return 0;
 }
 
@@ -276,33 +278,83 @@ static int read_request(struct request *rq)
 	return 0;
 }
 
-static int plan(struct request *rq)
-{
-	static const char *const wish_names[] = { "auto", "seccomp", "kprobe", "fmod_ret" };
-	enum mb_engine forced = rq->msg.wish == MB_WISH_KPROBE	 ? MB_ENGINE_KPROBE
-				: rq->msg.wish == MB_WISH_FMOD_RET ? MB_ENGINE_FMOD_RET
-								   : MB_ENGINE_NONE;
-	char why[256];
-	__u32 i;
+static const char *const wish_names[] = { "auto", "seccomp", "kprobe", "fmod_ret" };
 
-	if (forced) {
-		if (mb_engine_probe(forced, why, sizeof(why)) != 1) {
-			reply_plan(-EOPNOTSUPP, NULL,
-				   "MINDERBINDER_ENGINE=%s: this kernel lacks it: %s",
+/*
+ * The BPF syscall engines this registration may use, best first: the one
+ * MINDERBINDER_ENGINE forces (an error when the kernel lacks it), or for
+ * auto whichever of fmod_ret and kprobe the kernel has.
+ */
+static int bpf_candidates(const struct request *rq, enum mb_engine out[2])
+{
+	char why[256];
+	int n = 0;
+
+	memset(out, 0, 2 * sizeof(out[0]));
+	switch (rq->msg.wish) {
+	case MB_WISH_KPROBE:
+	case MB_WISH_FMOD_RET:
+		out[0] = rq->msg.wish == MB_WISH_KPROBE ? MB_ENGINE_KPROBE : MB_ENGINE_FMOD_RET;
+		if (mb_engine_probe(out[0], why, sizeof(why)) != 1) {
+			reply_plan(-EOPNOTSUPP, NULL, "MINDERBINDER_ENGINE=%s: this kernel lacks it: %s",
 				   wish_names[rq->msg.wish], why);
 			return -EOPNOTSUPP;
 		}
-		if (!mb_engine_built(forced)) {
-			reply_plan(-EOPNOTSUPP, NULL,
-				   "MINDERBINDER_ENGINE=%s: this kernel has it, but this build of minderbinder has no %s engine yet",
-				   wish_names[rq->msg.wish], wish_names[rq->msg.wish]);
-			return -EOPNOTSUPP;
+		return 1;
+	case MB_WISH_AUTO:
+		if (mb_engine_available(MB_ENGINE_FMOD_RET))
+			out[n++] = MB_ENGINE_FMOD_RET;
+		if (mb_engine_available(MB_ENGINE_KPROBE))
+			out[n++] = MB_ENGINE_KPROBE;
+		return n;
+	default:
+		return 0;
+	}
+}
+
+/* The first candidate that can express rule i and is attached to its
+ * syscall; MB_ENGINE_NONE when seccomp must serve it. A forced engine that
+ * can express the rule but cannot attach is an error. */
+static int bpf_engine_for(const struct request *rq, __u32 i, const enum mb_engine *cand,
+			  int n, enum mb_engine *out)
+{
+	const struct mb_rule *r = &rq->msg.spec.rules[i];
+	char why[256];
+	int k, err;
+
+	*out = MB_ENGINE_NONE;
+	for (k = 0; k < n; k++) {
+		if (!mb_sysbpf_can_express(cand[k], r, why, sizeof(why)))
+			continue;
+		err = mb_sysbpf_attach(cand[k], r->sys.nr, why, sizeof(why));
+		if (!err) {
+			*out = cand[k];
+			return 0;
+		}
+		if (rq->msg.wish != MB_WISH_AUTO) {
+			reply_plan(err, NULL, "MINDERBINDER_ENGINE=%s: rule %u (%s): %s",
+				   wish_names[rq->msg.wish], i + 1,
+				   mb_syscall_name(rq->msg.spec.arch, r->sys.nr), why);
+			return err;
 		}
 	}
+	return 0;
+}
+
+static int plan(struct request *rq)
+{
+	enum mb_engine cand[2], bpf;
+	char why[256];
+	int n, err;
+	__u32 i;
+
 	if (mb_engine_probe(MB_ENGINE_SECCOMP_NOTIF, why, sizeof(why)) != 1) {
 		reply_plan(-EOPNOTSUPP, NULL, "seccomp engine unavailable: %s", why);
 		return -EOPNOTSUPP;
 	}
+	n = bpf_candidates(rq, cand);
+	if (n < 0)
+		return n;
 	for (i = 0; i < rq->msg.spec.n_rules; i++) {
 		const struct mb_rule *r = &rq->msg.spec.rules[i];
 
@@ -312,19 +364,39 @@ static int plan(struct request *rq)
 				   "mb-helper: the C API sends network rules, and only those, as an update");
 			return -EINVAL;
 		}
-		if (r->kind == MB_RULE_NET)
+		if (r->kind == MB_RULE_NET) {
 			rq->engines[i] = r->net.action == MB_NET_DROP ? MB_ENGINE_TC
 								       : MB_ENGINE_CGROUP;
-		else if (rq->msg.flags & MB_REG_API)
+			continue;
+		}
+		if (rq->msg.flags & MB_REG_API) {
 			/* The C API turns rules off again: only the supervisor can. */
 			rq->engines[i] = MB_ENGINE_SECCOMP_NOTIF;
-		else if (rq->msg.log_path[0])
-			/* MINDERBINDER_LOG: a fault decided in the filter is
-			 * never seen; the supervisor decides, and logs, each. */
+			continue;
+		}
+		if (rq->msg.log_path[0]) {
+			/* MINDERBINDER_LOG: a fault decided in the filter (or
+			 * in BPF) is never seen; the supervisor decides, and
+			 * logs, each. */
 			rq->engines[i] = MB_ENGINE_SECCOMP_NOTIF;
-		else
-			rq->engines[i] = mb_seccomp_engine_for(r, (enum mb_scope)rq->msg.scope);
+			continue;
+		}
+		err = bpf_engine_for(rq, i, cand, n, &bpf);
+		if (err)
+			return err;
+		rq->engines[i] = bpf ? bpf
+				     : mb_seccomp_engine_for(r, (enum mb_scope)rq->msg.scope);
 	}
+	return 0;
+}
+
+static int has_bpf_syscall_rules(const struct request *rq)
+{
+	__u32 i;
+
+	for (i = 0; i < rq->msg.spec.n_rules; i++)
+		if (rq->engines[i] == MB_ENGINE_KPROBE || rq->engines[i] == MB_ENGINE_FMOD_RET)
+			return 1;
 	return 0;
 }
 
@@ -549,17 +621,21 @@ int main(int argc, char **argv)
 	err = read_request(rq);
 	if (!err)
 		err = identify(rq);
-	if (!err)
-		err = plan(rq);
-	if (!err)
-		err = check_log(rq);
 	if (err)
 		return 1;
+	/* Opened first: planning a BPF engine attaches it, under our pins. */
 	err = mb_registry_open(&reg);
 	if (err) {
 		reply_plan(err, NULL,
 			   "mb-helper failed to open the BPF registry: %s%s", strerror(-err),
 			   err == -EPERM ? " (is mb-helper installed setuid root?)" : "");
+		return 1;
+	}
+	err = plan(rq);
+	if (!err)
+		err = check_log(rq);
+	if (err) {
+		mb_registry_close(&reg);
 		return 1;
 	}
 	clock_gettime(CLOCK_BOOTTIME, &now);
@@ -608,6 +684,17 @@ int main(int argc, char **argv)
 		if (err)
 			reply_done(err, 0, "mb-helper: bad INSTALLED message");
 		return 1;
+	}
+	if (has_bpf_syscall_rules(rq)) {
+		/* From here on the agent calls only through its gate. */
+		rq->target.flags |= MB_TARGET_ARMED;
+		if (bpf_map_update_elem(reg.targets_fd, &(__u32){ (__u32)rq->peer.pid },
+					&rq->target, BPF_EXIST)) {
+			err = -errno;
+			mb_registry_remove(&reg, (__u32)rq->peer.pid);
+			reply_done(err, 0, "mb-helper failed to arm the BPF syscall engine");
+			return 1;
+		}
 	}
 	if (inst.has_listener || inst.has_control) {
 		sup = start_supervisor(rq, &reg, listener, control);

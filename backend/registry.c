@@ -17,11 +17,14 @@
 #include "minderbinder/net.h"
 #include "registry.h"
 #include "registry.skel.h"
+#include "name_tables.h"
+#include "spec_parse.h"
 
 #define LOCK_DIR "/run/minderbinder"
 #define LOCK_PATH LOCK_DIR "/registry.lock"
 #define EXIT_LINK_PIN MB_PIN_DIR "/mb_exit_link"
 #define FORK_LINK_PIN MB_PIN_DIR "/mb_fork_link"
+#define EXEC_LINK_PIN MB_PIN_DIR "/mb_exec_link"
 #define NET_RNG_PIN MB_PIN_DIR "/mb_net_rng"
 
 static int ensure_bpffs(void)
@@ -68,7 +71,8 @@ static int open_pinned(struct mb_registry *reg)
 	reg->rules_fd = bpf_obj_get(MB_PIN_DIR "/mb_rules");
 	reg->counters_fd = bpf_obj_get(MB_PIN_DIR "/mb_counters");
 	if (reg->targets_fd >= 0 && reg->rules_fd >= 0 && reg->counters_fd >= 0 &&
-	    mb_pin_exists(EXIT_LINK_PIN) && mb_pin_exists(FORK_LINK_PIN))
+	    mb_pin_exists(EXIT_LINK_PIN) && mb_pin_exists(FORK_LINK_PIN) &&
+	    mb_pin_exists(EXEC_LINK_PIN))
 		return 0;
 	mb_registry_close(reg);
 	return -ENOENT;
@@ -105,6 +109,8 @@ static int load_and_pin(void)
 	err = attach_pinned(skel->progs.mb_exit, EXIT_LINK_PIN);
 	if (!err)
 		err = attach_pinned(skel->progs.mb_fork, FORK_LINK_PIN);
+	if (!err)
+		err = attach_pinned(skel->progs.mb_exec, EXEC_LINK_PIN);
 cleanup:
 	registry_bpf__destroy(skel);
 	return err;
@@ -191,8 +197,8 @@ int mb_registry_remove(struct mb_registry *reg, __u32 tgid)
 	return 0;
 }
 
-/* seed= of a network rule: the BPF coin's xorshift state, never zero. */
-static void seed_net_rules(__u32 tgid, const struct mb_spec *spec)
+/* seed= of a rule a BPF engine serves: the coin's xorshift state, never zero. */
+static void seed_rules(__u32 tgid, const struct mb_spec *spec)
 {
 	struct mb_rule_key key = { .tgid = tgid };
 	int fd = -1;
@@ -201,7 +207,7 @@ static void seed_net_rules(__u32 tgid, const struct mb_spec *spec)
 		const struct mb_rule *r = &spec->rules[key.idx];
 		__u64 z;
 
-		if (r->kind != MB_RULE_NET || !(r->flags & MB_F_SEED))
+		if (!(r->flags & MB_F_SEED))
 			continue;
 		if (fd < 0 && (fd = bpf_obj_get(NET_RNG_PIN)) < 0)
 			return;
@@ -233,11 +239,15 @@ int mb_registry_add(struct mb_registry *reg, __u32 tgid,
 		entry.engine = engines[key.idx];
 		entry.tid = tids ? (__u32)tids[key.idx] : 0;
 		entry.rule = spec->rules[key.idx];
+		entry.dirfd_arg = entry.rule.kind == MB_RULE_SYSCALL
+					  ? mb_syscall_dirfd_arg(mb_syscall_name(spec->arch,
+										 entry.rule.sys.nr))
+					  : -1;
 		if (bpf_map_update_elem(reg->rules_fd, &key, &entry, BPF_ANY) ||
 		    bpf_map_update_elem(reg->counters_fd, &key, &zero, BPF_ANY))
 			goto fail;
 	}
-	seed_net_rules(tgid, spec);
+	seed_rules(tgid, spec);
 	/* The target goes in last: readers find it only when complete. */
 	if (bpf_map_update_elem(reg->targets_fd, &tgid, t, BPF_ANY))
 		goto fail;

@@ -12,6 +12,7 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_endian.h>
 #include "registry_maps.bpf.h"
+#include "rule_window.bpf.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
@@ -61,24 +62,6 @@ static __always_inline int flow_match(const struct mb_net_rule *n, const struct 
 	return addr_match(n, f);
 }
 
-static __always_inline __u32 coin(struct mb_rule_key *key, const struct mb_rule *r)
-{
-	struct mb_net_rng *rng;
-	__u64 x;
-
-	if (!(r->flags & MB_F_SEED))
-		return bpf_get_prandom_u32();
-	rng = bpf_map_lookup_elem(&mb_net_rng, key);
-	if (!rng)
-		return bpf_get_prandom_u32();
-	x = rng->state;
-	x ^= x << 13;
-	x ^= x >> 7;
-	x ^= x << 17;
-	rng->state = x;
-	return (__u32)(x >> 32);
-}
-
 /*
  * The first rule of the wanted action whose flow matches and whose window
  * (delay, after, times) is open decides: rate= is its coin. Returns the
@@ -93,8 +76,6 @@ static __always_inline int decide(__u32 tgid, __u32 tid, struct mb_target *t,
 
 	for (i = 0; i < MB_MAX_RULES; i++) {
 		struct mb_rule_entry *e;
-		struct mb_counters *c;
-		__u64 seen;
 
 		if (i >= t->n_rules)
 			break;
@@ -106,22 +87,10 @@ static __always_inline int decide(__u32 tgid, __u32 tid, struct mb_target *t,
 			continue;
 		if (e->tid && e->tid != tid)
 			continue;
-		c = bpf_map_lookup_elem(&mb_counters, &key);
-		if (!c)
+		if (mb_rule_window(&key, t, e, now, fault) < 0)
 			continue;
-		seen = __sync_fetch_and_add(&c->calls, 1) + 1;
-		if (now < t->start_ticks * MB_NSEC_PER_TICK + e->rule.delay_ns)
-			continue;
-		if (seen <= e->rule.after)
-			continue;
-		if (e->rule.times && c->faults >= e->rule.times)
-			continue;
-		*fault = coin(&key, &e->rule) % MB_RATE_ONE < e->rule.rate_ppm;
-		if (*fault) {
-			__sync_fetch_and_add(&c->faults, 1);
-			c->last_fault_ns = now;
+		if (*fault)
 			*err = e->rule.net.err;
-		}
 		return (int)i;
 	}
 	return -1;

@@ -70,22 +70,12 @@ static long forget_socket(void *map, __u64 *cookie, struct mb_sock *s, __u32 *tg
 	return 0;
 }
 
-SEC("tp_btf/sched_process_exit")
-int BPF_PROG(mb_exit, struct task_struct *task)
+/* Everything the registry holds for tgid. */
+static __always_inline void forget(__u32 tgid)
 {
-	struct mb_rule_key key = {};
-	struct mb_target *t;
-	__u32 tgid;
+	struct mb_rule_key key = { .tgid = tgid };
 	int i;
 
-	/* Threads come and go; only the end of the whole group matters. */
-	if (BPF_CORE_READ(task, signal, live.counter) != 0)
-		return 0;
-	tgid = BPF_CORE_READ(task, tgid);
-	t = bpf_map_lookup_elem(&mb_targets, &tgid);
-	if (!t)
-		return 0;
-	key.tgid = tgid;
 	for (i = 0; i < MB_MAX_RULES; i++) {
 		key.idx = i;
 		bpf_map_delete_elem(&mb_rules, &key);
@@ -94,5 +84,43 @@ int BPF_PROG(mb_exit, struct task_struct *task)
 	}
 	bpf_for_each_map_elem(&mb_sockets, forget_socket, &tgid, 0);
 	bpf_map_delete_elem(&mb_targets, &tgid);
+}
+
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(mb_exit, struct task_struct *task)
+{
+	__u32 tgid;
+
+	/* Threads come and go; only the end of the whole group matters. */
+	if (BPF_CORE_READ(task, signal, live.counter) != 0)
+		return 0;
+	tgid = BPF_CORE_READ(task, tgid);
+	if (bpf_map_lookup_elem(&mb_targets, &tgid))
+		forget(tgid);
+	return 0;
+}
+
+/*
+ * The exec guard. An exec that raises privilege (set-uid, set-gid, file
+ * capabilities: the kernel marks it secureexec, AT_SECURE) ends the
+ * target: nobody gets to fault a program that runs with more rights than
+ * they have. The seccomp engine has this from no_new_privs, which keeps
+ * the exec from raising anything; a BPF engine has no filter to carry it.
+ * Any other exec keeps the target, but not the gate address of the image
+ * it leaves.
+ */
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(mb_exec, struct task_struct *task, pid_t old_pid, struct linux_binprm *bprm)
+{
+	__u32 tgid = BPF_CORE_READ(task, tgid);
+	struct mb_target *t = bpf_map_lookup_elem(&mb_targets, &tgid);
+
+	if (!t)
+		return 0;
+	if (BPF_CORE_READ_BITFIELD_PROBED(bprm, secureexec)) {
+		forget(tgid);
+		return 0;
+	}
+	t->gate_ip = 0;
 	return 0;
 }

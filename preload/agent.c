@@ -73,22 +73,23 @@ static unsigned long long netns(void)
  * A child of a tree-scoped target carries our variables, the inherited
  * filter, and (by the registry's fork hook) its own copy of the target's
  * entries: registering again would stack a second filter. The mark
- * ("pid:netns") alone is not trusted: it must name an ancestor (or us,
+ * ("pid:netns:how") alone is not trusted: it must name an ancestor (or us,
  * after an exec), in this network namespace (nsenter --net moves a
- * process after its agent ran), and a filter must be there if there are
- * syscall rules.
+ * process after its agent ran), and when the ancestor's syscall rules
+ * went to seccomp ("how" is 'f'), a filter must be there. Rules in the
+ * BPF syscall engines leave nothing in the process to look at.
  */
 static int inherited(int has_syscall_rules)
 {
-	char line[128];
+	char line[128], how = 'f';
 	const char *mark = var("MINDERBINDER_REGISTERED");
 	unsigned long long ns = 0;
 	int pid = 0;
 
-	if (!mark || sscanf(mark, "%d:%llu", &pid, &ns) != 2 || !ancestor((pid_t)pid) ||
-	    ns != netns())
+	if (!mark || sscanf(mark, "%d:%llu:%c", &pid, &ns, &how) < 2 ||
+	    !ancestor((pid_t)pid) || ns != netns())
 		return 0;
-	if (!has_syscall_rules)
+	if (!has_syscall_rules || how == 'b')
 		return 1;
 	if (mb_proc_status(0, "Seccomp_filters", line, sizeof(line)))
 		return 0;
@@ -143,6 +144,18 @@ static int has_syscall_rules(const struct mb_spec *spec)
 
 	for (i = 0; i < spec->n_rules; i++)
 		if (spec->rules[i].kind == MB_RULE_SYSCALL)
+			return 1;
+	return 0;
+}
+
+/* Whether some rule went to seccomp (a filter is in this process). */
+static int uses_filter(const struct mb_registration *reg)
+{
+	__u32 i;
+
+	for (i = 0; i < MB_MAX_RULES; i++)
+		if (reg->engines[i] == MB_ENGINE_SECCOMP_ERRNO ||
+		    reg->engines[i] == MB_ENGINE_SECCOMP_NOTIF)
 			return 1;
 	return 0;
 }
@@ -225,7 +238,8 @@ __attribute__((constructor)) static void mb_agent_init(void)
 	if (opts.scope == MB_SCOPE_PROCESS) {
 		strip_environment();
 	} else {
-		snprintf(mark, sizeof(mark), "%d:%llu", (int)getpid(), netns());
+		snprintf(mark, sizeof(mark), "%d:%llu:%c", (int)getpid(), netns(),
+			 uses_filter(&reg) ? 'f' : 'b');
 		setenv("MINDERBINDER_REGISTERED", mark, 1);
 	}
 	return;

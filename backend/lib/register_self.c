@@ -295,6 +295,7 @@ int mb_register_self(const struct mb_spec *spec, const struct mb_register_opts *
 		memcpy(req->tids, o->tids, sizeof(req->tids));
 	req->scope = o->scope;
 	req->wish = o->wish;
+	req->gate_ip = mb_gate_ip();
 	req->spec = *spec;
 	if (o->interfaces)
 		snprintf(req->interfaces, sizeof(req->interfaces), "%s", o->interfaces);

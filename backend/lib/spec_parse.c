@@ -326,6 +326,27 @@ int mb_syscall_path_arg(const char *name)
 	return name ? path_arg_of(name) : -1;
 }
 
+/* Syscalls whose path argument is relative to the fd in the argument
+ * before it. */
+/* clang-format off */
+static const char *const at_syscalls[] = {
+	"openat", "openat2", "newfstatat", "statx", "faccessat", "faccessat2",
+	"unlinkat", "mkdirat", "renameat", "renameat2", "execveat", "readlinkat",
+	"fchmodat", "fchmodat2", "fchownat", "mknodat", "linkat", "symlinkat",
+	"utimensat",
+};
+/* clang-format on */
+
+int mb_syscall_dirfd_arg(const char *name)
+{
+	size_t i;
+
+	for (i = 0; name && i < sizeof(at_syscalls) / sizeof(at_syscalls[0]); i++)
+		if (!strcmp(at_syscalls[i], name))
+			return path_arg_of(name) - 1;
+	return -1;
+}
+
 /* --- options --------------------------------------------------------------- */
 
 enum opt_id { OPT_RATE, OPT_DELAY, OPT_AFTER, OPT_TIMES, OPT_PATH, OPT_LATENCY,

@@ -56,6 +56,9 @@ int mb_rule_format(const struct mb_rule *r, enum mb_arch arch, char *buf,
 
 /* Which argument of the syscall called name holds a path, or -1. */
 int mb_syscall_path_arg(const char *name);
+/* For an *at call: which argument holds the directory fd its path is
+ * relative to; -1 for every other syscall. */
+int mb_syscall_dirfd_arg(const char *name);
 
 /* "50%" -> 500000 ppm; "100ms" -> ns. Shared with the INI loader and CLI. */
 int mb_parse_rate(const char *text, __u32 *ppm);

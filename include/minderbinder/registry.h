@@ -18,7 +18,7 @@
 
 /* Bumped whenever a map layout changes: old helpers keep their own dir. */
 #define MB_BPFFS_ROOT "/sys/fs/bpf"
-#define MB_PIN_DIR MB_BPFFS_ROOT "/minderbinder/v4"
+#define MB_PIN_DIR MB_BPFFS_ROOT "/minderbinder/v5"
 #define MB_MAX_TARGETS 16384
 #define MB_USER_HZ 100
 #define MB_NSEC_PER_TICK (1000000000ULL / MB_USER_HZ)
@@ -52,6 +52,18 @@ struct mb_target {
 	/* Drop rules act on packets leaving through these interfaces only
 	 * (run --interface, MINDERBINDER_INTERFACES); all zero: any. */
 	__u32 ifindex[MB_MAX_TARGET_IFACES];
+	__u32 flags;         /* enum mb_target_flags */
+	/* The agent's syscall gate (see seccomp_filter.h): the BPF syscall
+	 * engines let calls made from there through, as the filter does.
+	 * Zeroed at exec, where the address space it names ends. */
+	__u64 gate_ip;
+};
+
+enum mb_target_flags {
+	/* The BPF syscall engines fault this target: set by the helper once
+	 * the agent has said INSTALLED, from when on the agent makes no call
+	 * but through its gate. Network rules do not wait for it. */
+	MB_TARGET_ARMED = 1u << 0,
 };
 
 struct mb_rule_key {
@@ -63,6 +75,10 @@ struct mb_rule_entry {
 	__u64 start_ticks;
 	__u32 engine; /* enum mb_engine serving this rule */
 	__u32 tid;    /* C API thread scope: only this thread; 0 = all */
+	/* For a path= rule of an *at call: the argument holding the
+	 * directory fd a relative path is resolved against; -1: the cwd. */
+	__s32 dirfd_arg;
+	__u32 pad;
 	struct mb_rule rule;
 };
 

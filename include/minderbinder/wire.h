@@ -18,7 +18,7 @@
 #include "rule.h"
 
 #define MB_WIRE_MAGIC 0x4d425752u /* "MBWR" */
-#define MB_WIRE_VERSION 1
+#define MB_WIRE_VERSION 2
 #define MB_WIRE_MSG_MAX 256
 /* The helper reads the agent's socket on this descriptor. */
 #define MB_HELPER_FD 3
@@ -64,6 +64,9 @@ struct mb_register_msg {
 	__u32 wish;  /* enum mb_engine_wish */
 	__u32 flags; /* MB_REG_* */
 	__u32 pad;
+	/* The caller's syscall gate (mb_gate_ip): the only calls the BPF
+	 * syscall engines never fault. A lie hurts only the liar. */
+	__u64 gate_ip;
 	/* MB_REG_NET_UPDATE: per rule, the thread it is limited to, or 0 */
 	__s32 tids[MB_MAX_RULES];
 	/* Comma-separated interfaces for drop rules ("" = every up one):

@@ -21,6 +21,18 @@ check() {
 	if out=$("$@" 2>&1); then pass "$name"; else fail "$name" "$(echo "$out" | tail -5)"; fi
 }
 
+# sys_engine: the engine syscall rules go to here (outside MINDERBINDER_LOG
+# and the C API): the one MINDERBINDER_ENGINE forces, or auto's pick on this
+# kernel (`minderbinder status` lists the engines best first). The VM tier
+# runs the same tests once per engine.
+sys_engine() {
+	case ${MINDERBINDER_ENGINE:-auto} in
+	kprobe | fmod_ret | seccomp) echo "$MINDERBINDER_ENGINE" ;;
+	*) "$OUT/minderbinder" status 2>/dev/null |
+		awk '$1 ~ /^(fmod_ret|kprobe|seccomp)$/ && $2 == "available" { print $1; exit }' ;;
+	esac
+}
+
 need_root() {
 	[ "$(id -u)" = 0 ] && return 0
 	notrun "$1" "needs root"

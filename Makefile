@@ -145,7 +145,8 @@ INIH_LIBS := $(shell pkg-config --libs inih 2>/dev/null || echo -linih)
 MHD_LIBS := $(shell pkg-config --libs libmicrohttpd 2>/dev/null || echo -lmicrohttpd)
 
 HELPER_SRCS := $(wildcard backend/helper_*.c backend/registry.c backend/engine_*.c)
-CLI_SRCS := $(wildcard backend/cli_*.c) backend/registry.c backend/engine_probe.c backend/engine_net.c
+CLI_SRCS := $(wildcard backend/cli_*.c) backend/registry.c backend/engine_probe.c backend/engine_net.c \
+	backend/engine_syscall_bpf.c
 AGENT_SRCS := $(wildcard preload/*.c)
 
 PROGS :=

@@ -35,11 +35,8 @@ static void print_engines(void)
 	for (i = 0; i < sizeof(engines) / sizeof(engines[0]); i++) {
 		int ok = mb_engine_probe(engines[i].e, why, sizeof(why));
 
-		if (ok == 1 && mb_engine_built(engines[i].e))
+		if (ok == 1)
 			printf("  %-9s available\n", engines[i].name);
-		else if (ok == 1)
-			printf("  %-9s kernel has it; not in this build of minderbinder\n",
-			       engines[i].name);
 		else
 			printf("  %-9s unavailable: %s\n", engines[i].name, why);
 	}

@@ -23,10 +23,13 @@
 #include "cli.h"
 #include "engine_net.h"
 #include "engine_probe.h"
+#include "engine_syscall_bpf.h"
 #include "ini_config.h"
 #include "minderbinder/watch.h"
 #include "name_tables.h"
+#include "register_self.h"
 #include "registry.h"
+#include "spec_parse.h"
 #include "watch.skel.h"
 
 static void usage(FILE *f)
@@ -68,45 +71,94 @@ static const char *section_kind(const struct mb_ini_section *s)
 	return s->rule.kind == MB_RULE_SYSCALL ? "syscall" : "outgoing_network";
 }
 
-/* Whether this kernel (and this build) can serve a section's rule from
- * watch mode; why says what is missing when not. */
-static int section_supported(const struct mb_ini_section *s, char *why, size_t len)
+/* MINDERBINDER_ENGINE for watch's syscall sections: the BPF engines to
+ * try, best first. 0 candidates with why set: the variable is bad. */
+static int syscall_candidates(enum mb_engine out[2], char *why, size_t len)
 {
-	char w1[200], w2[200];
-	int k, f;
+	const char *v = getenv("MINDERBINDER_ENGINE");
+	enum mb_engine_wish wish = MB_WISH_AUTO;
+	struct mb_error err;
 
+	if (v && *v && mb_engine_wish_parse("MINDERBINDER_ENGINE", v, &wish, &err)) {
+		snprintf(why, len, "%s", err.msg);
+		return -EINVAL;
+	}
+	switch (wish) {
+	case MB_WISH_KPROBE:
+		out[0] = MB_ENGINE_KPROBE;
+		return 1;
+	case MB_WISH_FMOD_RET:
+		out[0] = MB_ENGINE_FMOD_RET;
+		return 1;
+	case MB_WISH_SECCOMP:
+		snprintf(why, len, "MINDERBINDER_ENGINE=seccomp: watch cannot put a filter into a process it did not start");
+		return -EINVAL;
+	default:
+		out[0] = MB_ENGINE_FMOD_RET;
+		out[1] = MB_ENGINE_KPROBE;
+		return 2;
+	}
+}
+
+/*
+ * Whether this kernel can serve a section's rule from watch mode, and the
+ * engines to try for it, best first (*n of them); why says what is
+ * missing when not.
+ */
+static int section_supported(const struct mb_ini_section *s, enum mb_engine *eng, int *n,
+			     char *why, size_t len)
+{
+	enum mb_engine cand[2];
+	char w[2][200];
+	int k, c, ok = 0;
+
+	*n = 0;
 	if (s->rule.kind == MB_RULE_NET) {
 		enum mb_engine e = s->rule.net.action == MB_NET_DROP ? MB_ENGINE_TC
 								     : MB_ENGINE_CGROUP;
 
-		if (mb_engine_probe(e, w1, sizeof(w1)) == 1)
+		eng[(*n)++] = e;
+		if (mb_engine_probe(e, w[0], sizeof(w[0])) == 1)
 			return 1;
 		snprintf(why, len, "the %s engine is unavailable on this kernel: %s",
-			 e == MB_ENGINE_TC ? "tc" : "cgroup", w1);
+			 e == MB_ENGINE_TC ? "tc" : "cgroup", w[0]);
 		return 0;
 	}
 	/* A syscall rule: watch cannot reach into a process it did not start
 	 * (no seccomp filter, no agent), so only a BPF syscall engine will do. */
-	k = mb_engine_probe(MB_ENGINE_KPROBE, w1, sizeof(w1));
-	f = mb_engine_probe(MB_ENGINE_FMOD_RET, w2, sizeof(w2));
-	if (k != 1 && f != 1) {
-		snprintf(why, len,
-			 "watch mode needs a BPF syscall engine; this kernel lacks them: kprobe: %s, fmod_ret: %s",
-			 k < 0 ? strerror(-k) : w1, f < 0 ? strerror(-f) : w2);
+	c = syscall_candidates(cand, why, len);
+	if (c < 0)
 		return 0;
+	for (k = 0; k < c; k++) {
+		int p = mb_engine_probe(cand[k], w[k], sizeof(w[k]));
+
+		if (p != 1) {
+			if (p < 0)
+				snprintf(w[k], sizeof(w[k]), "%s", strerror(-p));
+			continue;
+		}
+		if (!mb_sysbpf_can_express(cand[k], &s->rule, w[k], sizeof(w[k])))
+			continue;
+		eng[(*n)++] = cand[k];
+		ok = 1;
 	}
-	snprintf(why, len,
-		 "watch mode needs a BPF syscall engine; the kernel has %s, but this minderbinder was built without it",
-		 k == 1 ? "kprobe" : "fmod_ret");
+	if (ok)
+		return 1;
+	if (c == 1)
+		snprintf(why, len, "watch mode needs a BPF syscall engine; %s: %s",
+			 mb_engine_name(cand[0]), w[0]);
+	else
+		snprintf(why, len, "watch mode needs a BPF syscall engine; fmod_ret: %s; kprobe: %s",
+			 w[0], w[1]);
 	return 0;
 }
 
-/* seed= of a network rule: the xorshift state, as registry.c seeds it. */
-static __u64 net_rng_state(const struct mb_rule *r)
+/* seed=: the BPF coin's xorshift state, as registry.c seeds it. */
+static __u64 rng_state(const struct mb_rule *r)
 {
 	__u64 z;
 
-	if (r->kind != MB_RULE_NET || !(r->flags & MB_F_SEED))
+	if (!(r->flags & MB_F_SEED))
 		return 0;
 	z = r->seed + 0x9e3779b97f4a7c15ULL;
 	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
@@ -224,6 +276,8 @@ int mb_cli_watch(int argc, char **argv)
 	__u32 ifindex[MB_MAX_TARGET_IFACES] = { 0 };
 	unsigned n_if = 0, i, j, n_tmpl = 0, n_names = 0, unsupported = 0;
 	unsigned tmpl_section[MB_MAX_RULES];
+	enum mb_engine tmpl_engines[MB_MAX_RULES + 1][2];
+	int n_engines[MB_MAX_RULES + 1], any_net = 0;
 	struct mb_registry reg = { -1, -1, -1 };
 	struct mb_error err = { "" };
 	struct mb_net_error ne;
@@ -282,7 +336,8 @@ int mb_cli_watch(int argc, char **argv)
 	for (i = 0; i < cfg->n_sections; i++) {
 		const struct mb_ini_section *s = &cfg->sections[i];
 
-		if (!section_supported(s, why, sizeof(why))) {
+		if (!section_supported(s, tmpl_engines[n_tmpl], &n_engines[n_tmpl], why,
+				       sizeof(why))) {
 			unsupported++;
 			if (skip)
 				fprintf(stderr, "minderbinder: warning: %s:%u: [%s %s]: skipped: %s\n",
@@ -319,10 +374,28 @@ int mb_cli_watch(int argc, char **argv)
 		mb_cli_fail(1, "watch: cannot open the registry: %s", strerror(-ret));
 		goto out;
 	}
-	/* Every section left is a network one: the socket tagging and cgroup
-	 * hooks, and the tc filter on the interfaces (--interface). */
-	ret = mb_net_attach(ifaces, &ne);
-	if (ret) {
+	/* The BPF syscall engine of each syscall section, on its syscall;
+	 * for network sections, the socket tagging and cgroup hooks, and the
+	 * tc filter on the interfaces (--interface). */
+	for (i = 0; i < n_tmpl; i++) {
+		const struct mb_ini_section *s = &cfg->sections[tmpl_section[i]];
+		int k;
+
+		if (s->rule.kind == MB_RULE_NET) {
+			any_net = 1;
+			continue;
+		}
+		for (k = 0, ret = -ENOENT; k < n_engines[i] && ret; k++) {
+			ret = mb_sysbpf_attach(tmpl_engines[i][k], s->rule.sys.nr, why, sizeof(why));
+			if (!ret)
+				tmpl_engines[i][0] = tmpl_engines[i][k];
+		}
+		if (ret) {
+			mb_cli_fail(1, "watch: %s:%u: [syscall %s]: %s", file, s->line, s->name, why);
+			goto out;
+		}
+	}
+	if (any_net && (ret = mb_net_attach(ifaces, &ne))) {
 		mb_cli_fail(1, "watch: %s", ne.msg);
 		goto out;
 	}
@@ -348,9 +421,13 @@ int mb_cli_watch(int argc, char **argv)
 		struct mb_watch_rule r;
 
 		memset(&r, 0, sizeof(r));
-		r.entry.engine = s->rule.net.action == MB_NET_DROP ? MB_ENGINE_TC : MB_ENGINE_CGROUP;
+		r.entry.engine = tmpl_engines[i][0];
 		r.entry.rule = s->rule;
-		r.rng = net_rng_state(&s->rule);
+		r.entry.dirfd_arg = s->rule.kind == MB_RULE_SYSCALL
+					    ? mb_syscall_dirfd_arg(mb_syscall_name(mb_native_arch(),
+										   s->rule.sys.nr))
+					    : -1;
+		r.rng = rng_state(&s->rule);
 		if (bpf_map_update_elem(bpf_map__fd(skel->maps.watch_rules), &i, &r, BPF_ANY)) {
 			ret = -errno;
 			mb_cli_fail(1, "watch: cannot fill the rule map: %s", strerror(-ret));

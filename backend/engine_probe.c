@@ -119,11 +119,6 @@ static int probe_tc(char *why, size_t len)
 	return probe_cgroup(why, len); /* sockets are tagged by a cgroup hook */
 }
 
-int mb_engine_built(enum mb_engine e)
-{
-	return e > MB_ENGINE_NONE && e < MB_ENGINE_COUNT;
-}
-
 int mb_engine_probe(enum mb_engine e, char *why, size_t len)
 {
 	why[0] = '\0';

@@ -12,7 +12,5 @@ int mb_engine_probe(enum mb_engine e, char *why, size_t len);
 /* mb_engine_probe's answer, remembered under MB_PIN_DIR (the helper's
  * choice for MINDERBINDER_ENGINE=auto; status always asks the kernel). */
 int mb_engine_available(enum mb_engine e);
-/* Whether this build of minderbinder has the engine at all. */
-int mb_engine_built(enum mb_engine e);
 
 #endif

@@ -71,6 +71,10 @@ int BPF_PROG(mb_watch_exec, struct task_struct *task, pid_t old_pid,
 	__u32 tgid, i, n, z = 0;
 	__u64 ticks;
 
+	/* A privileged exec (set-uid, set-gid, file capabilities) is never
+	 * made a target: the registry's exec guard would forget it anyway. */
+	if (BPF_CORE_READ_BITFIELD_PROBED(bprm, secureexec))
+		return 0;
 	bpf_probe_read_kernel_str(comm.name, sizeof(comm.name), task->comm);
 	names = bpf_map_lookup_elem(&watch_names, &comm);
 	copy = bpf_map_lookup_elem(&watch_scratch, &z);
@@ -90,6 +94,7 @@ int BPF_PROG(mb_watch_exec, struct task_struct *task, pid_t old_pid,
 	t.registered_ns = bpf_ktime_get_boot_ns();
 	t.uid = BPF_CORE_READ(task, cred, uid.val);
 	t.scope = MB_SCOPE_PROCESS;
+	t.flags = MB_TARGET_ARMED; /* no agent: its BPF syscall rules apply at once */
 	for (i = 0; i < MB_MAX_TARGET_IFACES; i++)
 		t.ifindex[i] = watch_ifindex[i];
 	zero.start_ticks = ticks;

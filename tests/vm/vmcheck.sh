@@ -30,8 +30,9 @@
 #                MINDERBINDER_ENGINE
 #   VM_KERNELS   only these kernels of VM_CONFIGS (faultinject, stock)
 #   VM_ENGINES   only these engines of VM_CONFIGS
-#   VM_TESTS     test scripts for every configuration (names under
-#                tests/integration/, e.g. "test_registry.sh test_stats.sh")
+#   VM_TESTS     test scripts for every configuration: names under
+#                tests/integration/ ("test_registry.sh test_stats.sh"), or
+#                paths (absolute, or relative to the project's top)
 #   VM_TESTS_FI, VM_TESTS_STOCK   the defaults per kernel
 #   VM_TIMEOUT   seconds per guest (default 1500), VM_MEM (2G), VM_SMP (2)
 #   KERNEL_FI    the fault-injection bzImage
@@ -262,7 +263,11 @@ for c in $VM_CONFIGS; do
 	mkdir -p "$cfg"
 	set -- $tests
 	paths=""
-	for t in "$@"; do paths="$paths tests/integration/${t##*/}"; done
+	# A bare name is a test of tests/integration/; a path (a script of
+	# one's own, say) is taken as it is, relative to the snapshot's top.
+	for t in "$@"; do
+		case $t in */*) paths="$paths $t" ;; *) paths="$paths tests/integration/$t" ;; esac
+	done
 	{
 		echo "#!/bin/sh"
 		echo "# Runs in the guest, chrooted into the host's root."
@@ -271,11 +276,22 @@ for c in $VM_CONFIGS; do
 		echo "out/minderbinder status 2>&1 | sed 's/^/status: /'"
 		# A clean environment, as a developer's shell would have it; the
 		# engine forced for the helper (MINDERBINDER_ENGINE) and named for
-		# the tests (MB_TEST_ENGINE).
-		printf 'exec env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/root'
-		printf ' LANG=C.UTF-8 TERM=xterm OUT=out MB_TEST_ENGINE=%s' "$engine"
+		# the tests (MB_TEST_ENGINE); MB_TEST_VM=tcg tells a test that the
+		# CPU is emulated (several times slower than the host), should
+		# one want to widen a timing window for it.
+		printf '{ env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/root'
+		printf ' LANG=C.UTF-8 TERM=xterm OUT=out MB_TEST_VM=tcg MB_TEST_ENGINE=%s' "$engine"
 		[ "$engine" = auto ] || printf ' MINDERBINDER_ENGINE=%s' "$engine"
-		printf ' sh tests/integration/run.sh%s\n' "$paths"
+		printf ' sh tests/integration/run.sh%s; echo $? > /run/vmcheck.rc; } 2>&1 |\n' "$paths"
+		# The guest's clock before each script and at the end: where a slow
+		# TCG run spends its time. Lines pass through otherwise untouched.
+		cat <<-'EOF'
+		while IFS= read -r l; do
+			case $l in "-- "* | "integration: "*) echo "vmcheck-time $(cut -d' ' -f1 /proc/uptime)" ;; esac
+			printf '%s\n' "$l"
+		done
+		exit "$(cat /run/vmcheck.rc)"
+		EOF
 	} > "$cfg/guest.sh"
 	: > "$cfg/log"
 	: > "$cfg/console"
@@ -287,6 +303,9 @@ for c in $VM_CONFIGS; do
 	tr -d '\r' < "$cfg/console" > "$VMDIR/logs/$kname-$engine.console"
 	cat "$cfg/qemu.err" "$cfg/virtiofsd.log" >> "$VMDIR/logs/$kname-$engine.console" 2> /dev/null || true
 	log=$VMDIR/logs/$kname-$engine.log
+	# Seconds per test script, from the guest's clock lines.
+	awk '/^vmcheck-time / { if (name != "") printf "%6.1f s  %s\n", $2 - t, name; t = $2; name = "" }
+		/^-- / { name = $2 }' "$log" > "$VMDIR/logs/$kname-$engine.times"
 	grep -E '^FAIL ' "$log" || true
 	summary=$(sed -n 's/^integration: //p' "$log" | tail -1)
 	rc=$(sed -n 's/^vmcheck-exit //p' "$log" | tail -1)

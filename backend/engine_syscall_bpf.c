@@ -49,12 +49,33 @@ int mb_sysbpf_can_express(enum mb_engine e, const struct mb_rule *r, char *why, 
 	return 1;
 }
 
+/*
+ * Syscalls whose entry function is not named after them (the entry-point
+ * column of the kernel's syscall table). It matters: __x64_sys_uname and
+ * __x64_sys_stat exist too, as the old i386 calls, and a program attached
+ * there would never see an x86-64 uname or stat.
+ */
+static const struct {
+	const char *name, *entry;
+} renamed[] = {
+#if defined(__x86_64__)
+	{ "stat", "newstat" },	 { "fstat", "newfstat" }, { "lstat", "newlstat" },
+	{ "uname", "newuname" }, { "umount2", "umount" },
+#elif defined(__aarch64__)
+	{ "fstat", "newfstat" }, { "uname", "newuname" }, { "umount2", "umount" },
+#endif
+};
+
 int mb_sysbpf_entry(int nr, char *out, size_t len)
 {
 	const char *name = mb_syscall_name(NATIVE_ARCH, nr);
+	size_t i;
 
 	if (!name)
 		return -EINVAL;
+	for (i = 0; i < sizeof(renamed) / sizeof(renamed[0]); i++)
+		if (!strcmp(renamed[i].name, name))
+			name = renamed[i].entry;
 	if ((size_t)snprintf(out, len, SYSCALL_PREFIX "%s", name) >= len)
 		return -ENAMETOOLONG;
 	return 0;

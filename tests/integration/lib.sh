@@ -11,6 +11,10 @@ PIN=/sys/fs/bpf$(sed -n 's/^#define MB_PIN_DIR MB_BPFFS_ROOT "\(.*\)"$/\1/p' \
 	"$(dirname "$0")/../../include/minderbinder/registry.h")
 [ "$PIN" != /sys/fs/bpf ] || { echo "FAIL lib.sh: MB_PIN_DIR not found in registry.h"; exit 1; }
 
+# Durations the tests wait or measure are multiplied by this: the VM tier
+# (software-emulated CPU, 10-30x slower) sets MB_TEST_SLOW=10.
+SLOW=${MB_TEST_SLOW:-1}
+
 pass() { echo "PASS $1"; echo pass >> "$RESULTS"; }
 fail() { echo "FAIL $1: $2"; echo fail >> "$RESULTS"; }
 notrun() { echo "NOT RUN $1: $2"; echo notrun >> "$RESULTS"; }

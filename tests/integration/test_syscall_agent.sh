@@ -34,7 +34,7 @@ fi
 # --- a sibling started at the same moment is untouched ----------------------
 # Both loops run for one second side by side: the target (same program,
 # same user, same parent) registers again and again while the sibling reads.
-end=$(($(now_ms) + 1000))
+end=$(($(now_ms) + 1000 * SLOW))
 (
 	n=0 bad=0
 	while [ "$(now_ms)" -lt $end ]; do
@@ -78,6 +78,8 @@ fi
 
 # --- threads that exist before the agent's constructor ----------------------
 RULES='mkdirat:EROFS;openat:ENOENT:path=/etc/hostname'
+# seccomp must have put its filter on the thread; a BPF engine puts none.
+ENGINE=$(sys_engine)
 # check_early NAME FILE: the thread got both faults, the in-filter one
 # (mkdirat) and the supervised one (openat, path=); with "first" the
 # thread must also have existed before the filter did.
@@ -89,7 +91,7 @@ check_early() {
 		fail "$name" "the thread did not start before the agent (filters at its start: $(field "$f" filters_at_start)): nothing tested"
 	elif [ "$(field "$f" thread_mkdir_errno)" = 30 ] && [ "$(field "$f" thread_open_errno)" = 2 ] &&
 		[ "$(field "$f" main_mkdir_errno)" = 30 ] && [ "$(field "$f" main_open_errno)" = 2 ] &&
-		[ "$(field "$f" thread_filters)" -ge 1 ] 2>/dev/null; then
+		{ [ "$ENGINE" != seccomp ] || [ "$(field "$f" thread_filters)" -ge 1 ] 2>/dev/null; }; then
 		pass "$name"
 	else
 		fail "$name" "want thread/main mkdirat EROFS(30), openat ENOENT(2); got: $(tr '\n' ' ' < "$f")"

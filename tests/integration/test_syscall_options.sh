@@ -105,10 +105,12 @@ check_delay() {
 	*) fail "$name" "${d:-no report}: $(cat "$f.err" 2>/dev/null)" ;;
 	esac
 }
-probe delay "openat:ENOENT:delay=300ms:path=$D/f" "$PROBE" -n 70 -i 10000 -D 300 open "$D/f" > /dev/null
-check_delay "options: delay=300ms: no fault before start+300ms, every call after it faults" "$T/delay"
-probe delayenv "openat:ENOENT:path=$D/f" MINDERBINDER_DELAY_MS=200 "$PROBE" -n 50 -i 10000 -D 200 open "$D/f" > /dev/null
-check_delay "options: MINDERBINDER_DELAY_MS=200 is the default delay" "$T/delayenv"
+# Registration must end well before the delay does (SLOW: the VM tier).
+dl=$((300 * SLOW)) de=$((200 * SLOW)) iv=$((10000 * SLOW))
+probe delay "openat:ENOENT:delay=${dl}ms:path=$D/f" "$PROBE" -n 70 -i $iv -D $dl open "$D/f" > /dev/null
+check_delay "options: delay=${dl}ms: no fault before start+${dl}ms, every call after it faults" "$T/delay"
+probe delayenv "openat:ENOENT:path=$D/f" MINDERBINDER_DELAY_MS=$de "$PROBE" -n 50 -i $iv -D $de open "$D/f" > /dev/null
+check_delay "options: MINDERBINDER_DELAY_MS=$de is the default delay" "$T/delayenv"
 
 # --- after / times ----------------------------------------------------------------
 name="options: after=3:times=2 lets 3 calls through, fails the next 2, then none"

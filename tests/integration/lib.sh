@@ -49,7 +49,7 @@ lines() { tr '\n' '|' < "$1"; }
 # wait_line FILE REGEX [TENTHS]: until FILE has a line matching REGEX.
 wait_line() {
 	i=0
-	while [ "$i" -lt "${3:-50}" ]; do
+	while [ "$i" -lt $((${3:-50} * SLOW)) ]; do
 		grep -Eq -- "$2" "$1" 2>/dev/null && return 0
 		sleep 0.1
 		i=$((i + 1))

@@ -133,6 +133,12 @@ RUN=$(mktemp -d "$VMDIR/run.XXXXXX")
 # The share is mounted only inside boot's private namespace; should it ever
 # show here, removing $RUN would walk into this machine's root.
 cleanup() {
+	# A guest still running (the script was interrupted): timeout hands
+	# the signal on to its process group, qemu and virtiofsd.
+	if [ -n "${BOOT_PID:-}" ]; then
+		kill -TERM "$BOOT_PID" 2> /dev/null || true
+		wait "$BOOT_PID" 2> /dev/null || true
+	fi
 	if mountpoint -q "$RUN/share" 2> /dev/null; then
 		say "$RUN/share is still mounted: leaving $RUN"
 	else
@@ -153,14 +159,6 @@ tar -C "$OUT" --exclude=./obj --exclude=./obj-agent --exclude=./fuzz --exclude=.
 IR=$RUN/initramfs
 mkdir -p "$IR/bin" "$IR/sbin" "$IR/proc" "$IR/sys" "$IR/dev" "$IR/host"
 cp /bin/busybox "$IR/bin/"
-# request_module() runs /sbin/modprobe in the initramfs's root, not in the
-# chroot: hand it to this machine's modprobe with the stock kernel's
-# modules as its base directory (vmcheck_modbase from the command line).
-cat > "$IR/sbin/modprobe" <<'EOF'
-#!/bin/busybox sh
-[ -n "${vmcheck_modbase:-}" ] || exit 1
-exec /bin/busybox chroot /host /sbin/modprobe -d "$vmcheck_modbase" "$@"
-EOF
 cat > "$IR/init" <<'EOF'
 #!/bin/busybox sh
 # vmcheck_dir (the configuration's directory, holding guest.sh) and
@@ -175,9 +173,17 @@ exec 3> /dev/ttyS1
 stty -F /dev/ttyS1 raw -echo 2> /dev/null
 finish() { echo "vmcheck-exit $1" >&3; exec 3>&-; reboot -f; }
 H=/host
-mount -t 9p -o trans=virtio,version=9p2000.L,ro,cache=loose,msize=512000 hostroot $H 2> /dev/null ||
-	mount -t virtiofs -o ro hostroot $H ||
-	{ echo "vmcheck-guest: cannot mount the host's root (9p or virtiofs, tag hostroot)" >&3; finish 97; }
+# request_module() runs /sbin/modprobe in the initramfs's root, not in the
+# chroot, and with an environment of the kernel's: hand it to this
+# machine's modprobe with the stock kernel's modules as its base directory.
+if [ -n "${vmcheck_modbase:-}" ]; then
+	printf '#!/bin/busybox sh\nexec /bin/busybox chroot %s /sbin/modprobe -d %s "$@"\n' \
+		$H "$vmcheck_modbase" > /sbin/modprobe
+	chmod 755 /sbin/modprobe
+fi
+mount -t 9p -o trans=virtio,version=9p2000.L,ro,cache=loose,msize=512000 hostroot $H 2> /e9p ||
+	mount -t virtiofs -o ro hostroot $H 2> /evfs ||
+	{ echo "vmcheck-guest: cannot mount the host's root with 9p or virtio-fs (tag hostroot): $(cat /e9p /evfs)" >&3; finish 97; }
 mount -t proc proc $H/proc
 mount -t sysfs sys $H/sys
 mount -t devtmpfs dev $H/dev
@@ -197,7 +203,7 @@ hostname vm
 chroot $H /bin/sh "$vmcheck_dir/guest.sh" >&3 2>&1
 finish $?
 EOF
-chmod +x "$IR/init" "$IR/sbin/modprobe"
+chmod +x "$IR/init"
 (cd "$IR" && find . | cpio -o -H newc --quiet | gzip -1 > "$RUN/initramfs.gz")
 
 # --- one configuration ------------------------------------------------------------
@@ -206,6 +212,8 @@ chmod +x "$IR/init" "$IR/sbin/modprobe"
 # host's /proc, /sys, /dev stay out of it). Bounded by VM_TIMEOUT; the
 # timeout signals the whole process group (qemu and virtiofsd with it).
 boot() {
+	# In the background: a trapped signal interrupts wait, not a foreground
+	# command, and cleanup can then stop the guest.
 	timeout -k 10 "$VM_TIMEOUT" unshare -m --propagation private sh -c '
 		set -e
 		kname=$1 kernel=$2 cfg=$3 run=$4 mem=$5 smp=$6 modbase=$7 modules=$8
@@ -237,7 +245,10 @@ boot() {
 		[ -z "${vfsd:-}" ] || { kill $vfsd 2> /dev/null; wait $vfsd 2> /dev/null || true; }
 		exit $rc
 		' vmcheck-boot "$1" "$2" "$3" "$RUN" "$VM_MEM" "$VM_SMP" "${MODBASE:-}" \
-		"$(echo $VM_MODULES | tr ' ' ,)" || true
+		"$(echo $VM_MODULES | tr ' ' ,)" &
+	BOOT_PID=$!
+	wait "$BOOT_PID" || true
+	BOOT_PID=
 }
 
 in_list() { # WORD LIST: LIST empty or WORD in it

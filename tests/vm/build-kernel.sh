@@ -57,7 +57,7 @@ if ! { make -C "$SRC" olddefconfig && make -C "$SRC" -j"$(nproc)" bzImage; } > "
 fi
 cp "$SRC/arch/x86/boot/bzImage" "$DEST.tmp"
 mv "$DEST.tmp" "$DEST"
-cp "$CONFIG" "$DEST.config"
+rm -f "$DEST.config" && cp "$CONFIG" "$DEST.config"
 # The tree is ~1.5 GB once built and nothing else reads it.
 rm -rf "$SRC"
 echo "$DEST"

@@ -306,7 +306,7 @@ for c in $VM_CONFIGS; do
 	} > "$cfg/guest.sh"
 	: > "$cfg/log"
 	: > "$cfg/console"
-	echo "== vmcheck $kname $engine ($(basename "$KERNEL"), $# test scripts)"
+	echo "== vmcheck $kname $engine ($KERNEL, $# test scripts)"
 	t0=$(date +%s)
 	boot "$kname" "$KERNEL" "$cfg"
 	secs=$(($(date +%s) - t0))

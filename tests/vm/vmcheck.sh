@@ -34,7 +34,8 @@
 #                tests/integration/ ("test_registry.sh test_stats.sh"), or
 #                paths (absolute, or relative to the project's top)
 #   VM_TESTS_FI, VM_TESTS_STOCK   the defaults per kernel
-#   VM_TIMEOUT   seconds per guest (default 1500), VM_MEM (2G), VM_SMP (2)
+#   VM_TIMEOUT   seconds per guest (default 1800), VM_MEM (2G), VM_SMP (2)
+#   VM_VERBOSE=1 the suite's whole output as it runs, not only FAIL lines
 #   KERNEL_FI    the fault-injection bzImage
 #   VM_STOCK_PKG the Debian kernel package (default: newest 6.12 cloud)
 #   VM_MODULES   modules the stock guest loads up front
@@ -48,9 +49,10 @@ mkdir -p "$VMDIR/logs"
 VM_CONFIGS=${VM_CONFIGS:-faultinject:fmod_ret faultinject:kprobe stock:auto}
 VM_KERNELS=${VM_KERNELS:-}
 VM_ENGINES=${VM_ENGINES:-}
-VM_TIMEOUT=${VM_TIMEOUT:-1500}
+VM_TIMEOUT=${VM_TIMEOUT:-1800}
 VM_MEM=${VM_MEM:-2G}
 VM_SMP=${VM_SMP:-2}
+VM_VERBOSE=${VM_VERBOSE:-0}
 # The syscall engines are what the fault-injection kernel is for; the net
 # tests do not depend on the syscall engine.
 SYSCALL_TESTS="test_syscall_agent.sh test_syscall_options.sh test_scope_strict.sh test_setuid.sh
@@ -63,6 +65,7 @@ VM_TESTS_STOCK=${VM_TESTS_STOCK:-$(cd "$ROOT/tests/integration" && ls test_*.sh 
 VM_MODULES=${VM_MODULES:-veth sch_ingress cls_bpf}
 
 say() { echo "vmcheck: $*"; }
+[ "$(id -u)" = 0 ] || { say "NOT RUN: needs root (mount namespaces, virtiofsd, packages)"; exit 0; }
 
 # --- what the host needs --------------------------------------------------------
 # qemu-system-x86 brings virtiofsd (qemu-system-common); kmod: depmod for
@@ -78,14 +81,18 @@ if [ -n "$missing" ]; then
 		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
 			apt-get install -y -qq --no-install-recommends $missing > /dev/null; }
 fi
-[ "$(id -u)" = 0 ] || { say "NOT RUN: needs root (mount namespaces, virtiofsd)"; exit 0; }
 
 # --- kernels --------------------------------------------------------------------
+# The prebuilt image, else one built here (build-kernel.sh caches it). A
+# KERNEL_FI given by name must exist: a typo should not cost a kernel build.
 kernel_fi() {
-	KERNEL_FI=${KERNEL_FI:-$ROOT/../shared/vm/bzImage-6.12-faultinject}
-	if [ ! -r "$KERNEL_FI" ]; then
-		say "no $KERNEL_FI: building one from linux-source-6.12 (tests/vm/build-kernel.sh)"
-		KERNEL_FI=$(OUT=$OUT sh "$ROOT/tests/vm/build-kernel.sh")
+	if [ -n "${KERNEL_FI:-}" ]; then
+		[ -r "$KERNEL_FI" ] || { say "KERNEL_FI=$KERNEL_FI: no such kernel image"; return 1; }
+	elif [ -r "$ROOT/../shared/vm/bzImage-6.12-faultinject" ]; then
+		KERNEL_FI=$(cd "$ROOT/../shared/vm" && pwd)/bzImage-6.12-faultinject
+	else
+		say "no ../shared/vm/bzImage-6.12-faultinject: building one from linux-source-6.12 (tests/vm/build-kernel.sh)"
+		KERNEL_FI=$(OUT=$OUT sh "$ROOT/tests/vm/build-kernel.sh") || return 1
 	fi
 	KERNEL=$KERNEL_FI
 	MODBASE=""
@@ -115,14 +122,15 @@ kernel_stock() {
 	if [ ! -f "$dir/.ok" ]; then
 		say "fetching $pkg"
 		rm -rf "$dir" "$dir.tmp"
-		mkdir -p "$dir.tmp"
+		# Chained: called as `kernel_stock || ...`, where set -e is off.
 		# -o APT::Sandbox::User=root: _apt cannot write into build/.
-		(cd "$dir.tmp" && apt-get download -qq -o APT::Sandbox::User=root "$pkg") || return 1
-		dpkg-deb -x "$dir.tmp"/*.deb "$dir.tmp/root"
-		depmod -b "$dir.tmp/root" "$ver"
-		mv "$dir.tmp/root" "$dir"
-		rm -rf "$dir.tmp"
-		touch "$dir/.ok"
+		mkdir -p "$dir.tmp" &&
+			(cd "$dir.tmp" && apt-get download -qq -o APT::Sandbox::User=root "$pkg") &&
+			dpkg-deb -x "$dir.tmp"/*.deb "$dir.tmp/root" &&
+			depmod -b "$dir.tmp/root" "$ver" &&
+			mv "$dir.tmp/root" "$dir" &&
+			rm -rf "$dir.tmp" &&
+			touch "$dir/.ok" || { say "could not fetch and unpack $pkg"; return 1; }
 	fi
 	KERNEL=$dir/boot/vmlinuz-$ver
 	MODBASE=$dir
@@ -212,8 +220,8 @@ chmod +x "$IR/init"
 # host's /proc, /sys, /dev stay out of it). Bounded by VM_TIMEOUT; the
 # timeout signals the whole process group (qemu and virtiofsd with it).
 boot() {
-	# In the background: a trapped signal interrupts wait, not a foreground
-	# command, and cleanup can then stop the guest.
+	# In the background, so that the suite's lines can be shown as they
+	# come and an interrupted run can stop the guest (cleanup).
 	timeout -k 10 "$VM_TIMEOUT" unshare -m --propagation private sh -c '
 		set -e
 		kname=$1 kernel=$2 cfg=$3 run=$4 mem=$5 smp=$6 modbase=$7 modules=$8
@@ -247,8 +255,29 @@ boot() {
 		' vmcheck-boot "$1" "$2" "$3" "$RUN" "$VM_MEM" "$VM_SMP" "${MODBASE:-}" \
 		"$(echo $VM_MODULES | tr ' ' ,)" &
 	BOOT_PID=$!
+	shown=0
+	while alive "$BOOT_PID"; do
+		sleep 2
+		show_new "$3/log"
+	done
 	wait "$BOOT_PID" || true
 	BOOT_PID=
+	show_new "$3/log"
+}
+
+# alive PID: running (a child that ended stays a zombie until waited for).
+alive() {
+	st=$(cut -d' ' -f3 "/proc/$1/stat" 2> /dev/null) && [ "$st" != Z ]
+}
+
+# show_new LOG: the complete lines of LOG not shown yet that are to be
+# shown: the suite's FAIL lines, or with VM_VERBOSE=1 all of its output.
+show_new() {
+	n=$(wc -l < "$1")
+	[ "$n" -gt "$shown" ] || return 0
+	head -n "$n" "$1" | tail -n +"$((shown + 1))" | tr -d '\r' |
+		if [ "$VM_VERBOSE" = 1 ]; then grep -av '^vmcheck-time '; else grep -a '^FAIL '; fi || true
+	shown=$n
 }
 
 in_list() { # WORD LIST: LIST empty or WORD in it
@@ -266,10 +295,14 @@ for c in $VM_CONFIGS; do
 	in_list "$kname" "$VM_KERNELS" && in_list "$engine" "$VM_ENGINES" || continue
 	configs=$((configs + 1))
 	case $kname in
-	faultinject) kernel_fi; tests=${VM_TESTS:-$VM_TESTS_FI} ;;
-	stock) kernel_stock || { failed=$((failed + 1)); continue; }; tests=${VM_TESTS:-$VM_TESTS_STOCK} ;;
-	*) say "unknown kernel '$kname' in VM_CONFIGS (faultinject, stock)"; failed=$((failed + 1)); continue ;;
-	esac
+	faultinject) kernel_fi && tests=${VM_TESTS:-$VM_TESTS_FI} ;;
+	stock) kernel_stock && tests=${VM_TESTS:-$VM_TESTS_STOCK} ;;
+	*) say "unknown kernel '$kname' in VM_CONFIGS (faultinject, stock)"; false ;;
+	esac || {
+		echo "vmcheck $kname $engine: did not run"
+		failed=$((failed + 1))
+		continue
+	}
 	cfg=$RUN/$kname-$engine
 	mkdir -p "$cfg"
 	set -- $tests
@@ -317,7 +350,6 @@ for c in $VM_CONFIGS; do
 	# Seconds per test script, from the guest's clock lines.
 	awk '/^vmcheck-time / { if (name != "") printf "%6.1f s  %s\n", $2 - t, name; t = $2; name = "" }
 		/^-- / { name = $2 }' "$log" > "$VMDIR/logs/$kname-$engine.times"
-	grep -E '^FAIL ' "$log" || true
 	summary=$(sed -n 's/^integration: //p' "$log" | tail -1)
 	rc=$(sed -n 's/^vmcheck-exit //p' "$log" | tail -1)
 	if [ -z "$rc" ]; then

@@ -53,6 +53,7 @@ VM_TIMEOUT=${VM_TIMEOUT:-1800}
 VM_MEM=${VM_MEM:-2G}
 VM_SMP=${VM_SMP:-2}
 VM_VERBOSE=${VM_VERBOSE:-0}
+VIRTIOFSD=/usr/lib/qemu/virtiofsd
 # The syscall engines are what the fault-injection kernel is for; the net
 # tests do not depend on the syscall engine.
 SYSCALL_TESTS="test_syscall_agent.sh test_syscall_options.sh test_scope_strict.sh test_setuid.sh
@@ -134,6 +135,8 @@ kernel_stock() {
 	fi
 	KERNEL=$dir/boot/vmlinuz-$ver
 	MODBASE=$dir
+	# Debian 12's QEMU ships the C virtiofsd (its options are used below).
+	[ -x "$VIRTIOFSD" ] || { say "no $VIRTIOFSD (qemu-system-common) to share the root with the stock kernel"; return 1; }
 }
 
 # --- a snapshot of what the suite runs --------------------------------------------
@@ -224,7 +227,7 @@ boot() {
 	# come and an interrupted run can stop the guest (cleanup).
 	timeout -k 10 "$VM_TIMEOUT" unshare -m --propagation private sh -c '
 		set -e
-		kname=$1 kernel=$2 cfg=$3 run=$4 mem=$5 smp=$6 modbase=$7 modules=$8
+		kname=$1 kernel=$2 cfg=$3 run=$4 mem=$5 smp=$6 modbase=$7 modules=$8 virtiofsd=$9
 		share=$run/share
 		mkdir -p "$share"
 		mount --bind / "$share"
@@ -236,7 +239,7 @@ boot() {
 		append="console=ttyS0 quiet panic=-1 vmcheck_dir=$cfg"
 		if [ "$kname" = stock ]; then
 			# No 9p in the stock kernel; vhost-user needs the guest memory shared.
-			/usr/lib/qemu/virtiofsd --socket-path="$run/vfs.sock" -o source="$share" \
+			"$virtiofsd" --socket-path="$run/vfs.sock" -o source="$share" \
 				-o cache=always -o log_level=err > "$cfg/virtiofsd.log" 2>&1 &
 			vfsd=$!
 			i=0
@@ -253,7 +256,7 @@ boot() {
 		[ -z "${vfsd:-}" ] || { kill $vfsd 2> /dev/null; wait $vfsd 2> /dev/null || true; }
 		exit $rc
 		' vmcheck-boot "$1" "$2" "$3" "$RUN" "$VM_MEM" "$VM_SMP" "${MODBASE:-}" \
-		"$(echo $VM_MODULES | tr ' ' ,)" &
+		"$(echo $VM_MODULES | tr ' ' ,)" "$VIRTIOFSD" &
 	BOOT_PID=$!
 	shown=0
 	while alive "$BOOT_PID"; do

@@ -295,7 +295,10 @@ static int bpf_candidates(const struct request *rq, enum mb_engine out[2])
 	case MB_WISH_KPROBE:
 	case MB_WISH_FMOD_RET:
 		out[0] = rq->msg.wish == MB_WISH_KPROBE ? MB_ENGINE_KPROBE : MB_ENGINE_FMOD_RET;
-		if (mb_engine_probe(out[0], why, sizeof(why)) != 1) {
+		/* The cached answer first: a probe attaches an fmod_ret link,
+		 * and 200 registrations at once would hit the trampoline's
+		 * link limit. The probe again only to say why not. */
+		if (!mb_engine_available(out[0]) && mb_engine_probe(out[0], why, sizeof(why)) != 1) {
 			reply_plan(-EOPNOTSUPP, NULL, "MINDERBINDER_ENGINE=%s: this kernel lacks it: %s",
 				   wish_names[rq->msg.wish], why);
 			return -EOPNOTSUPP;

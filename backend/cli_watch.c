@@ -153,20 +153,6 @@ static int section_supported(const struct mb_ini_section *s, enum mb_engine *eng
 	return 0;
 }
 
-/* seed=: the BPF coin's xorshift state, as registry.c seeds it. */
-static __u64 rng_state(const struct mb_rule *r)
-{
-	__u64 z;
-
-	if (!(r->flags & MB_F_SEED))
-		return 0;
-	z = r->seed + 0x9e3779b97f4a7c15ULL;
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	z ^= z >> 31;
-	return z ? z : 1;
-}
-
 static int on_event(void *ctx_, void *data, size_t size)
 {
 	const struct mb_watch_event *ev = data;
@@ -427,7 +413,7 @@ int mb_cli_watch(int argc, char **argv)
 					    ? mb_syscall_dirfd_arg(mb_syscall_name(mb_native_arch(),
 										   s->rule.sys.nr))
 					    : -1;
-		r.rng = rng_state(&s->rule);
+		r.rng = mb_rule_rng_state(&s->rule);
 		if (bpf_map_update_elem(bpf_map__fd(skel->maps.watch_rules), &i, &r, BPF_ANY)) {
 			ret = -errno;
 			mb_cli_fail(1, "watch: cannot fill the rule map: %s", strerror(-ret));

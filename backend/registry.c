@@ -197,26 +197,33 @@ int mb_registry_remove(struct mb_registry *reg, __u32 tgid)
 	return 0;
 }
 
-/* seed= of a rule a BPF engine serves: the coin's xorshift state, never zero. */
+__u64 mb_rule_rng_state(const struct mb_rule *r)
+{
+	__u64 z;
+
+	if (!(r->flags & MB_F_SEED))
+		return 0;
+	/* splitmix64, as the supervisor seeds its streams */
+	z = r->seed + 0x9e3779b97f4a7c15ULL;
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	z ^= z >> 31;
+	return z ? z : 1;
+}
+
 static void seed_rules(__u32 tgid, const struct mb_spec *spec)
 {
 	struct mb_rule_key key = { .tgid = tgid };
 	int fd = -1;
 
 	for (key.idx = 0; key.idx < spec->n_rules; key.idx++) {
-		const struct mb_rule *r = &spec->rules[key.idx];
-		__u64 z;
+		__u64 z = mb_rule_rng_state(&spec->rules[key.idx]);
 
-		if (!(r->flags & MB_F_SEED))
+		if (!z)
 			continue;
 		if (fd < 0 && (fd = bpf_obj_get(NET_RNG_PIN)) < 0)
 			return;
-		/* splitmix64, as the supervisor seeds its streams */
-		z = r->seed + 0x9e3779b97f4a7c15ULL;
-		z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-		z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-		z ^= z >> 31;
-		bpf_map_update_elem(fd, &key, &(struct mb_net_rng){ z ? z : 1 }, BPF_ANY);
+		bpf_map_update_elem(fd, &key, &(struct mb_net_rng){ z }, BPF_ANY);
 	}
 	if (fd >= 0)
 		close(fd);

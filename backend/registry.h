@@ -29,6 +29,9 @@ int mb_registry_add(struct mb_registry *reg, __u32 tgid,
 		    const struct mb_target *t, const struct mb_spec *spec,
 		    const __u32 *engines, const __s32 *tids);
 int mb_registry_remove(struct mb_registry *reg, __u32 tgid);
+/* seed= of a rule a BPF engine serves: the coin's xorshift state (never
+ * zero), or 0 when the rule has no seed. */
+__u64 mb_rule_rng_state(const struct mb_rule *r);
 /* The target entry for tgid if it is still the same process. */
 int mb_registry_lookup(struct mb_registry *reg, __u32 tgid, __u64 start_ticks,
 		       struct mb_target *out);

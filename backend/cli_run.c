@@ -252,6 +252,8 @@ int mb_cli_exec_with_spec(const struct mb_spec *spec, const struct mb_cli_exec *
 		return 125;
 	}
 	opts.helper = helper;
+	if (mb_helper_timeout_from_env(&opts.timeout_ms, err))
+		return 2;
 	opts.interfaces = x->interfaces;
 	opts.log_path = x->log ? x->log : getenv("MINDERBINDER_LOG");
 	if (opts.log_path && !*opts.log_path)

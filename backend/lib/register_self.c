@@ -20,9 +20,11 @@
 #include "seccomp_filter.h"
 
 
-/* Long enough for a first helper that loads the BPF programs; a helper
- * that says nothing for this long is broken, and we must not hang. */
-#define HELPER_TIMEOUT_MS 30000
+/* The default is long enough for a first helper that loads the BPF
+ * programs; a helper that says nothing for that long is broken, and we
+ * must not hang. Emulated machines (QEMU TCG) load programs 20 times
+ * slower, hence the variable. */
+#define HELPER_TIMEOUT_VAR "MINDERBINDER_HELPER_TIMEOUT"
 
 static const char *const engine_names[MB_ENGINE_COUNT] = {
 	[MB_ENGINE_NONE] = "none",
@@ -109,6 +111,26 @@ int mb_engine_wish_parse(const char *var, const char *text,
 	return ret;
 }
 
+int mb_helper_timeout_from_env(int *ms, struct mb_error *err)
+{
+	const char *v = getenv(HELPER_TIMEOUT_VAR);
+	unsigned long s;
+	char *end;
+
+	*ms = MB_HELPER_TIMEOUT_DEFAULT_S * 1000;
+	if (!v || !*v)
+		return 0;
+	errno = 0;
+	s = strtoul(v, &end, 10);
+	if (*v < '0' || *v > '9' || *end || errno || s < 1 || s > 3600) {
+		mb_error_set(err, HELPER_TIMEOUT_VAR ": bad value '%.64s' (want whole "
+			     "seconds, 1 to 3600)", v);
+		return -EINVAL;
+	}
+	*ms = (int)s * 1000;
+	return 0;
+}
+
 int mb_helper_find(const void *anchor, char *buf, size_t len)
 {
 	Dl_info info;
@@ -178,14 +200,14 @@ static int hdr_ok(const struct mb_msg_hdr *h, enum mb_msg_type type)
 	       h->type == type;
 }
 
-static int recv_plan(int fd, struct mb_plan_msg *plan)
+static int recv_plan(int fd, struct mb_plan_msg *plan, int timeout_ms)
 {
 	struct pollfd p = { .fd = fd, .events = POLLIN };
 	ssize_t n;
 	int r;
 
 	do
-		r = poll(&p, 1, HELPER_TIMEOUT_MS);
+		r = poll(&p, 1, timeout_ms);
 	while (r < 0 && errno == EINTR);
 	if (r == 0)
 		return -ETIMEDOUT;
@@ -267,6 +289,8 @@ int mb_register_self(const struct mb_spec *spec, const struct mb_register_opts *
 	struct mb_plan_msg plan;
 	struct sock_filter prog[MB_FILTER_MAX];
 	int sv[2] = { -1, -1 }, listener = 0, len, ret, status;
+	int timeout_ms = o->timeout_ms > 0 ? o->timeout_ms
+					   : MB_HELPER_TIMEOUT_DEFAULT_S * 1000;
 	pid_t helper = -1;
 	ssize_t n;
 
@@ -314,14 +338,17 @@ int mb_register_self(const struct mb_spec *spec, const struct mb_register_opts *
 			     strerror(-ret));
 		goto out;
 	}
-	ret = recv_plan(sv[0], &plan);
-	if (ret) {
+	ret = recv_plan(sv[0], &plan, timeout_ms);
+	if (ret == -ETIMEDOUT)
+		mb_error_set(err, "mb-helper (%s) did not answer within %d s (set "
+			     HELPER_TIMEOUT_VAR " on a slow machine)", o->helper,
+			     timeout_ms / 1000);
+	else if (ret)
 		mb_error_set(err, "mb-helper (%s) %s", o->helper,
-			     ret == -ETIMEDOUT ? "did not answer within 30 s"
-			     : ret == -ECONNRESET ? "exited without answering (is it installed setuid root?)"
-						  : "answered nonsense");
+			     ret == -ECONNRESET ? "exited without answering (is it installed setuid root?)"
+						: "answered nonsense");
+	if (ret)
 		goto out;
-	}
 	if (plan.status) {
 		ret = plan.status < 0 && plan.status > -4096 ? plan.status : -EPROTO;
 		plan.msg[sizeof(plan.msg) - 1] = '\0';

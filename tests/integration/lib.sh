@@ -15,6 +15,12 @@ PIN=/sys/fs/bpf$(sed -n 's/^#define MB_PIN_DIR MB_BPFFS_ROOT "\(.*\)"$/\1/p' \
 # (software-emulated CPU, 10-30x slower) sets MB_TEST_SLOW=10.
 # (tests/vm/vmcheck.sh marks its guests MB_TEST_VM=tcg).
 if [ "${MB_TEST_VM:-}" = tcg ]; then SLOW=${MB_TEST_SLOW:-10}; else SLOW=${MB_TEST_SLOW:-1}; fi
+# The agent's wait for the helper scales the same way: under TCG a first
+# program load alone takes seconds.
+if [ -z "${MINDERBINDER_HELPER_TIMEOUT:-}" ] && [ "$SLOW" -gt 1 ]; then
+	MINDERBINDER_HELPER_TIMEOUT=$((30 * SLOW))
+	export MINDERBINDER_HELPER_TIMEOUT
+fi
 
 pass() { echo "PASS $1"; echo pass >> "$RESULTS"; }
 fail() { echo "FAIL $1: $2"; echo fail >> "$RESULTS"; }
@@ -47,15 +53,28 @@ need_root() {
 # lines FILE: the file on one line, for a FAIL message.
 lines() { tr '\n' '|' < "$1"; }
 
-# wait_line FILE REGEX [TENTHS]: until FILE has a line matching REGEX.
+# secs TENTHS: TENTHS tenths of a second, times SLOW, as seconds for sleep
+# or a --timeout.
+secs() { echo "$(($1 * SLOW / 10)).$(($1 * SLOW % 10))"; }
+
+# now_ms: the monotonic-enough wall clock, in milliseconds.
+now_ms() { echo $(($(date +%s%N) / 1000000)); }
+
+# wait_line FILE REGEX [TENTHS [PID]]: until FILE has a line matching REGEX,
+# for TENTHS tenths of a second (times SLOW) of wall clock, not loop turns:
+# under emulation each turn costs more than its sleep. With PID, stop as
+# soon as that process is gone (one more look at FILE first).
 wait_line() {
-	i=0
-	while [ "$i" -lt $((${3:-50} * SLOW)) ]; do
+	deadline=$(($(now_ms) + ${3:-50} * 100 * SLOW))
+	while :; do
 		grep -Eq -- "$2" "$1" 2>/dev/null && return 0
+		if [ -n "${4:-}" ] && ! kill -0 "$4" 2>/dev/null; then
+			grep -Eq -- "$2" "$1" 2>/dev/null
+			return
+		fi
+		[ "$(now_ms)" -lt "$deadline" ] || return 1
 		sleep 0.1
-		i=$((i + 1))
 	done
-	return 1
 }
 
 # net_ready NAME PROG...: root, cgroup v2 and the named test programs, or

@@ -270,15 +270,14 @@ if [ $NETOK = 1 ]; then
 	# server did not get.
 	"$PROGS/net_udp_count" -l 127.0.0.1 $((NP + 2)) > "$T/cnt.out" 2>&1 &
 	CPID=$!
-	i=0
-	until grep -q '^ready' "$T/cnt.out" || [ $i -ge 50 ]; do sleep 0.1; i=$((i + 1)); done
+	wait_line "$T/cnt.out" '^ready'
 	LOGU=$T/udp.jsonl
 	MINDERBINDER_NET="udp:$((NP + 2)):drop:rate=50%" MINDERBINDER_LOG=$LOGU LD_PRELOAD=$AGENT \
 		"$PROGS/net_udp_send" 127.0.0.1 $((NP + 2)) 300 > "$T/udp.out" 2>&1 &
 	UPID=$!
 	wait $UPID
 	TARGET_PIDS="$TARGET_PIDS $UPID"
-	sleep 0.3
+	sleep "$(secs 3)"
 	kill $CPID 2>/dev/null
 	wait $CPID 2>/dev/null
 	GOT=$(sed -n 's/^received //p' "$T/cnt.out")
@@ -290,10 +289,10 @@ if [ $NETOK = 1 ]; then
 	# client is held (-w) so that its logger can be seen, then not.
 	LOGM=$T/mixed.jsonl
 	MINDERBINDER_SYSCALL='close:EIO:times=1' MINDERBINDER_NET="tcp:$NP:refuse" \
-		MINDERBINDER_LOG=$LOGM LD_PRELOAD=$AGENT "$PROGS/net_tcp_client" -w 1000 -t 300 \
+		MINDERBINDER_LOG=$LOGM LD_PRELOAD=$AGENT "$PROGS/net_tcp_client" -w $((1000 * SLOW)) -t 300 \
 		127.0.0.1 "$NP" 127.0.0.1 "$NP" > "$T/mixed.out" 2>&1 &
 	MPID=$!
-	sleep 0.5
+	sleep "$(secs 5)"
 	ALIVE=$(our_helpers | wc -l)
 	ring_holds "$MPID" && HELD=1 || HELD=0
 	wait $MPID
@@ -302,7 +301,7 @@ if [ $NETOK = 1 ]; then
 		'len(L) == 3 and sum(o.get("engine") == "seccomp" and o.get("syscall") == "close" for o in L) == 1 and sum(o.get("engine") == "cgroup" and o.get("result") == "ECONNREFUSED" for o in L) == 2 and all(o.get("pid") == int(C[0]) for o in L)' \
 		"$MPID"
 	i=0
-	while [ -n "$(our_helpers)" ] && [ $i -lt 30 ]; do sleep 0.1; i=$((i + 1)); done
+	while [ -n "$(our_helpers)" ] && [ $i -lt $((30 * SLOW)) ]; do sleep 0.1; i=$((i + 1)); done
 	LEFT=$(our_helpers | tr '\n' ' ')
 	ring_holds "$MPID" && HELD_AFTER=1 || HELD_AFTER=0
 	if [ "$ALIVE" -ge 2 ] && [ $HELD = 1 ] && [ -z "$LEFT" ] && [ $HELD_AFTER = 0 ]; then

@@ -186,5 +186,16 @@ bad 10 "MINDERBINDER_STRICT=2" MINDERBINDER_STRICT 2 "'2'"
 bad 11 "MINDERBINDER_FAILURE_RATE=abc" MINDERBINDER_FAILURE_RATE abc "'abc'"
 bad 12 "MINDERBINDER_DELAY_MS=soon" MINDERBINDER_DELAY_MS soon "'soon'"
 bad 13 "MINDERBINDER_NET port 99999" MINDERBINDER_NET tcp:99999:drop "'99999'"
+bad 14 "MINDERBINDER_HELPER_TIMEOUT=0" MINDERBINDER_HELPER_TIMEOUT 0 "'0'" "1 to 3600"
+bad 15 "MINDERBINDER_HELPER_TIMEOUT=5s" MINDERBINDER_HELPER_TIMEOUT 5s "'5s'" "whole seconds"
+
+# A helper that never answers: the program gives up after
+# MINDERBINDER_HELPER_TIMEOUT seconds and says which variable to raise.
+printf '#!/bin/sh\nexec sleep 3\n' > "$T/mute-helper"
+chmod +x "$T/mute-helper"
+run_env mute MINDERBINDER_SYSCALL=mkdirat:EROFS MINDERBINDER_HELPER="$T/mute-helper" \
+	MINDERBINDER_HELPER_TIMEOUT=1
+expect_refusal "strict: a helper silent past MINDERBINDER_HELPER_TIMEOUT=1 stops the program" \
+	mute "did not answer within 1 s" MINDERBINDER_HELPER_TIMEOUT
 
 mb_no_leftovers "scope/strict: no helper, supervisor or registry entry left"

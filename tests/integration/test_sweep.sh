@@ -135,14 +135,14 @@ fi
 
 # --- the timeout -------------------------------------------------------------------------
 start=$(date +%s)
-$MB sweep --timeout 0.5 -s "openat:EIO:path=$D/*" -- sh -c "cat $D/one; exec sleep 30.5" \
+$MB sweep --timeout "$(secs 5)" -s "openat:EIO:path=$D/*" -- sh -c "cat $D/one; exec sleep 30.5" \
 	> "$T/slow" 2> "$T/slow.err"
 rc=$?
 took=$(($(date +%s) - start))
 name="sweep: --timeout kills the run's process group and says timeout"
 if [ $rc = 1 ] && [ "$(row "$T/slow" 1)" = "1 openat(\"$D/one\") timeout no" ] &&
 	[ "$(row "$T/slow" 2)" = "2 - timeout no" ] &&
-	grep -qx 'sweep: 2 runs, 0 crashed, 2 timeouts' "$T/slow" && [ $took -lt 10 ] &&
+	grep -qx 'sweep: 2 runs, 0 crashed, 2 timeouts' "$T/slow" && [ $took -lt $((10 * SLOW)) ] &&
 	! pgrep -f "^sleep 30.5$" > /dev/null; then
 	pass "$name"
 else

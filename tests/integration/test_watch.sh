@@ -27,7 +27,7 @@ cp "$PROGS/net_tcp_client" "$TMP/mbwother"
 watch_start() {
 	"$OUT/minderbinder" watch "$1" > "$TMP/watch.out" 2> "$TMP/watch.err" &
 	W=$!
-	wait_line "$TMP/watch.out" '^watch: ready' 100
+	wait_line "$TMP/watch.out" '^watch: ready' 100 "$W"
 }
 # watch_stop: SIGINT; sets WRC to its exit status.
 watch_stop() {
@@ -60,7 +60,7 @@ pass "watch: prints ready"
 # A long-lived target, still running when watch stops.
 "$TMP/mbwclient" -w 5000 -t 300 127.0.0.1 "$P" > "$TMP/live" 2>&1 &
 LIVE=$!
-wait_line "$TMP/watch.out" "^watch: targeting pid $LIVE " 30
+wait_line "$TMP/watch.out" "^watch: targeting pid $LIVE " 30 "$W"
 wait "$EARLY"
 EARLY=
 
@@ -176,7 +176,7 @@ fi
 # --skip-unsupported runs the rest, with a warning per skipped section.
 "$OUT/minderbinder" watch --skip-unsupported "$CHAOS" > "$TMP/watch.out" 2> "$TMP/watch.err" &
 W=$!
-if wait_line "$TMP/watch.out" '^watch: ready' 100 &&
+if wait_line "$TMP/watch.out" '^watch: ready' 100 "$W" &&
 	{ [ "$ENGINE" != seccomp ] || grep -q 'warning: .*\[syscall break_curl_openat\]: skipped' "$TMP/watch.err"; } &&
 	grep -q '^watch: \[outgoing_network break_wget_network\]' "$TMP/watch.out"; then
 	watch_stop

@@ -60,6 +60,17 @@ secs() { echo "$(($1 * SLOW / 10)).$(($1 * SLOW % 10))"; }
 # now_ms: the monotonic-enough wall clock, in milliseconds.
 now_ms() { echo $(($(date +%s%N) / 1000000)); }
 
+# wait_for TENTHS CMD...: until CMD succeeds, for TENTHS tenths of a second
+# (times SLOW) of wall clock.
+wait_for() {
+	deadline=$(($(now_ms) + $1 * 100 * SLOW))
+	shift
+	until "$@"; do
+		[ "$(now_ms)" -lt "$deadline" ] || return 1
+		sleep 0.1
+	done
+}
+
 # wait_line FILE REGEX [TENTHS [PID]]: until FILE has a line matching REGEX,
 # for TENTHS tenths of a second (times SLOW) of wall clock, not loop turns:
 # under emulation each turn costs more than its sleep. With PID, stop as

@@ -292,7 +292,8 @@ if [ $NETOK = 1 ]; then
 		MINDERBINDER_LOG=$LOGM LD_PRELOAD=$AGENT "$PROGS/net_tcp_client" -w $((1000 * SLOW)) -t 300 \
 		127.0.0.1 "$NP" 127.0.0.1 "$NP" > "$T/mixed.out" 2>&1 &
 	MPID=$!
-	sleep "$(secs 5)"
+	# Registered once its ring is in the map (or never: then HELD says so).
+	wait_for 50 ring_holds "$MPID"
 	ALIVE=$(our_helpers | wc -l)
 	ring_holds "$MPID" && HELD=1 || HELD=0
 	wait $MPID

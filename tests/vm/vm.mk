@@ -5,6 +5,7 @@
 #   make vm-suite                       every configuration (about 35 min under TCG)
 #   make vm-suite VM_KERNELS=stock      one kernel; VM_ENGINES=kprobe one engine
 #   make vm-suite VM_TESTS="test_registry.sh test_stats.sh"
+#   make vm-bench                       bench/engines.sh in the guest
 #   make vm-kernel                      build the fault-injection kernel from
 #                                       linux-source-6.12 (when ../shared/vm
 #                                       has none)
@@ -18,3 +19,12 @@ vm-kernel: | $(DEPS_STAMP)
 	$(Q)OUT=$(OUT) sh tests/vm/build-kernel.sh
 
 .PHONY: vm-suite vm-kernel
+
+# make vm-bench: bench/engines.sh (the syscall engines' per-call cost and
+# their programs' run_time_ns/run_cnt, side by side) in the fault-injection
+# guest; VM_CONFIGS=stock:auto for Debian's kernel.
+vm-bench: all $(OUT)/bench/loop
+	$(Q)OUT=$(OUT) VM_CONFIGS="$(or $(VM_CONFIGS),faultinject:auto)" \
+		VM_TESTS=tests/vm/bench-guest.sh VM_VERBOSE=1 sh tests/vm/vmcheck.sh
+
+.PHONY: vm-bench

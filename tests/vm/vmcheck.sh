@@ -56,8 +56,9 @@ VM_VERBOSE=${VM_VERBOSE:-0}
 VIRTIOFSD=/usr/lib/qemu/virtiofsd
 # The syscall engines are what the fault-injection kernel is for; the net
 # tests do not depend on the syscall engine.
-SYSCALL_TESTS="test_syscall_agent.sh test_syscall_options.sh test_scope_strict.sh test_setuid.sh
-	test_parallel.sh test_run_cli.sh test_registry.sh test_stats.sh test_watch.sh"
+SYSCALL_TESTS="test_engines.sh test_syscall_agent.sh test_syscall_options.sh test_scope_strict.sh
+	test_setuid.sh test_parallel.sh test_run_cli.sh test_registry.sh test_stats.sh test_sweep.sh
+	test_watch.sh"
 VM_TESTS_FI=${VM_TESTS_FI:-$SYSCALL_TESTS}
 VM_TESTS_STOCK=${VM_TESTS_STOCK:-$(cd "$ROOT/tests/integration" && ls test_*.sh | tr '\n' ' ')}
 # Loaded before the suite: what the network engines and test_net_veth need
@@ -160,11 +161,11 @@ trap cleanup EXIT
 trap 'exit 130' HUP INT TERM
 STAGE=$RUN/tree
 mkdir -p "$STAGE/out"
-tar -C "$ROOT" -cf - tests include examples | tar -C "$STAGE" -xf -
-# Everything of the build the tests could use, but not objects, fuzzers,
-# benches or this tier's own caches.
-tar -C "$OUT" --exclude=./obj --exclude=./obj-agent --exclude=./fuzz --exclude=./bench \
-	--exclude=./vm --exclude=./gen -cf - . | tar -C "$STAGE/out" -xf -
+tar -C "$ROOT" -cf - tests include examples bench | tar -C "$STAGE" -xf -
+# Everything of the build the tests (and make vm-bench) could use, but not
+# objects, fuzzers or this tier's own caches.
+tar -C "$OUT" --exclude=./obj --exclude=./obj-agent --exclude=./fuzz --exclude=./vm \
+	--exclude=./gen -cf - . | tar -C "$STAGE/out" -xf -
 
 # --- the initramfs: busybox, an /init that mounts the host's root and chroots --
 IR=$RUN/initramfs

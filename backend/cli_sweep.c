@@ -30,6 +30,8 @@
  * The mb-helper the agent spawns is let go at its execve: neither it nor
  * the supervisor it forks is ever traced.
  *
+ * The engine is always seccomp, for that one set of counters.
+ *
  * Limits: CMD's entries (and so its counters) go when CMD exits, so a run
  * ends when CMD exits and whatever it left running is killed; a CMD that
  * ptraces its own children cannot be swept; calls from several threads
@@ -307,7 +309,11 @@ static void clear_our_environment(void)
 static void __attribute__((noreturn))
 child_main(struct sweep *sw, struct child_fds *fds, const sigset_t *mask)
 {
-	struct mb_cli_exec x = { .before_exec = child_ready, .ctx = fds };
+	/* seccomp, whatever MINDERBINDER_ENGINE says: k counts the calls of
+	 * CMD's whole tree, and only the supervisor keeps one set of counters
+	 * for a tree (a BPF engine counts per process, and a child's counts
+	 * go with it). */
+	struct mb_cli_exec x = { .engine = "seccomp", .before_exec = child_ready, .ctx = fds };
 	struct child_failure f = { 0 };
 	struct mb_error err = { "" };
 	int null_fd;

@@ -81,3 +81,7 @@ else
 	fail "engines: a misspelt MINDERBINDER_ENGINE exits 125 naming the variable and suggesting kprobe" "exit $rc: $out"
 fi
 mb_no_leftovers "engines: no helper, supervisor or registry entry left"
+# The programs attached above stay pinned; a syscall takes one BPF engine,
+# so a later script forcing the other engine on getppid would be refused.
+"$OUT/minderbinder" unload > "$T/unload" 2>&1 ||
+	fail "engines: minderbinder unload after the checks" "$(lines "$T/unload")"

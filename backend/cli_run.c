@@ -34,7 +34,8 @@ static void usage(FILE *f)
 		"  -n, --net SPEC         network rules, e.g. 'tcp:443:drop' (repeatable)\n"
 		"      --scope SCOPE      tree (default: CMD and its children) or process\n"
 		"      --strict 0|1       1 (default): CMD does not run if registration fails\n"
-		"      --engine ENGINE    auto (default), seccomp, kprobe or fmod_ret\n"
+		"      --engine ENGINE    auto, seccomp, kprobe or fmod_ret (default:\n"
+		"                         MINDERBINDER_ENGINE, else auto)\n"
 		"      --config FILE      add the rules of an INI file (see examples/chaos.ini)\n"
 		"      --profile NAME     only the INI section NAME\n"
 		"      --interface NAME   drop rules act on this interface only (repeatable;\n"
@@ -233,14 +234,18 @@ int mb_cli_exec_with_spec(const struct mb_spec *spec, const struct mb_cli_exec *
 {
 	struct mb_register_opts opts = { .scope = MB_SCOPE_TREE, .wish = MB_WISH_AUTO };
 	const char *scope_s = x->scope ? x->scope : "tree";
-	const char *engine_s = x->engine ? x->engine : "auto";
+	/* Without --engine, a MINDERBINDER_ENGINE in the environment holds,
+	 * as it would for the agent. */
+	const char *env_engine = getenv("MINDERBINDER_ENGINE");
+	const char *engine_s = x->engine ? x->engine : env_engine && *env_engine ? env_engine : "auto";
 	const char *strict = x->strict ? x->strict : "1";
 	char cmd[PATH_MAX], agent[PATH_MAX], helper[PATH_MAX];
 	struct mb_registration reg;
 	int ret;
 
 	if (mb_scope_parse("--scope", scope_s, 0, &opts.scope, err) ||
-	    mb_engine_wish_parse("--engine", engine_s, &opts.wish, err))
+	    mb_engine_wish_parse(x->engine ? "--engine" : "MINDERBINDER_ENGINE", engine_s,
+				 &opts.wish, err))
 		return 2;
 	if (find_command(argv[0], cmd, sizeof(cmd))) {
 		mb_error_set(err, "%s: command not found", argv[0]);
@@ -321,7 +326,7 @@ int mb_cli_run(int argc, char **argv)
 	};
 	struct mb_register_opts opts = { .scope = MB_SCOPE_TREE, .wish = MB_WISH_AUTO };
 	const char *config = NULL, *profile = NULL, *strict = "1";
-	const char *scope_s = "tree", *engine_s = "auto";
+	const char *scope_s = "tree", *engine_s = NULL;
 	struct mb_cli_exec x = { 0 };
 	char ifaces[256] = "", log[PATH_MAX + MB_LOG_PATH_MAX] = "";
 	struct mb_defaults d;

@@ -160,6 +160,37 @@ case "$rc:$others:$d" in
 *) fail "$name" "exit $rc, other errnos $others, ${d:-no report} $(cat "$T/ini.err")" ;;
 esac
 
+# --- MINDERBINDER_ENGINE without --engine ------------------------------------------------
+# The environment's engine holds, as it does for the agent: forcing one
+# this kernel lacks stops CMD (125, naming it); where every engine is here,
+# forcing seccomp shows in status instead of auto's BPF pick.
+"$MB" status > "$T/status" 2>&1
+lacks=$(awk '$1 ~ /^(fmod_ret|kprobe)$/ && $2 == "unavailable:" { print $1; exit }' "$T/status")
+if [ -n "$lacks" ]; then
+	MINDERBINDER_ENGINE=$lacks $MB run -s mkdirat:EROFS -- "$PROBE" none > "$T/envengine" 2> "$T/envengine.err"
+	rc=$?
+	name="run: MINDERBINDER_ENGINE=$lacks (missing here) without --engine: exit 125 naming it, command not run"
+	if [ $rc = 125 ] && [ ! -s "$T/envengine" ] && grep -q "MINDERBINDER_ENGINE=$lacks: this kernel lacks it" "$T/envengine.err"; then
+		pass "$name"
+	else
+		fail "$name" "exit $rc: $(cat "$T/envengine" "$T/envengine.err" | head -3)"
+	fi
+else
+	out=$(MINDERBINDER_ENGINE=seccomp $MB run -s getppid:EIO -- sh -c 'echo "pid $$"; "$0" status' "$MB" 2>&1)
+	TARGET_PIDS="$TARGET_PIDS $(echo "$out" | sed -n 's/^pid //p' | head -1)"
+	name="run: MINDERBINDER_ENGINE=seccomp without --engine puts the rule on seccomp"
+	if echo "$out" | grep -Eq '\[0\] getppid:EIO +seccomp'; then pass "$name"; else fail "$name" "$out"; fi
+fi
+MINDERBINDER_ENGINE=kprob $MB run -s mkdirat:EROFS -- "$PROBE" none > "$T/badengine" 2> "$T/badengine.err"
+rc=$?
+name="run: a misspelt MINDERBINDER_ENGINE: exit 2 naming the variable, suggesting kprobe"
+if [ $rc = 2 ] && [ ! -s "$T/badengine" ] && grep -q "MINDERBINDER_ENGINE" "$T/badengine.err" &&
+	grep -q "'kprobe'" "$T/badengine.err"; then
+	pass "$name"
+else
+	fail "$name" "exit $rc: $(cat "$T/badengine" "$T/badengine.err" | head -3)"
+fi
+
 # --- the helper or the agent missing -------------------------------------------------------
 mkdir "$T/lonely"
 cp "$MB" "$T/lonely/"

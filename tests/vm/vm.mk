@@ -2,7 +2,7 @@
 #
 # The VM tier (tests/vm/vmcheck.sh), included by the Makefile.
 #
-#   make vm-suite                       every configuration (about 35 min under TCG)
+#   make vm-suite                       every configuration (about 25 min under TCG)
 #   make vm-suite VM_KERNELS=stock      one kernel; VM_ENGINES=kprobe one engine
 #   make vm-suite VM_TESTS="test_registry.sh test_stats.sh"
 #   make vm-bench                       bench/engines.sh in the guest

@@ -34,7 +34,8 @@
 #                tests/integration/ ("test_registry.sh test_stats.sh"), or
 #                paths (absolute, or relative to the project's top)
 #   VM_TESTS_FI, VM_TESTS_STOCK   the defaults per kernel
-#   VM_TIMEOUT   seconds per guest (default 1800), VM_MEM (2G), VM_SMP (2)
+#   VM_TIMEOUT   seconds per guest (default 1200: three hung guests and
+#                make check still fit CI's 90 minutes), VM_MEM (2G), VM_SMP (2)
 #   VM_VERBOSE=1 the suite's whole output as it runs, not only FAIL lines
 #   KERNEL_FI    the fault-injection bzImage
 #   VM_STOCK_PKG the Debian kernel package (default: newest 6.12 cloud)
@@ -49,7 +50,7 @@ mkdir -p "$VMDIR/logs"
 VM_CONFIGS=${VM_CONFIGS:-faultinject:fmod_ret faultinject:kprobe stock:auto}
 VM_KERNELS=${VM_KERNELS:-}
 VM_ENGINES=${VM_ENGINES:-}
-VM_TIMEOUT=${VM_TIMEOUT:-1800}
+VM_TIMEOUT=${VM_TIMEOUT:-1200}
 VM_MEM=${VM_MEM:-2G}
 VM_SMP=${VM_SMP:-2}
 VM_VERBOSE=${VM_VERBOSE:-0}

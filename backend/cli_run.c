@@ -241,7 +241,7 @@ int mb_cli_exec_with_spec(const struct mb_spec *spec, const struct mb_cli_exec *
 	const char *strict = x->strict ? x->strict : "1";
 	char cmd[PATH_MAX], agent[PATH_MAX], helper[PATH_MAX];
 	struct mb_registration reg;
-	int ret;
+	int ret, timeout_ms;
 
 	if (mb_scope_parse("--scope", scope_s, 0, &opts.scope, err) ||
 	    mb_engine_wish_parse(x->engine ? "--engine" : "MINDERBINDER_ENGINE", engine_s,
@@ -257,7 +257,9 @@ int mb_cli_exec_with_spec(const struct mb_spec *spec, const struct mb_cli_exec *
 		return 125;
 	}
 	opts.helper = helper;
-	if (mb_helper_timeout_from_env(&opts.timeout_ms, err))
+	/* mb_register_self (or the agent) reads it again; refused here first,
+	 * as a bad option is. */
+	if (mb_helper_timeout(&timeout_ms, err))
 		return 2;
 	opts.interfaces = x->interfaces;
 	opts.log_path = x->log ? x->log : getenv("MINDERBINDER_LOG");

@@ -174,8 +174,6 @@ static int configure(struct mb_register_opts *o, char *helper, size_t len,
 	v = var("MINDERBINDER_ENGINE");
 	if (v && (ret = mb_engine_wish_parse("MINDERBINDER_ENGINE", v, &o->wish, err)))
 		return ret;
-	if ((ret = mb_helper_timeout_from_env(&o->timeout_ms, err)))
-		return ret;
 	o->interfaces = var("MINDERBINDER_INTERFACES");
 	o->log_path = var("MINDERBINDER_LOG");
 	if (o->log_path && (ret = mb_log_path_check("MINDERBINDER_LOG", o->log_path, err)))

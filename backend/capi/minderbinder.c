@@ -112,8 +112,6 @@ static int start_session(const struct mb_spec *spec)
 		return fail(-ENOENT, "cannot find mb-helper next to libminderbinder or in "
 				     "its libexec directory (set MINDERBINDER_HELPER)");
 	snprintf(api.helper, sizeof(api.helper), "%s", helper);
-	if ((ret = mb_helper_timeout_from_env(&o.timeout_ms, &err)))
-		return fail(ret, "%s", err.msg);
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv))
 		return fail(-errno, "failed to create the control socket: %s", strerror(errno));
 	o.helper = helper;
@@ -371,10 +369,6 @@ static int net_update(void)
 	}
 	o.helper = api.helper;
 	o.tids = tids;
-	if ((ret = mb_helper_timeout_from_env(&o.timeout_ms, &err))) {
-		free(spec);
-		return fail(ret, "%s", err.msg);
-	}
 	ret = mb_register_self(spec, &o, &reg, &err);
 	free(spec);
 	return ret ? fail(ret, "%s", err.msg) : 0;

@@ -25,6 +25,7 @@
  * must not hang. Emulated machines (QEMU TCG) load programs 20 times
  * slower, hence the variable. */
 #define HELPER_TIMEOUT_VAR "MINDERBINDER_HELPER_TIMEOUT"
+#define HELPER_TIMEOUT_DEFAULT_S 30
 
 static const char *const engine_names[MB_ENGINE_COUNT] = {
 	[MB_ENGINE_NONE] = "none",
@@ -111,13 +112,13 @@ int mb_engine_wish_parse(const char *var, const char *text,
 	return ret;
 }
 
-int mb_helper_timeout_from_env(int *ms, struct mb_error *err)
+int mb_helper_timeout(int *ms, struct mb_error *err)
 {
 	const char *v = getenv(HELPER_TIMEOUT_VAR);
 	unsigned long s;
 	char *end;
 
-	*ms = MB_HELPER_TIMEOUT_DEFAULT_S * 1000;
+	*ms = HELPER_TIMEOUT_DEFAULT_S * 1000;
 	if (!v || !*v)
 		return 0;
 	errno = 0;
@@ -289,11 +290,15 @@ int mb_register_self(const struct mb_spec *spec, const struct mb_register_opts *
 	struct mb_plan_msg plan;
 	struct sock_filter prog[MB_FILTER_MAX];
 	int sv[2] = { -1, -1 }, listener = 0, len, ret, status;
-	int timeout_ms = o->timeout_ms > 0 ? o->timeout_ms
-					   : MB_HELPER_TIMEOUT_DEFAULT_S * 1000;
+	int timeout_ms;
 	pid_t helper = -1;
 	ssize_t n;
 
+	/* Every caller (agent, run, the C API) honours the variable: read
+	 * here, before anything is started. */
+	ret = mb_helper_timeout(&timeout_ms, err);
+	if (ret)
+		return ret;
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv)) {
 		ret = -errno;
 		mb_error_set(err, "failed to create socket for mb-helper: %s",

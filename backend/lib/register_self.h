@@ -21,7 +21,6 @@ struct mb_register_opts {
 	int control_fd;         /* with MB_REG_API: handed to the supervisor */
 	const __s32 *tids;      /* with MB_REG_NET_UPDATE: per rule, or NULL */
 	const char *log_path;   /* MINDERBINDER_LOG (absolute), or NULL */
-	int timeout_ms;         /* wait for the helper's plan; 0 = default */
 };
 
 struct mb_registration {
@@ -29,6 +28,8 @@ struct mb_registration {
 	pid_t supervisor;
 };
 
+/* Waits MINDERBINDER_HELPER_TIMEOUT seconds (1..3600, default 30) for the
+ * helper's answer; a bad value is an error naming the variable. */
 int mb_register_self(const struct mb_spec *spec, const struct mb_register_opts *o,
 		     struct mb_registration *out, struct mb_error *err);
 
@@ -40,11 +41,10 @@ int mb_engine_wish_parse(const char *var, const char *text,
 			 enum mb_engine_wish *out, struct mb_error *err);
 const char *mb_engine_name(enum mb_engine e);
 
-/* How long a registration waits for mb-helper's answer before giving up:
- * MINDERBINDER_HELPER_TIMEOUT (whole seconds, 1..3600) when set, else
- * MB_HELPER_TIMEOUT_DEFAULT_S. 0, or -EINVAL with err naming the variable. */
-#define MB_HELPER_TIMEOUT_DEFAULT_S 30
-int mb_helper_timeout_from_env(int *ms, struct mb_error *err);
+/* MINDERBINDER_HELPER_TIMEOUT (whole seconds, 1..3600) in ms, else the
+ * default (30 s). 0, or -EINVAL with err naming the variable.
+ * mb_register_self reads it; `run` calls it to refuse a bad value first. */
+int mb_helper_timeout(int *ms, struct mb_error *err);
 
 /* A MINDERBINDER_LOG value: absolute, shorter than MB_LOG_PATH_MAX, no
  * control characters. 0, or -EINVAL with err naming var. */

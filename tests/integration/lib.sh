@@ -71,21 +71,18 @@ wait_for() {
 	done
 }
 
+# has_line FILE REGEX: FILE has a line matching REGEX.
+has_line() { grep -Eq -- "$2" "$1" 2>/dev/null; }
+# line_or_gone FILE REGEX [PID]: the line is there, or PID is gone.
+line_or_gone() { has_line "$1" "$2" || { [ -n "${3:-}" ] && ! kill -0 "$3" 2>/dev/null; }; }
+
 # wait_line FILE REGEX [TENTHS [PID]]: until FILE has a line matching REGEX,
 # for TENTHS tenths of a second (times SLOW) of wall clock, not loop turns:
 # under emulation each turn costs more than its sleep. With PID, stop as
 # soon as that process is gone (one more look at FILE first).
 wait_line() {
-	deadline=$(($(now_ms) + ${3:-50} * 100 * SLOW))
-	while :; do
-		grep -Eq -- "$2" "$1" 2>/dev/null && return 0
-		if [ -n "${4:-}" ] && ! kill -0 "$4" 2>/dev/null; then
-			grep -Eq -- "$2" "$1" 2>/dev/null
-			return
-		fi
-		[ "$(now_ms)" -lt "$deadline" ] || return 1
-		sleep 0.1
-	done
+	wait_for "${3:-50}" line_or_gone "$1" "$2" "${4:-}"
+	has_line "$1" "$2"
 }
 
 # net_ready NAME PROG...: root, cgroup v2 and the named test programs, or

@@ -227,6 +227,7 @@ for p in net_tcp_client net_udp_send net_udp_count; do
 done
 NP=$((30000 + ($$ % 200) * 10))
 # ring_holds PID: is there an mb_log_rings entry for PID?
+no_helpers() { [ -z "$(our_helpers)" ]; }
 ring_holds() {
 	bpftool -j map dump pinned "$PIN/mb_log_rings" 2>/dev/null | "$PY" -c '
 import json, sys
@@ -301,8 +302,7 @@ if [ $NETOK = 1 ]; then
 	jcheck "log: a mixed spec logs both kinds in one file (1 seccomp close, 2 cgroup connects)" "$LOGM" \
 		'len(L) == 3 and sum(o.get("engine") == "seccomp" and o.get("syscall") == "close" for o in L) == 1 and sum(o.get("engine") == "cgroup" and o.get("result") == "ECONNREFUSED" for o in L) == 2 and all(o.get("pid") == int(C[0]) for o in L)' \
 		"$MPID"
-	i=0
-	while [ -n "$(our_helpers)" ] && [ $i -lt $((30 * SLOW)) ]; do sleep 0.1; i=$((i + 1)); done
+	wait_for 30 no_helpers
 	LEFT=$(our_helpers | tr '\n' ' ')
 	ring_holds "$MPID" && HELD_AFTER=1 || HELD_AFTER=0
 	if [ "$ALIVE" -ge 2 ] && [ $HELD = 1 ] && [ -z "$LEFT" ] && [ $HELD_AFTER = 0 ]; then

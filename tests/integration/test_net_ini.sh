@@ -9,8 +9,7 @@ P=$((20000 + $$ % 10000))
 "$PROGS/net_tcp_server" 127.0.0.1 "$P" > "$TMP/srv" 2>&1 &
 SRV=$!
 trap 'kill $SRV 2>/dev/null; rm -rf "$TMP"' EXIT
-i=0
-while ! grep -q '^ready' "$TMP/srv" 2>/dev/null && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+wait_line "$TMP/srv" '^ready'
 
 # examples/chaos.ini: break_wget_network drops everything after 100 ms.
 # The same section with a longer delay_ms shows the grace period without

@@ -13,6 +13,7 @@
 #include <bpf/bpf_endian.h>
 #include "registry_maps.bpf.h"
 #include "rule_window.bpf.h"
+#include "target_check.bpf.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
@@ -125,12 +126,16 @@ static __always_inline void log_fault(const struct mb_target *t, __u32 tgid, __u
 	bpf_ringbuf_output(ring, &ev, sizeof(ev), 0);
 }
 
+/* The tc program runs where the sender is not the current task (softirq,
+ * retransmit timers): its use-time check is made here, once, by whoever
+ * creates the socket. A tag names the owner and its start time; tc acts
+ * on it only while the owner's entry still has that start time. */
 SEC("cgroup/sock_create")
 int mb_sock_create(struct bpf_sock *ctx)
 {
 	__u64 id = bpf_get_current_pid_tgid();
-	__u32 tgid = id >> 32;
-	struct mb_target *t = bpf_map_lookup_elem(&mb_targets, &tgid);
+	__u32 tgid;
+	struct mb_target *t = mb_current_target(&tgid);
 	struct mb_sock s = { .tgid = tgid, .tid = (__u32)id };
 	__u64 cookie;
 
@@ -218,14 +223,13 @@ int mb_tc_egress(struct __sk_buff *skb)
 		return TC_ACT_OK;
 	log_fault(t, s->tgid, s->tid, s->comm, &f, rule, MB_NET_DROP, 0);
 	return TC_ACT_SHOT;
-	return TC_ACT_OK;
 }
 
 static __always_inline int sock_addr_decide(struct bpf_sock_addr *ctx, int family)
 {
 	__u64 id = bpf_get_current_pid_tgid();
-	__u32 tgid = id >> 32;
-	struct mb_target *t = bpf_map_lookup_elem(&mb_targets, &tgid);
+	__u32 tgid;
+	struct mb_target *t = mb_current_target(&tgid);
 	struct flow f = {};
 	int fault = 0, rule;
 	__s32 err = 0;

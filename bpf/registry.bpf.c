@@ -8,6 +8,7 @@
 #include <bpf/bpf_tracing.h>
 #include <bpf/bpf_core_read.h>
 #include "registry_maps.bpf.h"
+#include "target_check.bpf.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
@@ -38,7 +39,9 @@ int BPF_PROG(mb_fork, struct task_struct *parent, struct task_struct *child)
 		return 0; /* a new thread */
 	t = bpf_map_lookup_elem(&mb_targets, &ptgid);
 	copy = bpf_map_lookup_elem(&scratch, &z);
-	if (!t || t->scope != MB_SCOPE_TREE || !copy)
+	/* The use-time check on the forking task: a stale entry of a reused
+	 * tgid, or a target that gained privilege, passes nothing on. */
+	if (!t || t->scope != MB_SCOPE_TREE || !copy || !mb_task_is_target(parent, t))
 		return 0;
 	__builtin_memcpy(&ct, t, sizeof(ct));
 	ct.start_ticks = BPF_CORE_READ(child, start_boottime) / MB_NSEC_PER_TICK;

@@ -16,6 +16,7 @@
 #include <bpf/bpf_core_read.h>
 #include "registry_maps.bpf.h"
 #include "rule_window.bpf.h"
+#include "target_check.bpf.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
@@ -456,8 +457,8 @@ static long rule_step(__u32 i, struct decision *d)
 static __always_inline int decide(const struct pt_regs *regs, __u32 engine, long *rc)
 {
 	__u64 id = bpf_get_current_pid_tgid();
-	__u32 tgid = id >> 32, z = 0;
-	struct mb_target *t = bpf_map_lookup_elem(&mb_targets, &tgid);
+	__u32 tgid, z = 0;
+	struct mb_target *t = mb_current_target(&tgid);
 	struct decision d = { .tgid = tgid, .tid = (__u32)id, .engine = engine };
 	int path_arg = -1, dirfd_arg = -1;
 	struct scratch *s;

@@ -18,7 +18,7 @@
 
 /* Bumped whenever a map layout changes: old helpers keep their own dir. */
 #define MB_BPFFS_ROOT "/sys/fs/bpf"
-#define MB_PIN_DIR MB_BPFFS_ROOT "/minderbinder/v5"
+#define MB_PIN_DIR MB_BPFFS_ROOT "/minderbinder/v6"
 #define MB_MAX_TARGETS 16384
 #define MB_USER_HZ 100
 #define MB_NSEC_PER_TICK (1000000000ULL / MB_USER_HZ)

@@ -144,7 +144,7 @@ BPF_LIBS := $(shell pkg-config --libs libbpf 2>/dev/null || echo -lbpf -lelf -lz
 INIH_LIBS := $(shell pkg-config --libs inih 2>/dev/null || echo -linih)
 MHD_LIBS := $(shell pkg-config --libs libmicrohttpd 2>/dev/null || echo -lmicrohttpd)
 
-HELPER_SRCS := $(wildcard backend/helper_*.c backend/registry.c backend/engine_*.c)
+HELPER_SRCS := $(wildcard backend/helper_*.c backend/registry.c backend/identity.c backend/engine_*.c)
 CLI_SRCS := $(wildcard backend/cli_*.c) backend/registry.c backend/engine_probe.c backend/engine_net.c \
 	backend/engine_syscall_bpf.c
 AGENT_SRCS := $(wildcard preload/*.c)

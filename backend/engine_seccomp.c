@@ -659,7 +659,8 @@ static void count(struct supervisor *s, __u64 called, __u64 faulted, __u64 now)
 			continue;
 		/* Fails by design once the target exited (BPF_EXIST): its
 		 * descendants may still call, but nobody reads its counters. */
-		mb_registry_count(s->args->counters_fd, (__u32)s->args->tgid, i, 1,
+		mb_registry_count(s->args->counters_fd, s->args->reg_tgid,
+				  s->args->reg_start_ticks, i, 1,
 				  (faulted >> i) & 1, now);
 	}
 }

@@ -11,8 +11,12 @@ struct mb_supervisor_args {
 	int listener_fd; /* -1 in C API mode until the first ENABLE brings one */
 	int control_fd;  /* C API: rules come and go over it; -1 otherwise */
 	int counters_fd; /* pinned mb_counters; -1 to count nowhere */
-	pid_t tgid;      /* the registered process */
-	__u64 start_ticks;
+	pid_t tgid;      /* the registered process, in our pid namespace (/proc) */
+	__u64 start_ticks; /* its /proc start time */
+	/* Its registry key: the tgid in the initial pid namespace and the
+	 * kernel's start time (the BPF programs' view). */
+	__u32 reg_tgid;
+	__u64 reg_start_ticks;
 	enum mb_scope scope;
 	const struct mb_spec *spec;
 	const __u32 *engines; /* per rule; the seccomp ones (ERRNO, NOTIF) apply */

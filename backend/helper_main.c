@@ -2,8 +2,11 @@
 /*
  * mb-helper: installed setuid root, run by the agent over a socketpair on
  * fd 3. It registers the process that started it, and nothing else: the
- * caller's identity comes from SO_PEERCRED and /proc, never from a message,
+ * caller's identity comes from SO_PEERCRED, a pidfd of the caller and the
+ * kernel's own account of the process behind it, never from a message,
  * the environment or argv. Every byte it reads is treated as hostile.
+ * The pidfd holds the identity for the whole registration: the pid number
+ * is only a key, checked again through the pidfd after each write.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -29,6 +32,7 @@
 #include "engine_probe.h"
 #include "engine_seccomp.h"
 #include "engine_syscall_bpf.h"
+#include "identity.h"
 #include "minderbinder/wire.h"
 #include "name_tables.h"
 #include "proc_info.h"
@@ -38,10 +42,18 @@
 #include "spec_parse.h"
 
 #define SOCK MB_HELPER_FD
+#ifndef SO_PEERPIDFD
+#define SO_PEERPIDFD 77
+#endif
 
 struct request {
 	struct mb_register_msg msg;
-	struct ucred peer;
+	struct ucred peer;       /* peer.pid: in our pid namespace (for /proc) */
+	int pidfd;               /* the caller, whatever its number becomes */
+	struct mb_identity id;   /* the caller as the kernel told it at the start */
+	__u32 key;               /* its tgid in the initial pid namespace */
+	__u64 proc_start_ticks;  /* its /proc start time (the supervisor's view) */
+	struct mb_identity_reader reader;
 	struct mb_target target;
 	__u32 engines[MB_MAX_RULES];
 };
@@ -107,38 +119,56 @@ static int sanitise(void)
 	return 0;
 }
 
-/* Real, effective and saved ids of pid, from the kernel's own account. */
-static int proc_ids(pid_t pid, uid_t uid[3], gid_t gid[3])
+/* A pidfd of the peer: SO_PEERPIDFD (6.5+), else one of our parent, which
+ * is the peer only while the parent's pid is the peer's (checked after). */
+static int peer_pidfd(const struct request *rq)
 {
-	char path[64], line[256];
-	unsigned u[4], g[4];
-	int have = 0;
-	FILE *f;
+	socklen_t len = sizeof(int);
+	int fd = -1;
 
-	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
-	f = fopen(path, "re");
-	if (!f)
-		return -errno;
-	while (fgets(line, sizeof(line), f)) {
-		if (sscanf(line, "Uid: %u %u %u %u", &u[0], &u[1], &u[2], &u[3]) == 4)
-			have |= 1;
-		else if (sscanf(line, "Gid: %u %u %u %u", &g[0], &g[1], &g[2], &g[3]) == 4)
-			have |= 2;
+	if (!getsockopt(SOCK, SOL_SOCKET, SO_PEERPIDFD, &fd, &len) && fd >= 0)
+		return fd;
+	fd = (int)syscall(SYS_pidfd_open, rq->peer.pid, 0);
+	return fd < 0 ? -errno : fd;
+}
+
+/*
+ * Reads the caller's identity through its pidfd again and compares it
+ * with the one it registered with: alive, the same process (tgid, start
+ * time), the same real, effective, saved and filesystem ids and the same
+ * capabilities (an exec that raised privilege changes them). Called after
+ * every write that the caller's identity justifies.
+ */
+static int reverify(struct request *rq, struct mb_registry *reg, const char *when, int done)
+{
+	struct mb_identity now;
+	const char *why = "";
+	char msg[256];
+	int err;
+
+	err = mb_identity_read(&rq->reader, rq->pidfd, &now, &why);
+	if (!err && !mb_identity_same(&now, &rq->id)) {
+		err = -EPERM;
+		why = now.tgid != rq->id.tgid || now.start_boottime != rq->id.start_boottime
+			      ? "it is another process now"
+			      : "its ids or capabilities changed (a set-uid or file-capability exec?)";
 	}
-	fclose(f);
-	if (have != 3)
-		return -EPROTO;
-	uid[0] = u[0], uid[1] = u[1], uid[2] = u[2];
-	gid[0] = g[0], gid[1] = g[1], gid[2] = g[2];
-	return 0;
+	if (!err)
+		return 0;
+	mb_registry_remove_if(reg, rq->key, rq->target.start_ticks);
+	snprintf(msg, sizeof(msg), "mb-helper refuses pid %d %s: %s", (int)rq->peer.pid, when, why);
+	if (done)
+		reply_done(err, 0, msg);
+	else
+		reply_plan(err, NULL, "%s", msg);
+	return err;
 }
 
 static int identify(struct request *rq)
 {
 	socklen_t len = sizeof(rq->peer);
-	uid_t uid[3] = { 0 };
-	gid_t gid[3] = { 0 };
-	int err;
+	const char *why = "";
+	int err, i;
 
 	if (getsockopt(SOCK, SOL_SOCKET, SO_PEERCRED, &rq->peer, &len))
 		return -errno;
@@ -153,32 +183,56 @@ static int identify(struct request *rq)
 			   (unsigned)rq->peer.uid, (unsigned)getuid());
 		return -EPERM;
 	}
-	err = mb_proc_start_ticks(rq->peer.pid, &rq->target.start_ticks);
+	rq->pidfd = peer_pidfd(rq);
+	if (rq->pidfd < 0) {
+		reply_plan(rq->pidfd, NULL, "mb-helper cannot take a pidfd of pid %d: %s",
+			   (int)rq->peer.pid, strerror(-rq->pidfd));
+		return rq->pidfd;
+	}
+	err = mb_identity_open(&rq->reader);
 	if (!err)
-		err = proc_ids(rq->peer.pid, uid, gid);
+		err = mb_identity_read(&rq->reader, rq->pidfd, &rq->id, &why);
+	if (err == -EOPNOTSUPP) {
+		/* Without it the only key would be a number relative to the
+		 * caller's pid namespace, which the BPF programs do not use. */
+		reply_plan(err, NULL,
+			   "mb-helper needs a kernel that binds BPF task iterators to a pidfd (6.1+) "
+			   "to know pid %d's global pid", (int)rq->peer.pid);
+		return err;
+	}
+	if (!err)
+		err = mb_proc_start_ticks(rq->peer.pid, &rq->proc_start_ticks);
 	if (err) {
-		reply_plan(err, NULL, "mb-helper cannot read /proc/%d: %s",
-			   (int)rq->peer.pid, strerror(-err));
+		reply_plan(err, NULL, "mb-helper cannot identify pid %d: %s%s%s", (int)rq->peer.pid,
+			   strerror(-err), *why ? ": " : "", why);
 		return err;
 	}
 	/* A caller that changed identity (a set-uid exec) since it made the
-	 * socket is not the caller any more. */
-	if (uid[0] != rq->peer.uid || uid[1] != rq->peer.uid || uid[2] != rq->peer.uid ||
-	    gid[1] != gid[0] || gid[2] != gid[0]) {
+	 * socket is not the caller any more; one with capabilities would get
+	 * no fault from the BPF programs' use-time checks. */
+	for (i = 0; i < MB_ID_COUNT; i++) {
+		if (rq->id.uid[i] != rq->peer.uid || rq->id.gid[i] != rq->id.gid[0]) {
+			reply_plan(-EPERM, NULL,
+				   "mb-helper refuses a process whose user or group ids differ (set-uid or set-gid)");
+			return -EPERM;
+		}
+	}
+	if (rq->peer.uid != 0 && rq->id.cap_effective && rq->id.userns_level == 0) {
 		reply_plan(-EPERM, NULL,
-			   "mb-helper refuses a process whose user or group ids differ (set-uid or set-gid)");
+			   "mb-helper refuses a process with effective capabilities (%#llx) run by uid %u",
+			   (unsigned long long)rq->id.cap_effective, (unsigned)rq->peer.uid);
 		return -EPERM;
 	}
-	/* Read after the start time: if the parent had gone and its pid been
+	/* Read after the identity: if the parent had gone and its pid been
 	 * reused, we would have been re-parented by now. */
 	if (rq->peer.pid != getppid()) {
 		reply_plan(-ESRCH, NULL, "mb-helper: the calling process went away");
 		return -ESRCH;
 	}
+	rq->key = rq->id.tgid;
+	rq->target.start_ticks = rq->id.start_boottime / MB_NSEC_PER_TICK;
 	if (rq->msg.flags & MB_REG_NET_UPDATE) {
-		__u32 i;
-
-		for (i = 0; i < rq->msg.spec.n_rules; i++) {
+		for (i = 0; i < (int)rq->msg.spec.n_rules; i++) {
 			char task[64];
 
 			snprintf(task, sizeof(task), "/proc/%d/task/%d", (int)rq->peer.pid,
@@ -533,7 +587,9 @@ static pid_t start_supervisor(struct request *rq, struct mb_registry *reg, int l
 		.control_fd = control,
 		.counters_fd = reg->counters_fd,
 		.tgid = rq->peer.pid,
-		.start_ticks = rq->target.start_ticks,
+		.start_ticks = rq->proc_start_ticks,
+		.reg_tgid = rq->key,
+		.reg_start_ticks = rq->target.start_ticks,
 		.scope = (enum mb_scope)rq->msg.scope,
 		.spec = &rq->msg.spec,
 		.engines = rq->engines,
@@ -547,6 +603,8 @@ static pid_t start_supervisor(struct request *rq, struct mb_registry *reg, int l
 	 * supervisor first and leave the target's calls failing with ENOSYS. */
 	setsid();
 	close(SOCK);
+	close(rq->pidfd);
+	mb_identity_close(&rq->reader);
 	close(reg->targets_fd);
 	close(reg->rules_fd);
 	if (drop_privileges())
@@ -568,10 +626,10 @@ static int start_netlog(struct request *rq, struct mb_registry *reg)
 	pid_t pid;
 	int err;
 
-	args.pidfd = (int)syscall(SYS_pidfd_open, rq->peer.pid, 0);
+	args.pidfd = fcntl(rq->pidfd, F_DUPFD_CLOEXEC, 0);
 	if (args.pidfd < 0)
 		return -errno;
-	args.tgid = (__u32)rq->peer.pid;
+	args.tgid = rq->key;
 	args.ring_fd = mb_netlog_ring(args.tgid, &args.rings_fd);
 	if (args.ring_fd < 0) {
 		close(args.pidfd);
@@ -583,6 +641,8 @@ static int start_netlog(struct request *rq, struct mb_registry *reg)
 
 		setsid();
 		close(SOCK);
+		close(rq->pidfd);
+		mb_identity_close(&rq->reader);
 		mb_registry_close(reg);
 		fd = open("/dev/null", O_RDWR | O_CLOEXEC);
 		if (fd >= 0) {
@@ -621,6 +681,7 @@ int main(int argc, char **argv)
 	rq = calloc(1, sizeof(*rq));
 	if (!rq)
 		return 1;
+	rq->pidfd = -1;
 	err = read_request(rq);
 	if (!err)
 		err = identify(rq);
@@ -647,12 +708,12 @@ int main(int argc, char **argv)
 		struct mb_target old;
 
 		/* Keep the C API session's supervisor on record. */
-		if (!mb_registry_lookup(&reg, (__u32)rq->peer.pid, rq->target.start_ticks, &old)) {
+		if (!mb_registry_lookup(&reg, rq->key, rq->target.start_ticks, &old)) {
 			rq->target.supervisor = old.supervisor;
 			rq->target.registered_ns = old.registered_ns;
 		}
 	}
-	err = mb_registry_add(&reg, (__u32)rq->peer.pid, &rq->target, &rq->msg.spec,
+	err = mb_registry_add(&reg, rq->key, &rq->target, &rq->msg.spec,
 			      rq->engines, (rq->msg.flags & MB_REG_NET_UPDATE) ? rq->msg.tids : NULL);
 	if (err) {
 		reply_plan(err, NULL, "mb-helper failed to register pid %d: %s",
@@ -664,37 +725,43 @@ int main(int argc, char **argv)
 
 		err = mb_net_attach(rq->msg.interfaces, &ne);
 		if (err) {
-			mb_registry_remove(&reg, (__u32)rq->peer.pid);
+			mb_registry_remove_if(&reg, rq->key, rq->target.start_ticks);
 			reply_plan(err, NULL, "%s", ne.msg);
 			return 1;
 		}
 		if (rq->msg.log_path[0]) {
 			err = start_netlog(rq, &reg);
 			if (err) {
-				mb_registry_remove(&reg, (__u32)rq->peer.pid);
+				mb_registry_remove_if(&reg, rq->key, rq->target.start_ticks);
 				reply_plan(err, NULL, "MINDERBINDER_LOG: cannot log network faults: %s",
 					   strerror(-err));
 				return 1;
 			}
 		}
 	}
+	/* The entry is in: is it still the caller's? (It may have exited and
+	 * its pid gone to another process, or exec'd a set-uid program, while
+	 * we were stopped.) */
+	if (reverify(rq, &reg, "after writing its entry", 0))
+		return 1;
 	reply_plan(0, rq, "ok");
 
 	err = recv_installed(&inst, &listener, &control);
 	if (err || inst.status) {
 		/* The agent could not install its filter: forget it. */
-		mb_registry_remove(&reg, (__u32)rq->peer.pid);
+		mb_registry_remove_if(&reg, rq->key, rq->target.start_ticks);
 		if (err)
 			reply_done(err, 0, "mb-helper: bad INSTALLED message");
 		return 1;
 	}
+	if (reverify(rq, &reg, "before arming", 1))
+		return 1;
 	if (has_bpf_syscall_rules(rq)) {
 		/* From here on the agent calls only through its gate. */
 		rq->target.flags |= MB_TARGET_ARMED;
-		if (bpf_map_update_elem(reg.targets_fd, &(__u32){ (__u32)rq->peer.pid },
-					&rq->target, BPF_EXIST)) {
-			err = -errno;
-			mb_registry_remove(&reg, (__u32)rq->peer.pid);
+		err = mb_registry_update(&reg, rq->key, &rq->target);
+		if (err) {
+			mb_registry_remove_if(&reg, rq->key, rq->target.start_ticks);
 			reply_done(err, 0, "mb-helper failed to arm the BPF syscall engine");
 			return 1;
 		}
@@ -703,7 +770,7 @@ int main(int argc, char **argv)
 		sup = start_supervisor(rq, &reg, listener, control);
 		if (sup < 0) {
 			err = -errno;
-			mb_registry_remove(&reg, (__u32)rq->peer.pid);
+			mb_registry_remove_if(&reg, rq->key, rq->target.start_ticks);
 			reply_done(err, 0, "mb-helper failed to start the supervisor");
 			return 1;
 		}
@@ -712,11 +779,15 @@ int main(int argc, char **argv)
 		if (control >= 0)
 			close(control);
 		rq->target.supervisor = (__u32)sup;
-		bpf_map_update_elem(reg.targets_fd, &(__u32){ (__u32)rq->peer.pid },
-				    &rq->target, BPF_EXIST);
+		mb_registry_update(&reg, rq->key, &rq->target);
+		/* The supervisor runs: the caller must still be who it was. */
+		if (reverify(rq, &reg, "after starting its supervisor", 1))
+			return 1;
 	}
 	reply_done(0, sup, "ok");
 	mb_registry_close(&reg);
+	mb_identity_close(&rq->reader);
+	close(rq->pidfd);
 	free(rq);
 	return 0;
 }

@@ -197,6 +197,15 @@ int mb_registry_remove(struct mb_registry *reg, __u32 tgid)
 	return 0;
 }
 
+int mb_registry_remove_if(struct mb_registry *reg, __u32 tgid, __u64 start_ticks)
+{
+	struct mb_target cur;
+
+	if (!bpf_map_lookup_elem(reg->targets_fd, &tgid, &cur) && cur.start_ticks != start_ticks)
+		return -ESRCH; /* another process's under a reused pid */
+	return mb_registry_remove(reg, tgid);
+}
+
 __u64 mb_rule_rng_state(const struct mb_rule *r)
 {
 	__u64 z;
@@ -273,7 +282,27 @@ int mb_registry_lookup(struct mb_registry *reg, __u32 tgid, __u64 start_ticks,
 	return out->start_ticks == start_ticks ? 0 : -ESRCH;
 }
 
-int mb_registry_count(int counters_fd, __u32 tgid, __u32 idx, __u64 calls,
+int mb_registry_update(struct mb_registry *reg, __u32 tgid, const struct mb_target *t)
+{
+	struct mb_target cur;
+
+	/* Lookup, compare, update: the entry must still be this process's.
+	 * BPF_EXIST keeps an exited one from coming back. What is left is
+	 * the gap between the compare and the update: the target would have
+	 * to exit, its pid be reused and registered again within it; then
+	 * the new entry is overwritten with ours, whose start time the BPF
+	 * programs' use-time checks refuse for the new process, and the
+	 * helper's re-verification through the pidfd removes it. */
+	if (bpf_map_lookup_elem(reg->targets_fd, &tgid, &cur))
+		return -errno;
+	if (cur.start_ticks != t->start_ticks)
+		return -ESRCH;
+	if (bpf_map_update_elem(reg->targets_fd, &tgid, t, BPF_EXIST))
+		return -errno;
+	return 0;
+}
+
+int mb_registry_count(int counters_fd, __u32 tgid, __u64 start_ticks, __u32 idx, __u64 calls,
 		      __u64 faults, __u64 now_ns)
 {
 	struct mb_rule_key key = { .tgid = tgid, .idx = idx };
@@ -281,6 +310,10 @@ int mb_registry_count(int counters_fd, __u32 tgid, __u32 idx, __u64 calls,
 
 	if (bpf_map_lookup_elem(counters_fd, &key, &c))
 		return -errno;
+	/* Another process's counters under a reused pid: not ours to add to
+	 * (the gap to the update below is mb_registry_update's). */
+	if (c.start_ticks != start_ticks)
+		return -ESRCH;
 	c.calls += calls;
 	c.faults += faults;
 	if (faults)

@@ -29,14 +29,21 @@ int mb_registry_add(struct mb_registry *reg, __u32 tgid,
 		    const struct mb_target *t, const struct mb_spec *spec,
 		    const __u32 *engines, const __s32 *tids);
 int mb_registry_remove(struct mb_registry *reg, __u32 tgid);
+/* Removes tgid's entries unless its target entry is another process's
+ * (another start time): -ESRCH then. */
+int mb_registry_remove_if(struct mb_registry *reg, __u32 tgid, __u64 start_ticks);
 /* seed= of a rule a BPF engine serves: the coin's xorshift state (never
  * zero), or 0 when the rule has no seed. */
 __u64 mb_rule_rng_state(const struct mb_rule *r);
 /* The target entry for tgid if it is still the same process. */
 int mb_registry_lookup(struct mb_registry *reg, __u32 tgid, __u64 start_ticks,
 		       struct mb_target *out);
-/* Adds to a rule's counters, only while the target is registered. */
-int mb_registry_count(int counters_fd, __u32 tgid, __u32 idx, __u64 calls,
+/* Rewrites tgid's target entry with t, only while the entry there is
+ * still the process t names (its start time): -ESRCH, -ENOENT if not. */
+int mb_registry_update(struct mb_registry *reg, __u32 tgid, const struct mb_target *t);
+/* Adds to a rule's counters, only while the target that started at
+ * start_ticks is registered. */
+int mb_registry_count(int counters_fd, __u32 tgid, __u64 start_ticks, __u32 idx, __u64 calls,
 		      __u64 faults, __u64 now_ns);
 
 /* Removes every pin under MB_PIN_DIR but those named in keep (NULL-ended);

@@ -1,0 +1,114 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+#include <errno.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "identity.h"
+#include "identity.skel.h"
+
+int mb_identity_open(struct mb_identity_reader *r)
+{
+	struct identity_bpf *skel;
+	int err;
+
+	r->skel = NULL;
+	skel = identity_bpf__open();
+	if (!skel)
+		return -errno;
+	err = identity_bpf__load(skel);
+	if (err) {
+		identity_bpf__destroy(skel);
+		return err == -EINVAL || err == -ENOENT ? -EOPNOTSUPP : err;
+	}
+	r->skel = skel;
+	return 0;
+}
+
+void mb_identity_close(struct mb_identity_reader *r)
+{
+	identity_bpf__destroy(r->skel);
+	r->skel = NULL;
+}
+
+static int same_ids(const struct mb_identity *a, const struct mb_identity *b)
+{
+	return !memcmp(a->uid, b->uid, sizeof(a->uid)) && !memcmp(a->gid, b->gid, sizeof(a->gid)) &&
+	       a->cap_effective == b->cap_effective && a->userns_level == b->userns_level;
+}
+
+int mb_identity_same(const struct mb_identity *a, const struct mb_identity *b)
+{
+	return a->tgid == b->tgid && a->start_boottime == b->start_boottime && same_ids(a, b);
+}
+
+int mb_identity_read(struct mb_identity_reader *r, int pidfd, struct mb_identity *out,
+		     const char **why)
+{
+	union bpf_iter_link_info linfo;
+	LIBBPF_OPTS(bpf_iter_attach_opts, opts, .link_info = &linfo,
+		    .link_info_len = sizeof(linfo));
+	struct mb_identity rec;
+	struct bpf_link *link;
+	int fd, err = 0, n = 0;
+	ssize_t got;
+
+	*why = "";
+	memset(&linfo, 0, sizeof(linfo));
+	linfo.task.pid_fd = (__u32)pidfd;
+	link = bpf_program__attach_iter(r->skel->progs.mb_identity, &opts);
+	if (!link) {
+		err = -errno;
+		*why = "cannot bind a task iterator to the pidfd";
+		return err == -EINVAL ? -EOPNOTSUPP : err;
+	}
+	fd = bpf_iter_create(bpf_link__fd(link));
+	if (fd < 0) {
+		err = -errno;
+		*why = "cannot read the task iterator";
+		goto out;
+	}
+	for (;;) {
+		do
+			got = read(fd, &rec, sizeof(rec));
+		while (got < 0 && errno == EINTR);
+		if (got == 0)
+			break;
+		if (got != (ssize_t)sizeof(rec)) {
+			err = got < 0 ? -errno : -EPROTO;
+			*why = "short record from the task iterator";
+			goto out;
+		}
+		if (n++ == 0) {
+			*out = rec;
+			continue;
+		}
+		/* A thread with other ids or rights than its process's is a
+		 * process we cannot vouch for as a whole. */
+		if (rec.tgid != out->tgid || !same_ids(&rec, out)) {
+			err = -EPERM;
+			*why = "its threads hold different ids or capabilities";
+			goto out;
+		}
+	}
+	if (!n) {
+		err = -ESRCH;
+		*why = "it has exited";
+		goto out;
+	}
+	/* Alive now, so alive during the walk: the number the iterator
+	 * looked up was never free to name another process. */
+	if (syscall(SYS_pidfd_send_signal, pidfd, 0, NULL, 0)) {
+		err = -errno;
+		*why = "it has exited";
+	}
+out:
+	if (fd >= 0)
+		close(fd);
+	bpf_link__destroy(link);
+	return err;
+}

@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* The identity of the process a pidfd names, asked of the kernel. */
+#ifndef MB_IDENTITY_H
+#define MB_IDENTITY_H
+
+#include "minderbinder/identity.h"
+
+struct identity_bpf;
+
+struct mb_identity_reader {
+	struct identity_bpf *skel;
+};
+
+/* Loads the iterator: -EOPNOTSUPP where the kernel cannot bind a task
+ * iterator to a pidfd (before 6.1). */
+int mb_identity_open(struct mb_identity_reader *r);
+void mb_identity_close(struct mb_identity_reader *r);
+/*
+ * The identity of pidfd's process: every thread's record, which must
+ * agree on ids and capabilities (-EPERM with *why set when they do not),
+ * and the process still alive after they were read (-ESRCH), so that the
+ * pid number the iterator went by was still that process's throughout.
+ */
+int mb_identity_read(struct mb_identity_reader *r, int pidfd, struct mb_identity *out,
+		     const char **why);
+/* Whether two reads name the same process with the same rights. */
+int mb_identity_same(const struct mb_identity *a, const struct mb_identity *b);
+
+#endif

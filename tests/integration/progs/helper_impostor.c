@@ -14,13 +14,29 @@
  *                                      to UID, then start the (set-uid)
  *                                      helper: the peer's uid is not the
  *                                      helper's real uid
+ *   helper_impostor park FIFO PORT HELPER [PROG ARG...]
+ *                                      the honest start, then park the
+ *                                      helper after it identified us and
+ *                                      before it writes our entry: a
+ *                                      MINDERBINDER_LOG that is the FIFO
+ *                                      nobody reads, then SIGSTOP; a child
+ *                                      keeps the socket open (so the entry
+ *                                      would stay), and this process exits
+ *                                      (its pid free for reuse) or execs
+ *                                      PROG (a set-uid program, say). The
+ *                                      rules: tcp:PORT:ENETUNREACH and
+ *                                      mkdirat:EROFS.
  *
  * Prints "pid P", "plan_status S" (0 or -errno), "plan_msg TEXT" and
  * "helper_exit N". An accepted registration is withdrawn at once (an
  * INSTALLED message with an error), so nothing is left behind.
  */
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <grp.h>
+#include <signal.h>
+#include <time.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -46,6 +62,120 @@ static pid_t start_helper(const char *helper, int fd)
 	_exit(127);
 }
 
+/* A child of pid, if it has one: the helper forks only to open the log. */
+static int has_child(pid_t pid)
+{
+	char path[300], buf[512], *p;
+	struct dirent *de;
+	int found = 0;
+	DIR *d = opendir("/proc");
+
+	if (!d)
+		return 0;
+	while (!found && (de = readdir(d))) {
+		ssize_t n;
+		int fd;
+
+		if (de->d_name[0] < '0' || de->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/stat", de->d_name);
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		n = read(fd, buf, sizeof(buf) - 1);
+		close(fd);
+		if (n <= 0)
+			continue;
+		buf[n] = '\0';
+		p = strrchr(buf, ')');
+		/* ") S PPID ..." */
+		if (p && p[1] == ' ' && p[2] && p[3] == ' ' && atoi(p + 4) == (int)pid)
+			found = 1;
+	}
+	closedir(d);
+	return found;
+}
+
+static int park(int argc, char **argv)
+{
+	struct timespec tick = { 0, 10 * 1000 * 1000 };
+	struct mb_register_msg *req = calloc(1, sizeof(*req));
+	struct mb_error err = { "" };
+	struct mb_defaults d;
+	char net[64];
+	const char *fifo = argv[2], *helper = argv[4];
+	pid_t helper_pid, holder;
+	int sv[2], i, parked = 0;
+
+	if (!req)
+		return 1;
+	req->hdr.magic = MB_WIRE_MAGIC;
+	req->hdr.version = MB_WIRE_VERSION;
+	req->hdr.type = MB_MSG_REGISTER;
+	req->scope = MB_SCOPE_TREE;
+	req->wish = MB_WISH_AUTO;
+	snprintf(req->log_path, sizeof(req->log_path), "%s", fifo);
+	snprintf(net, sizeof(net), "tcp:%s:ENETUNREACH", argv[3]);
+	mb_defaults_init(&d);
+	mb_spec_init(&req->spec, mb_native_arch());
+	if (mb_spec_add_syscalls(&req->spec, "spec", "mkdirat:EROFS", &d, &err) ||
+	    mb_spec_add_net(&req->spec, "spec", net, &d, &err)) {
+		fprintf(stderr, "%s\n", err.msg);
+		return 1;
+	}
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv)) {
+		perror("socketpair");
+		return 1;
+	}
+	helper_pid = start_helper(helper, sv[1]);
+	if (helper_pid < 0) {
+		perror("fork");
+		return 1;
+	}
+	close(sv[1]);
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	printf("pid %d\nhelper %d\n", (int)getpid(), (int)helper_pid);
+	if (send(sv[0], req, sizeof(*req), MSG_NOSIGNAL) != (ssize_t)sizeof(*req)) {
+		printf("send_failed %d\n", errno);
+		return 1;
+	}
+	/* Parked on the FIFO once its log check has forked; an answer first
+	 * means it refused (the FIFO, or anything else). */
+	for (i = 0; i < 3000 && !parked; i++) {
+		struct pollfd p = { .fd = sv[0], .events = POLLIN };
+
+		if (poll(&p, 1, 0) == 1) {
+			struct mb_plan_msg plan;
+
+			memset(&plan, 0, sizeof(plan));
+			recv(sv[0], &plan, sizeof(plan), MSG_DONTWAIT);
+			plan.msg[sizeof(plan.msg) - 1] = '\0';
+			printf("refused %d %s\n", plan.status, plan.msg);
+			break;
+		}
+		parked = has_child(helper_pid);
+		if (!parked)
+			nanosleep(&tick, NULL);
+	}
+	printf("parked %s\n", parked ? "fifo" : "no");
+	/* As the caller, whose real uid the helper has. */
+	printf("sigstop %d\n", kill(helper_pid, SIGSTOP) ? errno : 0);
+	/* The socket stays open in a child, as an accomplice would keep it:
+	 * the helper then waits for INSTALLED with the entry in place. */
+	holder = fork();
+	if (holder == 0) {
+		for (;;)
+			pause();
+	}
+	printf("holder %d\n", (int)holder);
+	if (argc > 5) {
+		execv(argv[5], argv + 5);
+		printf("exec_failed %d\n", errno);
+		return 1;
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct mb_register_msg *req;
@@ -58,6 +188,8 @@ int main(int argc, char **argv)
 	int sv[2], status = 0;
 	ssize_t n;
 
+	if (argc >= 5 && !strcmp(argv[1], "park"))
+		return park(argc, argv);
 	if (argc < 3 || (!strcmp(argv[1], "dropuid") && argc < 4)) {
 		fprintf(stderr, "usage: helper_impostor self|forked|dropuid [UID] HELPER\n");
 		return 2;

@@ -1,0 +1,114 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * Writes a registry entry by hand, as root, for the BPF programs' use-time
+ * checks to refuse (or, for the control, to honour):
+ *
+ *   stale_entry add PID TICKS UID PORT   entry for PID (scope tree, armed)
+ *                                        with start time TICKS ("real":
+ *                                        PID's own, "real+N": N more) and
+ *                                        registrant uid UID; rules
+ *                                        tcp:PORT:ENETUNREACH (cgroup) and
+ *                                        mkdirat:EROFS on a BPF syscall
+ *                                        engine where the kernel has one
+ *   stale_entry remove PID
+ *
+ * Prints "ok" and "sysbpf ENGINE" (none: only the network rule is live).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine_net.h"
+#include "engine_probe.h"
+#include "engine_syscall_bpf.h"
+#include "name_tables.h"
+#include "proc_info.h"
+#include "registry.h"
+#include "spec_parse.h"
+
+static int add(__u32 pid, const char *ticks, __u32 uid, const char *port, struct mb_registry *reg)
+{
+	static const char *const names[] = { [MB_ENGINE_KPROBE] = "kprobe",
+					     [MB_ENGINE_FMOD_RET] = "fmod_ret" };
+	struct mb_target t;
+	struct mb_spec spec;
+	struct mb_defaults d;
+	struct mb_error e = { "" };
+	struct mb_net_error ne = { "" };
+	__u32 engines[MB_MAX_RULES] = { 0 };
+	enum mb_engine sys = MB_ENGINE_NONE;
+	char net[64], why[256];
+	__u64 real = 0;
+	__u32 i;
+	int err;
+
+	memset(&t, 0, sizeof(t));
+	err = mb_proc_start_ticks((pid_t)pid, &real);
+	if (err) {
+		fprintf(stderr, "stale_entry: no start time for %u: %s\n", pid, strerror(-err));
+		return err;
+	}
+	if (!strncmp(ticks, "real", 4))
+		t.start_ticks = real + (ticks[4] == '+' ? strtoull(ticks + 5, NULL, 10) : 0);
+	else
+		t.start_ticks = strtoull(ticks, NULL, 10);
+	t.uid = uid;
+	t.scope = MB_SCOPE_TREE;
+	t.flags = MB_TARGET_ARMED;
+	mb_defaults_init(&d);
+	mb_spec_init(&spec, mb_native_arch());
+	snprintf(net, sizeof(net), "tcp:%s:ENETUNREACH", port);
+	if (mb_spec_add_net(&spec, "spec", net, &d, &e) ||
+	    mb_spec_add_syscalls(&spec, "spec", "mkdirat:EROFS", &d, &e)) {
+		fprintf(stderr, "stale_entry: %s\n", e.msg);
+		return -EINVAL;
+	}
+	if (mb_engine_available(MB_ENGINE_FMOD_RET))
+		sys = MB_ENGINE_FMOD_RET;
+	else if (mb_engine_available(MB_ENGINE_KPROBE))
+		sys = MB_ENGINE_KPROBE;
+	for (i = 0; i < spec.n_rules; i++) {
+		if (spec.rules[i].kind == MB_RULE_NET) {
+			engines[i] = MB_ENGINE_CGROUP;
+			continue;
+		}
+		if (sys && mb_sysbpf_attach(sys, spec.rules[i].sys.nr, why, sizeof(why))) {
+			fprintf(stderr, "stale_entry: cannot attach %s: %s\n", names[sys], why);
+			sys = MB_ENGINE_NONE;
+		}
+		engines[i] = sys;
+	}
+	t.n_rules = spec.n_rules;
+	err = mb_registry_add(reg, pid, &t, &spec, engines, NULL);
+	if (!err)
+		err = mb_net_attach("", &ne);
+	if (err) {
+		fprintf(stderr, "stale_entry: cannot add %u: %s %s\n", pid, strerror(-err), ne.msg);
+		return err;
+	}
+	printf("ok\nsysbpf %s\n", sys ? names[sys] : "none");
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct mb_registry reg;
+	int err;
+
+	if (argc < 3 || (!strcmp(argv[1], "add") && argc != 6)) {
+		fprintf(stderr, "usage: stale_entry add PID TICKS UID PORT | remove PID\n");
+		return 2;
+	}
+	err = mb_registry_open(&reg);
+	if (err) {
+		fprintf(stderr, "stale_entry: cannot open the registry: %s\n", strerror(-err));
+		return 1;
+	}
+	if (!strcmp(argv[1], "add"))
+		err = add((__u32)atoi(argv[2]), argv[3], (__u32)atoi(argv[4]), argv[5], &reg);
+	else
+		err = mb_registry_remove(&reg, (__u32)atoi(argv[2]));
+	mb_registry_close(&reg);
+	return err ? 1 : 0;
+}

@@ -171,9 +171,9 @@ if parked_layers "pid reuse" att1; then
 		unpark "$W/log1.fifo"
 		name="identity: pid reuse: the helper refuses and leaves no entry for pid $P, now a root process's"
 		if ! helper_gone "$H"; then
-			fail "$name" "the helper is still waiting, registry: $(registry_holds "$P")"
+			fail "$name" "the helper is still waiting, registry: $(registry_holds "$P" | tr "\n" " ")"
 		elif [ -n "$(registry_holds "$P")" ]; then
-			fail "$name" "registry holds $(registry_holds "$P")"
+			fail "$name" "registry holds $(registry_holds "$P" | tr "\n" " ")"
 		else
 			pass "$name"
 		fi
@@ -193,9 +193,9 @@ elif parked_layers "set-uid exec" att2; then
 	unpark "$W/log2.fifo"
 	name="identity: set-uid exec: the helper refuses and leaves no entry once its caller is euid 0"
 	if ! helper_gone "$H"; then
-		fail "$name" "the helper is still waiting, registry: $(registry_holds "$P")"
+		fail "$name" "the helper is still waiting, registry: $(registry_holds "$P" | tr "\n" " ")"
 	elif [ -n "$(registry_holds "$P")" ]; then
-		fail "$name" "registry holds $(registry_holds "$P")"
+		fail "$name" "registry holds $(registry_holds "$P" | tr "\n" " ")"
 	else
 		pass "$name"
 	fi
@@ -303,5 +303,25 @@ stale() {
 stale control real 0 faulted
 stale "a start time that is not the process's" real+7 0 unfaulted
 stale "a registrant uid ($NOBODY) that is not the root task's" real $NOBODY unfaulted
+
+# --- 9a. the supervisor's counting and the helper's updates compare the start time ---------------
+"$VICTIM" "$T/go9" $PORT "$W" > "$T/r9" 2>&1 &
+R=$!
+KILL_AT_EXIT="$KILL_AT_EXIT $R"
+TARGET_PIDS="$TARGET_PIDS $R"
+wait_line "$T/r9" '^euid' 50 "$R"
+"$BIN/stale_entry" reuse "$R" > "$T/se9" 2>&1
+name="identity: registry: counting, updating and removing for another start time at pid $R leave its entry alone; its own work"
+# -ESRCH (3) for another process's start time, 0 for its own: one call counted, its n_rules kept.
+if [ "$(field "$T/se9" "count_other rc")" = -3 ] && [ "$(field "$T/se9" "update_other rc")" = -3 ] &&
+	[ "$(field "$T/se9" "remove_other rc")" = -3 ] && [ "$(field "$T/se9" "count_own rc")" = 0 ] &&
+	[ "$(field "$T/se9" "update_own rc")" = 0 ] && [ "$(field "$T/se9" calls)" = 1 ] &&
+	[ "$(field "$T/se9" n_rules)" = 1 ] && [ "$(field "$T/se9" "remove_own rc")" = 0 ]; then
+	pass "$name"
+else
+	fail "$name" "$(report "$T/se9")"
+fi
+touch "$T/go9"
+wait_line "$T/r9" '^done' 50 "$R"
 
 mb_no_leftovers "identity: no helper, supervisor or registry entry left"

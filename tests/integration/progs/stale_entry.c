@@ -11,6 +11,16 @@
  *                                        mkdirat:EROFS on a BPF syscall
  *                                        engine where the kernel has one
  *   stale_entry remove PID
+ *   stale_entry reuse PID               registers PID (its own start time),
+ *                                        then acts as the supervisor and
+ *                                        the helper would for a process of
+ *                                        another start time at the same pid
+ *                                        (a reused pid): counting, updating
+ *                                        and removing must each leave the
+ *                                        entry alone; then for PID itself,
+ *                                        which must work. One "NAME rc N"
+ *                                        line each (0 or -errno), and
+ *                                        "calls N" and "n_rules N" after.
  *
  * Prints "ok" and "sysbpf ENGINE" (none: only the network rule is live).
  */
@@ -18,6 +28,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <bpf/bpf.h>
 
 #include "engine_net.h"
 #include "engine_probe.h"
@@ -91,13 +103,58 @@ static int add(__u32 pid, const char *ticks, __u32 uid, const char *port, struct
 	return 0;
 }
 
+/* The registry calls that must compare the start time (issue 19, 9). */
+static int reuse(__u32 pid, struct mb_registry *reg)
+{
+	struct mb_rule_key key = { .tgid = pid, .idx = 0 };
+	struct mb_target t, other, now;
+	struct mb_counters c;
+	struct mb_spec spec;
+	struct mb_defaults d;
+	struct mb_error e = { "" };
+	__u32 engines[MB_MAX_RULES] = { MB_ENGINE_SECCOMP_ERRNO };
+	int err;
+
+	memset(&t, 0, sizeof(t));
+	err = mb_proc_start_ticks((pid_t)pid, &t.start_ticks);
+	mb_defaults_init(&d);
+	mb_spec_init(&spec, mb_native_arch());
+	if (!err && mb_spec_add_syscalls(&spec, "spec", "mkdirat:EROFS", &d, &e))
+		err = -EINVAL;
+	t.scope = MB_SCOPE_PROCESS;
+	t.n_rules = spec.n_rules;
+	if (!err)
+		err = mb_registry_add(reg, pid, &t, &spec, engines, NULL);
+	if (err) {
+		fprintf(stderr, "stale_entry: cannot register %u: %s\n", pid, strerror(-err));
+		return err;
+	}
+	other = t;
+	other.start_ticks = t.start_ticks + 1;
+	other.n_rules = 7;
+	printf("count_other rc %d\n", mb_registry_count(reg->counters_fd, pid, other.start_ticks,
+							 0, 1, 1, 1));
+	printf("update_other rc %d\n", mb_registry_update(reg, pid, &other));
+	printf("remove_other rc %d\n", mb_registry_remove_if(reg, pid, other.start_ticks));
+	printf("count_own rc %d\n", mb_registry_count(reg->counters_fd, pid, t.start_ticks, 0, 1,
+						       1, 1));
+	t.n_rules = 1;
+	printf("update_own rc %d\n", mb_registry_update(reg, pid, &t));
+	if (!bpf_map_lookup_elem(reg->counters_fd, &key, &c))
+		printf("calls %llu\n", (unsigned long long)c.calls);
+	if (!bpf_map_lookup_elem(reg->targets_fd, &pid, &now))
+		printf("n_rules %u\n", now.n_rules);
+	printf("remove_own rc %d\n", mb_registry_remove_if(reg, pid, t.start_ticks));
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct mb_registry reg;
 	int err;
 
 	if (argc < 3 || (!strcmp(argv[1], "add") && argc != 6)) {
-		fprintf(stderr, "usage: stale_entry add PID TICKS UID PORT | remove PID\n");
+		fprintf(stderr, "usage: stale_entry add PID TICKS UID PORT | remove PID | reuse PID\n");
 		return 2;
 	}
 	err = mb_registry_open(&reg);
@@ -107,6 +164,8 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(argv[1], "add"))
 		err = add((__u32)atoi(argv[2]), argv[3], (__u32)atoi(argv[4]), argv[5], &reg);
+	else if (!strcmp(argv[1], "reuse"))
+		err = reuse((__u32)atoi(argv[2]), &reg);
 	else
 		err = mb_registry_remove(&reg, (__u32)atoi(argv[2]));
 	mb_registry_close(&reg);

@@ -72,6 +72,7 @@ static void reply_plan(int status, const struct request *rq, const char *fmt, ..
 	if (rq && !status) {
 		m.n_rules = rq->msg.spec.n_rules;
 		memcpy(m.engines, rq->engines, sizeof(m.engines));
+		m.key = rq->key;
 	}
 	va_start(ap, fmt);
 	vsnprintf(m.msg, sizeof(m.msg), fmt, ap);
@@ -232,16 +233,23 @@ static int identify(struct request *rq)
 	rq->key = rq->id.tgid;
 	rq->target.start_ticks = rq->id.start_boottime / MB_NSEC_PER_TICK;
 	if (rq->msg.flags & MB_REG_NET_UPDATE) {
+		/* A thread-scoped rule names a tid as the caller sees it; the
+		 * BPF programs see the global one. The kernel translates, and
+		 * says whether it is the caller's thread at all. */
 		for (i = 0; i < (int)rq->msg.spec.n_rules; i++) {
-			char task[64];
+			__u32 tid = 0;
 
-			snprintf(task, sizeof(task), "/proc/%d/task/%d", (int)rq->peer.pid,
-				 (int)rq->msg.tids[i]);
-			if (rq->msg.tids[i] < 0 || (rq->msg.tids[i] && access(task, F_OK))) {
-				reply_plan(-ESRCH, NULL, "mb-helper: tid %d is not a thread of the caller",
+			if (rq->msg.tids[i] == 0)
+				continue;
+			err = rq->msg.tids[i] < 0 ? -ESRCH
+						  : mb_identity_thread(&rq->reader, rq->pidfd,
+								       (__u32)rq->msg.tids[i], &tid);
+			if (err) {
+				reply_plan(err, NULL, "mb-helper: tid %d is not a thread of the caller",
 					   (int)rq->msg.tids[i]);
-				return -ESRCH;
+				return err;
 			}
+			rq->msg.tids[i] = (__s32)tid;
 		}
 	}
 	if (rq->msg.interfaces[0]) {

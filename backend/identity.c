@@ -46,43 +46,78 @@ int mb_identity_same(const struct mb_identity *a, const struct mb_identity *b)
 	return a->tgid == b->tgid && a->start_boottime == b->start_boottime && same_ids(a, b);
 }
 
-int mb_identity_read(struct mb_identity_reader *r, int pidfd, struct mb_identity *out,
+/* A task iterator bound to pidfd: its link and the fd to read records from. */
+static int iter_open(struct mb_identity_reader *r, int pidfd, struct bpf_link **link,
 		     const char **why)
 {
 	union bpf_iter_link_info linfo;
 	LIBBPF_OPTS(bpf_iter_attach_opts, opts, .link_info = &linfo,
 		    .link_info_len = sizeof(linfo));
-	struct mb_identity rec;
-	struct bpf_link *link;
-	int fd, err = 0, n = 0;
-	ssize_t got;
+	int fd, err;
 
-	*why = "";
 	memset(&linfo, 0, sizeof(linfo));
 	linfo.task.pid_fd = (__u32)pidfd;
-	link = bpf_program__attach_iter(r->skel->progs.mb_identity, &opts);
-	if (!link) {
+	*link = bpf_program__attach_iter(r->skel->progs.mb_identity, &opts);
+	if (!*link) {
 		err = -errno;
 		*why = "cannot bind a task iterator to the pidfd";
 		return err == -EINVAL ? -EOPNOTSUPP : err;
 	}
-	fd = bpf_iter_create(bpf_link__fd(link));
+	fd = bpf_iter_create(bpf_link__fd(*link));
 	if (fd < 0) {
 		err = -errno;
 		*why = "cannot read the task iterator";
-		goto out;
+		bpf_link__destroy(*link);
+		*link = NULL;
+		return err;
 	}
-	for (;;) {
-		do
-			got = read(fd, &rec, sizeof(rec));
-		while (got < 0 && errno == EINTR);
-		if (got == 0)
-			break;
-		if (got != (ssize_t)sizeof(rec)) {
-			err = got < 0 ? -errno : -EPROTO;
-			*why = "short record from the task iterator";
-			goto out;
-		}
+	return fd;
+}
+
+/* The next record: 1, 0 at the end, or -errno. */
+static int iter_next(int fd, struct mb_identity *rec, const char **why)
+{
+	ssize_t got;
+
+	do
+		got = read(fd, rec, sizeof(*rec));
+	while (got < 0 && errno == EINTR);
+	if (got == (ssize_t)sizeof(*rec))
+		return 1;
+	if (got == 0)
+		return 0;
+	*why = "short record from the task iterator";
+	return got < 0 ? -errno : -EPROTO;
+}
+
+static void iter_close(int fd, struct bpf_link *link)
+{
+	close(fd);
+	bpf_link__destroy(link);
+}
+
+/* Alive now, so alive during the walk before: the number the iterator
+ * looked up was never free to name another process. */
+static int still_alive(int pidfd, const char **why)
+{
+	if (!syscall(SYS_pidfd_send_signal, pidfd, 0, NULL, 0))
+		return 0;
+	*why = "it has exited";
+	return -errno;
+}
+
+int mb_identity_read(struct mb_identity_reader *r, int pidfd, struct mb_identity *out,
+		     const char **why)
+{
+	struct mb_identity rec;
+	struct bpf_link *link;
+	int fd, err, n = 0;
+
+	*why = "";
+	fd = iter_open(r, pidfd, &link, why);
+	if (fd < 0)
+		return fd;
+	while ((err = iter_next(fd, &rec, why)) == 1) {
 		if (n++ == 0) {
 			*out = rec;
 			continue;
@@ -92,23 +127,35 @@ int mb_identity_read(struct mb_identity_reader *r, int pidfd, struct mb_identity
 		if (rec.tgid != out->tgid || !same_ids(&rec, out)) {
 			err = -EPERM;
 			*why = "its threads hold different ids or capabilities";
-			goto out;
+			break;
 		}
 	}
-	if (!n) {
+	iter_close(fd, link);
+	if (!err && !n) {
 		err = -ESRCH;
 		*why = "it has exited";
-		goto out;
 	}
-	/* Alive now, so alive during the walk: the number the iterator
-	 * looked up was never free to name another process. */
-	if (syscall(SYS_pidfd_send_signal, pidfd, 0, NULL, 0)) {
-		err = -errno;
-		*why = "it has exited";
-	}
-out:
-	if (fd >= 0)
-		close(fd);
-	bpf_link__destroy(link);
-	return err;
+	return err ? err : still_alive(pidfd, why);
+}
+
+int mb_identity_thread(struct mb_identity_reader *r, int pidfd, __u32 ns_tid, __u32 *tid)
+{
+	struct mb_identity rec;
+	struct bpf_link *link;
+	const char *why;
+	int fd, err;
+
+	fd = iter_open(r, pidfd, &link, &why);
+	if (fd < 0)
+		return fd;
+	*tid = 0;
+	while ((err = iter_next(fd, &rec, &why)) == 1)
+		if (rec.ns_tid == ns_tid)
+			*tid = rec.tid;
+	iter_close(fd, link);
+	if (err)
+		return err;
+	if (!*tid)
+		return -ESRCH;
+	return still_alive(pidfd, &why);
 }

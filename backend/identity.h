@@ -23,6 +23,9 @@ void mb_identity_close(struct mb_identity_reader *r);
  */
 int mb_identity_read(struct mb_identity_reader *r, int pidfd, struct mb_identity *out,
 		     const char **why);
+/* The global tid of the thread that is ns_tid in the process's own pid
+ * namespace: -ESRCH when the process has no such thread. */
+int mb_identity_thread(struct mb_identity_reader *r, int pidfd, __u32 ns_tid, __u32 *tid);
 /* Whether two reads name the same process with the same rights. */
 int mb_identity_same(const struct mb_identity *a, const struct mb_identity *b);
 

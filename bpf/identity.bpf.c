@@ -18,6 +18,8 @@ int mb_identity(struct bpf_iter__task *ctx)
 	struct task_struct *task = ctx->task;
 	struct mb_identity id = {};
 	const struct cred *cred;
+	struct pid *pid;
+	__u32 level;
 
 	if (!task)
 		return 0;
@@ -36,6 +38,15 @@ int mb_identity(struct bpf_iter__task *ctx)
 	/* kernel_cap_t: a u64 since 6.3, two u32 before; 8 bytes either way. */
 	BPF_CORE_READ_INTO(&id.cap_effective, cred, cap_effective);
 	id.userns_level = BPF_CORE_READ(cred, user_ns, level);
+	/* numbers[level]: the innermost namespace's number, the one the
+	 * process (and the helper, its child) sees; a variable index, so the
+	 * address is computed from CO-RE offsets. */
+	pid = BPF_CORE_READ(task, thread_pid);
+	level = BPF_CORE_READ(pid, level);
+	bpf_probe_read_kernel(&id.ns_tid, sizeof(id.ns_tid),
+			      (void *)pid + bpf_core_field_offset(struct pid, numbers) +
+				      (__u64)level * bpf_core_type_size(struct upid) +
+				      bpf_core_field_offset(struct upid, nr));
 	bpf_seq_write(ctx->meta->seq, &id, sizeof(id));
 	return 0;
 }

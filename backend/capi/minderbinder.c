@@ -58,6 +58,9 @@ static struct {
 	pthread_mutex_t lock;
 	int control; /* our end of the supervisor's control socket */
 	pid_t pid;   /* the process that registered: a fork child must not reuse */
+	/* Our registry key, as the helper answered: the tgid in the initial
+	 * pid namespace (getpid() is another number in a container). */
+	__u32 key;
 	__u32 next_handle;
 	struct mb_handle *net_handles; /* newest first */
 	char helper[4096];
@@ -133,6 +136,7 @@ static int start_session(const struct mb_spec *spec)
 	}
 	api.control = sv[0];
 	api.pid = getpid();
+	api.key = reg.key;
 	return 0;
 }
 
@@ -143,6 +147,7 @@ static void forget_session(void)
 	if (api.control >= 0)
 		close(api.control);
 	api.control = -1;
+	api.key = 0;
 	/* The parent's handles are the parent's to disable. */
 	api.net_handles = NULL;
 	memset(routed_all, 0, sizeof(routed_all));
@@ -371,6 +376,8 @@ static int net_update(void)
 	o.tids = tids;
 	ret = mb_register_self(spec, &o, &reg, &err);
 	free(spec);
+	if (!ret)
+		api.key = reg.key;
 	return ret ? fail(ret, "%s", err.msg) : 0;
 }
 
@@ -394,7 +401,8 @@ static long sys_bpf(int cmd, union bpf_attr *attr)
 /* Counters of network rules, from the pinned registry (needs root). */
 static int net_counts(const struct mb_handle *h, __u32 k, struct mb_rule_stats *out)
 {
-	struct mb_rule_key key = { .tgid = (__u32)getpid(), .idx = net_base(h) + k };
+	struct mb_rule_key key = { .tgid = api.key ? api.key : (__u32)getpid(),
+				   .idx = net_base(h) + k };
 	struct mb_counters c;
 	union bpf_attr a;
 	int fd, ret = 0;

@@ -364,6 +364,7 @@ int mb_register_self(const struct mb_spec *spec, const struct mb_register_opts *
 		goto out;
 	}
 	memcpy(out->engines, plan.engines, sizeof(out->engines));
+	out->key = plan.key;
 	if ((o->flags & MB_REG_API) || !mb_seccomp_has_rules(spec, plan.engines)) {
 		/* Network rules only: nothing to install in this process. The
 		 * C API installs its filters itself, one per enable. */

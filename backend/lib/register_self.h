@@ -25,6 +25,7 @@ struct mb_register_opts {
 
 struct mb_registration {
 	__u32 engines[MB_MAX_RULES];
+	__u32 key; /* our registry key (the helper's PLAN says it) */
 	pid_t supervisor;
 };
 

@@ -21,7 +21,7 @@ struct mb_identity {
 	__u32 uid[MB_ID_COUNT]; /* kernel ids (initial user namespace) */
 	__u32 gid[MB_ID_COUNT];
 	__u32 userns_level;   /* 0: the capabilities are over the whole system */
-	__u32 pad;
+	__u32 ns_tid;         /* tid in the process's own pid namespace */
 };
 
 #endif

@@ -18,7 +18,7 @@
 #include "rule.h"
 
 #define MB_WIRE_MAGIC 0x4d425752u /* "MBWR" */
-#define MB_WIRE_VERSION 2
+#define MB_WIRE_VERSION 3
 #define MB_WIRE_MSG_MAX 256
 /* The helper reads the agent's socket on this descriptor. */
 #define MB_HELPER_FD 3
@@ -83,6 +83,10 @@ struct mb_plan_msg {
 	__s32 status; /* 0 or -errno; msg says why */
 	__u32 n_rules;
 	__u32 engines[MB_MAX_RULES]; /* enum mb_engine, per rule */
+	/* The caller's registry key: its tgid in the initial pid namespace,
+	 * which a process in a container cannot learn by itself. */
+	__u32 key;
+	__u32 pad;
 	char msg[MB_WIRE_MSG_MAX];
 };
 

@@ -25,7 +25,9 @@
  *                                      (its pid free for reuse) or execs
  *                                      PROG (a set-uid program, say). The
  *                                      rules: tcp:PORT:ENETUNREACH and
- *                                      mkdirat:EROFS.
+ *                                      mkdirat:EROFS. FIFO "-": no log,
+ *                                      SIGSTOP at once after the request
+ *                                      (where a helper refuses FIFO logs).
  *
  * Prints "pid P", "plan_status S" (0 or -errno), "plan_msg TEXT" and
  * "helper_exit N". An accepted registration is withdrawn at once (an
@@ -114,7 +116,8 @@ static int park(int argc, char **argv)
 	req->hdr.type = MB_MSG_REGISTER;
 	req->scope = MB_SCOPE_TREE;
 	req->wish = MB_WISH_AUTO;
-	snprintf(req->log_path, sizeof(req->log_path), "%s", fifo);
+	if (strcmp(fifo, "-"))
+		snprintf(req->log_path, sizeof(req->log_path), "%s", fifo);
 	snprintf(net, sizeof(net), "tcp:%s:ENETUNREACH", argv[3]);
 	mb_defaults_init(&d);
 	mb_spec_init(&req->spec, mb_native_arch());
@@ -141,7 +144,7 @@ static int park(int argc, char **argv)
 	}
 	/* Parked on the FIFO once its log check has forked; an answer first
 	 * means it refused (the FIFO, or anything else). */
-	for (i = 0; i < 3000 && !parked; i++) {
+	for (i = 0; req->log_path[0] && i < 3000 && !parked; i++) {
 		struct pollfd p = { .fd = sv[0], .events = POLLIN };
 
 		if (poll(&p, 1, 0) == 1) {

@@ -690,6 +690,7 @@ int main(int argc, char **argv)
 	if (!rq)
 		return 1;
 	rq->pidfd = -1;
+	rq->reader.prog_fd = -1;
 	err = read_request(rq);
 	if (!err)
 		err = identify(rq);

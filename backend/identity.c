@@ -9,30 +9,57 @@
 #include <bpf/libbpf.h>
 
 #include "identity.h"
+#include "registry.h"
 #include "identity.skel.h"
 
-int mb_identity_open(struct mb_identity_reader *r)
+#define IDENTITY_PIN MB_PIN_DIR "/mb_identity_iter"
+
+/* Load and pin, with the registry lock held. */
+static int load_and_pin(void)
 {
 	struct identity_bpf *skel;
 	int err;
 
-	r->skel = NULL;
 	skel = identity_bpf__open();
 	if (!skel)
 		return -errno;
 	err = identity_bpf__load(skel);
-	if (err) {
-		identity_bpf__destroy(skel);
-		return err == -EINVAL || err == -ENOENT ? -EOPNOTSUPP : err;
+	if (err)
+		err = err == -EINVAL || err == -ENOENT ? -EOPNOTSUPP : err;
+	else
+		err = bpf_program__pin(skel->progs.mb_identity, IDENTITY_PIN);
+	identity_bpf__destroy(skel);
+	return err;
+}
+
+int mb_identity_open(struct mb_identity_reader *r)
+{
+	int lock_fd, err = 0;
+
+	r->prog_fd = bpf_obj_get(IDENTITY_PIN);
+	if (r->prog_fd >= 0)
+		return 0;
+	lock_fd = mb_registry_lock();
+	if (lock_fd < 0)
+		return lock_fd;
+	r->prog_fd = bpf_obj_get(IDENTITY_PIN);
+	if (r->prog_fd < 0) {
+		err = load_and_pin();
+		if (!err) {
+			r->prog_fd = bpf_obj_get(IDENTITY_PIN);
+			if (r->prog_fd < 0)
+				err = -errno;
+		}
 	}
-	r->skel = skel;
-	return 0;
+	mb_registry_unlock(lock_fd);
+	return err;
 }
 
 void mb_identity_close(struct mb_identity_reader *r)
 {
-	identity_bpf__destroy(r->skel);
-	r->skel = NULL;
+	if (r->prog_fd >= 0)
+		close(r->prog_fd);
+	r->prog_fd = -1;
 }
 
 static int same_ids(const struct mb_identity *a, const struct mb_identity *b)
@@ -46,29 +73,28 @@ int mb_identity_same(const struct mb_identity *a, const struct mb_identity *b)
 	return a->tgid == b->tgid && a->start_boottime == b->start_boottime && same_ids(a, b);
 }
 
-/* A task iterator bound to pidfd: its link and the fd to read records from. */
-static int iter_open(struct mb_identity_reader *r, int pidfd, struct bpf_link **link,
-		     const char **why)
+/* A task iterator bound to pidfd: its link (*link_fd) and the fd to read
+ * records from. */
+static int iter_open(struct mb_identity_reader *r, int pidfd, int *link_fd, const char **why)
 {
 	union bpf_iter_link_info linfo;
-	LIBBPF_OPTS(bpf_iter_attach_opts, opts, .link_info = &linfo,
-		    .link_info_len = sizeof(linfo));
+	LIBBPF_OPTS(bpf_link_create_opts, opts, .iter_info = &linfo,
+		    .iter_info_len = sizeof(linfo));
 	int fd, err;
 
 	memset(&linfo, 0, sizeof(linfo));
 	linfo.task.pid_fd = (__u32)pidfd;
-	*link = bpf_program__attach_iter(r->skel->progs.mb_identity, &opts);
-	if (!*link) {
+	*link_fd = bpf_link_create(r->prog_fd, 0, BPF_TRACE_ITER, &opts);
+	if (*link_fd < 0) {
 		err = -errno;
 		*why = "cannot bind a task iterator to the pidfd";
 		return err == -EINVAL ? -EOPNOTSUPP : err;
 	}
-	fd = bpf_iter_create(bpf_link__fd(*link));
+	fd = bpf_iter_create(*link_fd);
 	if (fd < 0) {
 		err = -errno;
 		*why = "cannot read the task iterator";
-		bpf_link__destroy(*link);
-		*link = NULL;
+		close(*link_fd);
 		return err;
 	}
 	return fd;
@@ -90,10 +116,10 @@ static int iter_next(int fd, struct mb_identity *rec, const char **why)
 	return got < 0 ? -errno : -EPROTO;
 }
 
-static void iter_close(int fd, struct bpf_link *link)
+static void iter_close(int fd, int link_fd)
 {
 	close(fd);
-	bpf_link__destroy(link);
+	close(link_fd);
 }
 
 /* Alive now, so alive during the walk before: the number the iterator
@@ -110,8 +136,7 @@ int mb_identity_read(struct mb_identity_reader *r, int pidfd, struct mb_identity
 		     const char **why)
 {
 	struct mb_identity rec;
-	struct bpf_link *link;
-	int fd, err, n = 0;
+	int fd, link, err, n = 0;
 
 	*why = "";
 	fd = iter_open(r, pidfd, &link, why);
@@ -141,9 +166,8 @@ int mb_identity_read(struct mb_identity_reader *r, int pidfd, struct mb_identity
 int mb_identity_thread(struct mb_identity_reader *r, int pidfd, __u32 ns_tid, __u32 *tid)
 {
 	struct mb_identity rec;
-	struct bpf_link *link;
 	const char *why;
-	int fd, err;
+	int fd, link, err;
 
 	fd = iter_open(r, pidfd, &link, &why);
 	if (fd < 0)

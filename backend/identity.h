@@ -5,14 +5,13 @@
 
 #include "minderbinder/identity.h"
 
-struct identity_bpf;
-
 struct mb_identity_reader {
-	struct identity_bpf *skel;
+	int prog_fd;
 };
 
-/* Loads the iterator: -EOPNOTSUPP where the kernel cannot bind a task
- * iterator to a pidfd (before 6.1). */
+/* The iterator program, pinned under MB_PIN_DIR by the first helper (a
+ * load parses the kernel's BTF: tens of ms, not for every registration):
+ * -EOPNOTSUPP where the kernel cannot load it. */
 int mb_identity_open(struct mb_identity_reader *r);
 void mb_identity_close(struct mb_identity_reader *r);
 /*

@@ -2,6 +2,7 @@
 /*
  * A process as the kernel knows it, reported by identity.bpf.c's task
  * iterator for one thread of the process a pidfd names. Data only.
+ * The program is pinned: a change here needs a new MB_PIN_DIR.
  */
 #ifndef MINDERBINDER_IDENTITY_H
 #define MINDERBINDER_IDENTITY_H

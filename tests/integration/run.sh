@@ -2,6 +2,10 @@
 # SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 # Runs the integration tests given as arguments and prints one closing line
 # "integration: N passed, N failed, N skipped" (skipped = NOT RUN, by name).
+#
+# A script that stops before its end must say why, as a FAIL or NOT RUN
+# line: one that exits 0 before its last line having said neither is a
+# FAIL of its own here, never just a shorter count.
 RESULTS=$(mktemp)
 export RESULTS
 status=0
@@ -15,7 +19,21 @@ if [ "$(id -u)" = 0 ]; then
 fi
 for t in "$@"; do
 	echo "-- $t"
-	sh "$t" || { echo "FAIL $t: exited $?"; echo fail >> "$RESULTS"; }
+	before=$(wc -l < "$RESULTS")
+	# Sourced by a shell of its own ($0 stays the script's path, for its
+	# dirname): what follows it runs only when the script got to its end
+	# (whose status stays the script's); its own exit, early or not,
+	# skips it.
+	rc=0
+	sh -c '. "$0"; s=$?; echo end >> "$RESULTS"; exit $s' "$t" || rc=$?
+	mine=$(tail -n +"$((before + 1))" "$RESULTS")
+	if [ "$rc" != 0 ]; then
+		echo "FAIL $t: exited $rc"
+		echo fail >> "$RESULTS"
+	elif ! echo "$mine" | grep -qx 'end\|fail\|notrun'; then
+		echo "FAIL $t: stopped before its end after $(echo "$mine" | grep -cx pass) checks, without a FAIL or NOT RUN line saying why"
+		echo fail >> "$RESULTS"
+	fi
 done
 p=$(grep -c '^pass$' "$RESULTS")
 f=$(grep -c '^fail$' "$RESULTS")

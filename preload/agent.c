@@ -78,6 +78,12 @@ static unsigned long long netns(void)
  * process after its agent ran), and when the ancestor's syscall rules
  * went to seccomp ("how" is 'f'), a filter must be there. Rules in the
  * BPF syscall engines leave nothing in the process to look at.
+ *
+ * When the mark does not hold (the registrant exited: an orphan of a
+ * `daemon &`), we register, and the helper, which reads the kernel's
+ * registry, answers that the fork hook made us a target already
+ * (reg.inherited): nothing is installed. A forged mark that names no
+ * ancestor still leads to a registration.
  */
 static int inherited(int has_syscall_rules)
 {

@@ -106,13 +106,14 @@ int mb_register_msg_check(const struct mb_register_msg *m, size_t len, struct mb
 		ret = check_strings(m, err);
 	if (ret)
 		return ret;
-	if (mb_spec_validate(&m->spec, &spec_err)) {
-		mb_error_set(err, "mb-helper: rejected %s", spec_err.msg);
-		return -EINVAL;
-	}
+	/* The architecture first: its syscall numbers mean nothing here. */
 	if (m->spec.arch != mb_native_arch()) {
 		mb_error_set(err, "mb-helper: spec for another architecture (%u, this is %u)",
 			     m->spec.arch, mb_native_arch());
+		return -EINVAL;
+	}
+	if (mb_spec_validate(&m->spec, &spec_err)) {
+		mb_error_set(err, "mb-helper: rejected %s", spec_err.msg);
 		return -EINVAL;
 	}
 	if (!m->spec.n_rules && !(m->flags & MB_REG_API)) {

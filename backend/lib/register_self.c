@@ -266,12 +266,8 @@ static int gate_poll(int fd, short events, int ms)
 {
 	struct pollfd p = { .fd = fd, .events = events };
 	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000 };
-	long r;
 
-	do
-		r = gate(SYS_ppoll, (long)&p, 1, (long)&ts, 0, 0);
-	while (r == -EINTR);
-	return (int)r;
+	return (int)gate(SYS_ppoll, (long)&p, 1, (long)&ts, 0, 0);
 }
 
 static int recv_done(int fd, struct mb_done_msg *done, long long deadline)
@@ -474,7 +470,7 @@ out:
 		gate(SYS_close, listener, 0, 0, 0, 0);
 	if (sv[0] >= 0)
 		gate(SYS_close, sv[0], 0, 0, 0, 0);
-	if (helper > 0 && reap_helper(helper, deadline) && ret) {
+	if (helper > 0 && reap_helper(helper, deadline) && ret && err) {
 		char why[sizeof(err->msg)];
 
 		snprintf(why, sizeof(why), "%s", err->msg);

@@ -1,19 +1,20 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- *   helper_stop HOLD_S HELPER
+ *   helper_stop HELPER < HOLD
  *
  * An honest caller of mb-helper (it makes the socketpair and starts the
  * helper itself) that then attacks its own helper the way issue 19 item 4
  * did: a network rule (the helper takes the registry lock to attach it),
  * /proc/locks watched until the helper holds the lock, then SIGSTOP, and
  * the tty's stop signals sent with kill(). A helper that stopped is kept
- * stopped HOLD_S seconds (every other registration with network rules
- * hangs meanwhile), then resumed.
+ * stopped until stdin reaches end of file (every other registration with
+ * network rules hangs meanwhile), then resumed; one that answered is kept
+ * waiting for INSTALLED as long (as long as any caller can hold it).
  *
  * Prints "pid P", "helper H", "caught_lock 0|1", "sigstop_errno E" (0:
  * the kill worked), "sigtstp_errno E", "sigttin_errno E", "sigttou_errno
- * E", "stopped 0|1", "holding" (only when stopped), "plan_status S" and
- * "helper_exit N". The registration is withdrawn (INSTALLED with an
+ * E", "stopped 0|1", "holding" (when stopped), "plan_status S", "parked"
+ * (when it answered) and "helper_exit N". The registration is withdrawn (INSTALLED with an
  * error), so nothing is left behind.
  */
 #include <errno.h>
@@ -47,6 +48,15 @@ static int holds_lock(pid_t pid)
 	return found;
 }
 
+/* Until stdin reaches end of file. */
+static void hold(void)
+{
+	char c;
+
+	while (read(0, &c, 1) > 0 || errno == EINTR)
+		;
+}
+
 static int kill_errno(pid_t pid, int sig)
 {
 	return kill(pid, sig) ? errno : 0;
@@ -65,8 +75,8 @@ int main(int argc, char **argv)
 	siginfo_t si;
 	ssize_t n;
 
-	if (argc != 3) {
-		fprintf(stderr, "usage: helper_stop HOLD_S HELPER\n");
+	if (argc != 2) {
+		fprintf(stderr, "usage: helper_stop HELPER < HOLD\n");
 		return 2;
 	}
 	req = calloc(1, sizeof(*req));
@@ -92,7 +102,7 @@ int main(int argc, char **argv)
 	if (helper == 0) {
 		if (dup2(sv[1], MB_HELPER_FD) < 0)
 			_exit(126);
-		execl(argv[2], "mb-helper", "--agent", (char *)NULL);
+		execl(argv[1], "mb-helper", "--agent", (char *)NULL);
 		_exit(127);
 	}
 	close(sv[1]);
@@ -129,7 +139,7 @@ int main(int argc, char **argv)
 	if (stopped) {
 		printf("holding\n");
 		fflush(stdout);
-		sleep((unsigned)atoi(argv[1]));
+		hold();
 		kill(helper, SIGCONT);
 	}
 	memset(&plan, 0, sizeof(plan));
@@ -138,6 +148,11 @@ int main(int argc, char **argv)
 	else
 		n = -1;
 	printf("plan_status %d\n", n == (ssize_t)sizeof(plan) ? plan.status : -9999);
+	if (!stopped && n == (ssize_t)sizeof(plan) && !plan.status) {
+		printf("parked\n");
+		fflush(stdout);
+		hold();
+	}
 	memset(&inst, 0, sizeof(inst));
 	inst.hdr = (struct mb_msg_hdr){ MB_WIRE_MAGIC, MB_WIRE_VERSION, MB_MSG_INSTALLED };
 	inst.status = -ECANCELED;

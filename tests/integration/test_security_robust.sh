@@ -95,6 +95,7 @@ else
 fi
 name="robust: the tty's stop signals (SIGTSTP, SIGTTIN, SIGTTOU) do not stop the helper"
 if [ "$(field "$T/stop" stopped)" = 0 ] && [ "$(field "$T/stop" plan_status)" = 0 ] && has_line "$T/stop" '^parked' &&
+	[ "$(field "$T/stop" ignores_tty_stops)" = 1 ] &&
 	[ "$(field "$T/stop" sigtstp_errno)" != 0 ] && [ "$(field "$T/stop" sigttou_errno)" != 0 ]; then
 	pass "$name"
 else

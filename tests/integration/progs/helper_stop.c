@@ -14,7 +14,7 @@
  * Prints "pid P", "helper H", "caught_lock 0|1", "sigstop_errno E" (0:
  * the kill worked), "sigtstp_errno E", "sigttin_errno E", "sigttou_errno
  * E", "stopped 0|1", "holding" (when stopped), "plan_status S", "parked"
- * (when it answered) and "helper_exit N". The registration is withdrawn (INSTALLED with an
+ * (when it answered, after "ignores_tty_stops 0|1") and "helper_exit N". The registration is withdrawn (INSTALLED with an
  * error), so nothing is left behind.
  */
 #include <errno.h>
@@ -46,6 +46,25 @@ static int holds_lock(pid_t pid)
 		found = strstr(line, "FLOCK") && strstr(line, want);
 	fclose(f);
 	return found;
+}
+
+/* Whether the helper ignores every one of the tty's stop signals (which
+ * the terminal sends with no permission check): its SigIgn mask. */
+static int ignores_tty_stops(pid_t pid)
+{
+	char path[64], line[256];
+	unsigned long long ign = 0, want = (1ULL << (SIGTSTP - 1)) | (1ULL << (SIGTTIN - 1)) |
+					  (1ULL << (SIGTTOU - 1));
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	f = fopen(path, "re");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		sscanf(line, "SigIgn: %llx", &ign);
+	fclose(f);
+	return (ign & want) == want;
 }
 
 /* Until stdin reaches end of file. */
@@ -149,6 +168,7 @@ int main(int argc, char **argv)
 		n = -1;
 	printf("plan_status %d\n", n == (ssize_t)sizeof(plan) ? plan.status : -9999);
 	if (!stopped && n == (ssize_t)sizeof(plan) && !plan.status) {
+		printf("ignores_tty_stops %d\n", ignores_tty_stops(helper));
 		printf("parked\n");
 		fflush(stdout);
 		hold();

@@ -58,12 +58,15 @@ echo x > "$W/a.fail"
 echo x > "$W/a.ok"
 chmod 644 "$W/a.fail" "$W/a.ok"
 
-# nobody OUT ARG...: runs ARG... as 65534 (at most 20 s: a hang is a
-# failure, not a stuck suite), report in $T/OUT, exit status in OUT.rc.
+# A hang is a failure, not a stuck suite: every registration here runs
+# under this bound, well past any helper timeout the test sets.
+HANG=$((20 * SLOW))
+# nobody OUT ARG...: runs ARG... as 65534 (at most $HANG s), report in
+# $T/OUT, exit status in OUT.rc.
 nobody() {
 	o=$1
 	shift
-	timeout 20 $AS_NOBODY "$@" > "$T/$o" 2> "$T/$o.err"
+	timeout $HANG $AS_NOBODY "$@" > "$T/$o" 2> "$T/$o.err"
 	echo $? > "$T/$o.rc"
 	remember_pid "$T/$o"
 }
@@ -81,7 +84,7 @@ STOPPER=$!
 KILL_PIDS="$KILL_PIDS $STOPPER"
 hold_writer
 wait_line "$T/stop" '^(parked|holding)' 300 "$STOPPER"
-timeout 20 env MINDERBINDER_NET=tcp:9:drop LD_PRELOAD="$AGENT" "$PROBE" none > "$T/other" 2>&1
+timeout $HANG env MINDERBINDER_NET=tcp:9:drop LD_PRELOAD="$AGENT" "$PROBE" none > "$T/other" 2>&1
 other=$?
 remember_pid "$T/other"
 release
@@ -114,7 +117,7 @@ if command -v flock > /dev/null && [ -e "$LOCK" ]; then
 	if wait_line "$T/lockholder" '^held' 50 "$HOLDER"; then
 		KILL_PIDS="$KILL_PIDS $(field "$T/lockholder" held)"
 		t0=$(now_ms)
-		nobody locked env MINDERBINDER_HELPER_TIMEOUT=3 MINDERBINDER_NET=tcp:9:drop \
+		nobody locked env MINDERBINDER_HELPER_TIMEOUT=$((3 * SLOW)) MINDERBINDER_NET=tcp:9:drop \
 			LD_PRELOAD="$S/libmbpreload.so" "$S/mbprobe" none
 		ms=$(($(now_ms) - t0))
 		name="robust: a held registry lock makes a registration fail in bounded time, naming $LOCK"

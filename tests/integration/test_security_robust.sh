@@ -96,7 +96,7 @@ if [ "$(field "$T/stop" sigstop_errno)" = 1 ] && [ "$(field "$T/stop" stopped)" 
 else
 	fail "$name" "$(tr '\n' ' ' < "$T/stop") $(cat "$T/stop.err")"
 fi
-name="robust: the tty's stop signals (SIGTSTP, SIGTTIN, SIGTTOU) do not stop the helper"
+name="robust: the helper ignores the tty's stop signals (SIGTSTP, SIGTTIN, SIGTTOU), and kill() of them by uid $NOBODY is refused"
 if [ "$(field "$T/stop" stopped)" = 0 ] && [ "$(field "$T/stop" plan_status)" = 0 ] && has_line "$T/stop" '^parked' &&
 	[ "$(field "$T/stop" ignores_tty_stops)" = 1 ] &&
 	[ "$(field "$T/stop" sigtstp_errno)" != 0 ] && [ "$(field "$T/stop" sigttou_errno)" != 0 ]; then

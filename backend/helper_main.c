@@ -87,6 +87,22 @@ static void reply_done(int status, pid_t supervisor, const char *msg)
 	send(SOCK, &m, sizeof(m), MSG_NOSIGNAL);
 }
 
+/*
+ * Whether the caller's next message came within ms: 0 or -ETIMEDOUT. A
+ * caller that says nothing must not keep us (a root process, which its
+ * RLIMIT_NPROC no longer counts) alive for ever.
+ */
+static int readable(int ms)
+{
+	struct pollfd p = { .fd = SOCK, .events = POLLIN };
+	int r;
+
+	do
+		r = poll(&p, 1, ms);
+	while (r < 0 && errno == EINTR);
+	return r > 0 ? 0 : r < 0 ? -errno : -ETIMEDOUT;
+}
+
 /* The caller controls our environment, descriptors and signal state. */
 static int sanitise(void)
 {
@@ -240,6 +256,10 @@ static int read_request(struct request *rq)
 	ssize_t n;
 	int ret;
 
+	/* The agent sends it at once; its own timeout is not known yet. */
+	ret = readable(MB_REGISTRY_LOCK_WAIT_MS);
+	if (ret)
+		return ret;
 	do
 		n = recv(SOCK, &rq->msg, sizeof(rq->msg), MSG_TRUNC);
 	while (n < 0 && errno == EINTR);
@@ -483,7 +503,9 @@ static int check_log(const struct request *rq)
 	return -err;
 }
 
-static int recv_installed(struct mb_installed_msg *m, int *fd, int *control)
+/* INSTALLED, which the agent sends as soon as its filter is in: within
+ * ms, or -ETIMEDOUT. */
+static int recv_installed(struct mb_installed_msg *m, int *fd, int *control, int ms)
 {
 	union {
 		char buf[CMSG_SPACE(2 * sizeof(int))];
@@ -499,6 +521,8 @@ static int recv_installed(struct mb_installed_msg *m, int *fd, int *control)
 	ssize_t n;
 
 	*fd = *control = -1;
+	if (readable(ms))
+		return -ETIMEDOUT;
 	do
 		n = recvmsg(SOCK, &mh, MSG_CMSG_CLOEXEC);
 	while (n < 0 && errno == EINTR);
@@ -751,11 +775,13 @@ int main(int argc, char **argv)
 	}
 	reply_plan(0, rq, "ok");
 
-	err = recv_installed(&inst, &listener, &control);
+	err = recv_installed(&inst, &listener, &control, wait_ms(rq));
 	if (err || inst.status) {
 		/* The agent could not install its filter: forget it. */
 		mb_registry_remove(&reg, (__u32)rq->peer.pid);
-		if (err)
+		if (err == -ETIMEDOUT)
+			reply_done(err, 0, "mb-helper: no INSTALLED message in time");
+		else if (err)
 			reply_done(err, 0, "mb-helper: bad INSTALLED message");
 		return 1;
 	}

@@ -206,16 +206,19 @@ $(OUT)/libminderbinder.a: $(CAPI_OBJS) $(CORE_OBJS)
 all: $(DEPS_STAMP) $(SKELS) $(CORE_LIB) $(PROGS)
 
 # --- tests -----------------------------------------------------------------
+# The helper's message checks are pure (no socket, no /proc): unit-tested
+# and fuzzed with the core.
+HELPER_PURE_SRCS := backend/helper_validate.c
 # The unit suite always builds the core again with ASan/UBSan.
 UNIT_SRCS := $(wildcard tests/unit/*.c)
 UNIT_BIN := $(OUT)/tests/unit-tests
 CRITERION_LIBS := $(shell pkg-config --libs criterion 2>/dev/null || echo -lcriterion)
 
-$(UNIT_BIN): $(UNIT_SRCS) $(CORE_SRCS) $(wildcard backend/lib/*.h include/minderbinder/*.h) $(GEN_TABLES) | $(DEPS_STAMP)
+$(UNIT_BIN): $(UNIT_SRCS) $(CORE_SRCS) $(HELPER_PURE_SRCS) $(wildcard backend/lib/*.h backend/helper_*.h include/minderbinder/*.h) $(GEN_TABLES) | $(DEPS_STAMP)
 	$(call msg,LINK,$@)
 	$(Q)mkdir -p $(dir $@)
-	$(Q)$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) -DMB_SOURCE_DIR='"$(CURDIR)"' -o $@ \
-		$(UNIT_SRCS) $(CORE_SRCS) $(CRITERION_LIBS) $(INIH_LIBS)
+	$(Q)$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) -Ibackend -DMB_SOURCE_DIR='"$(CURDIR)"' -o $@ \
+		$(UNIT_SRCS) $(CORE_SRCS) $(HELPER_PURE_SRCS) $(CRITERION_LIBS) $(INIH_LIBS)
 
 check-unit: $(UNIT_BIN)
 	@echo "== unit tests (Criterion, ASan/UBSan)"
@@ -254,11 +257,11 @@ FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(OUT)/fuzz/%,$(FUZZ_SRCS))
 FUZZ_SECONDS ?= 20
 FUZZ_FLAGS := -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -g -O1
 
-$(OUT)/fuzz/%: tests/fuzz/%.c $(CORE_SRCS) $(GEN_TABLES) | $(DEPS_STAMP)
+$(OUT)/fuzz/%: tests/fuzz/%.c $(CORE_SRCS) $(HELPER_PURE_SRCS) $(GEN_TABLES) | $(DEPS_STAMP)
 	$(call msg,FUZZ-CC,$@)
 	$(Q)mkdir -p $(dir $@)
-	$(Q)$(CLANG) $(FUZZ_FLAGS) -std=gnu11 -D_GNU_SOURCE -Iinclude -Ibackend/lib -I$(GEN) \
-		-o $@ $< $(CORE_SRCS) $(INIH_LIBS)
+	$(Q)$(CLANG) $(FUZZ_FLAGS) -std=gnu11 -D_GNU_SOURCE -Iinclude -Ibackend/lib -Ibackend -I$(GEN) \
+		-o $@ $< $(CORE_SRCS) $(HELPER_PURE_SRCS) $(INIH_LIBS)
 
 fuzz-build: $(FUZZ_BINS)
 

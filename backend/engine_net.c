@@ -245,8 +245,10 @@ int mb_net_attach(const char *interfaces, struct mb_net_error *e)
 	if (err)
 		return err;
 	lock = mb_registry_lock();
-	if (lock < 0)
+	if (lock < 0) {
+		mb_registry_lock_why(lock, e->msg, sizeof(e->msg));
 		return lock;
+	}
 	if (!all_pinned()) {
 		err = load_net(e);
 		if (err)

@@ -8,6 +8,7 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
+#include <time.h>
 #include <unistd.h>
 #include <linux/magic.h>
 
@@ -21,7 +22,7 @@
 #include "spec_parse.h"
 
 #define LOCK_DIR "/run/minderbinder"
-#define LOCK_PATH LOCK_DIR "/registry.lock"
+#define LOCK_PATH MB_REGISTRY_LOCK_PATH
 #define EXIT_LINK_PIN MB_PIN_DIR "/mb_exit_link"
 #define FORK_LINK_PIN MB_PIN_DIR "/mb_fork_link"
 #define EXEC_LINK_PIN MB_PIN_DIR "/mb_exec_link"
@@ -116,6 +117,45 @@ cleanup:
 	return err;
 }
 
+static int lock_wait_ms = MB_REGISTRY_LOCK_WAIT_MS;
+
+void mb_registry_lock_wait(int ms)
+{
+	lock_wait_ms = ms > 0 ? ms : MB_REGISTRY_LOCK_WAIT_MS;
+}
+
+static __u64 monotonic_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (__u64)ts.tv_sec * 1000 + (__u64)ts.tv_nsec / 1000000;
+}
+
+/*
+ * Polled, never a blocking flock: whoever holds the lock (a helper that
+ * loads the programs, `minderbinder unload`) must not be able to make
+ * everybody else's registration hang, only fail, and say why.
+ */
+static int lock_bounded(int fd)
+{
+	__u64 deadline = monotonic_ms() + (__u64)lock_wait_ms;
+	struct timespec nap = { 0, 1000000 }; /* 1 ms, doubling to 32 ms */
+
+	while (flock(fd, LOCK_EX | LOCK_NB)) {
+		if (errno == EINTR)
+			continue;
+		if (errno != EWOULDBLOCK)
+			return -errno;
+		if (monotonic_ms() >= deadline)
+			return -ETIMEDOUT;
+		nanosleep(&nap, NULL);
+		if (nap.tv_nsec < 32000000)
+			nap.tv_nsec *= 2;
+	}
+	return 0;
+}
+
 int mb_registry_lock(void)
 {
 	int fd, err;
@@ -131,12 +171,22 @@ int mb_registry_lock(void)
 	fd = open(LOCK_PATH, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0)
 		return -errno;
-	if (flock(fd, LOCK_EX)) {
-		err = -errno;
+	err = lock_bounded(fd);
+	if (err) {
 		close(fd);
 		return err;
 	}
 	return fd;
+}
+
+void mb_registry_lock_why(int err, char *buf, size_t len)
+{
+	if (err == -ETIMEDOUT)
+		snprintf(buf, len, "timed out after %d ms waiting for the registry lock %s "
+			 "(another registration or an unload holds it)", lock_wait_ms, LOCK_PATH);
+	else
+		snprintf(buf, len, "failed to lock the registry (%s): %s", LOCK_PATH,
+			 strerror(-err));
 }
 
 void mb_registry_unlock(int fd)

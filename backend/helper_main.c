@@ -32,6 +32,7 @@
 #include "minderbinder/wire.h"
 #include "name_tables.h"
 #include "proc_info.h"
+#include "quota.h"
 #include "register_self.h"
 #include "registry.h"
 #include "seccomp_filter.h"
@@ -605,6 +606,7 @@ int main(int argc, char **argv)
 {
 	struct mb_installed_msg inst;
 	struct mb_registry reg = { -1, -1, -1 };
+	struct mb_error qerr;
 	struct request *rq;
 	struct timespec now;
 	pid_t sup = 0;
@@ -634,7 +636,11 @@ int main(int argc, char **argv)
 			   err == -EPERM ? " (is mb-helper installed setuid root?)" : "");
 		return 1;
 	}
-	err = plan(rq);
+	err = mb_quota_configure(&qerr);
+	if (err)
+		reply_plan(err, NULL, "%s", qerr.msg);
+	if (!err)
+		err = plan(rq);
 	if (!err)
 		err = check_log(rq);
 	if (err) {
@@ -655,8 +661,9 @@ int main(int argc, char **argv)
 	err = mb_registry_add(&reg, (__u32)rq->peer.pid, &rq->target, &rq->msg.spec,
 			      rq->engines, (rq->msg.flags & MB_REG_NET_UPDATE) ? rq->msg.tids : NULL);
 	if (err) {
-		reply_plan(err, NULL, "mb-helper failed to register pid %d: %s",
-			   (int)rq->peer.pid, strerror(-err));
+		mb_quota_add_error(err, rq->target.uid, rq->target.n_rules, (int)rq->peer.pid,
+				   qerr.msg, sizeof(qerr.msg));
+		reply_plan(err, NULL, "%s", qerr.msg);
 		return 1;
 	}
 	if (has_net(rq)) {

@@ -234,7 +234,7 @@ TEST_LINK_OBJS := $(patsubst %.c,$(OUT)/obj/%.o,$(filter-out backend/helper_main
 $(OUT)/tests/progs/%: tests/integration/progs/%.c $(TEST_LINK_OBJS) $(CORE_LIB) $(SKELS)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(dir $@)
-	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) -pthread -o $@ $< $(TEST_LINK_OBJS) $(CORE_LIB) $(BPF_LIBS)
+	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) -pthread -o $@ $< $(TEST_LINK_OBJS) $(CORE_LIB) $(BPF_LIBS) $(INIH_LIBS)
 
 # Static programs (no libc dynamic loader, so LD_PRELOAD cannot reach them):
 # what `minderbinder run` must cover by registering before exec.

@@ -21,6 +21,13 @@ struct mb_iface_key {
 int mb_net_attach(const char *interfaces, struct mb_net_error *e);
 /* Checks a comma list of interface names against this netns. */
 int mb_net_check_interfaces(const char *list, struct mb_net_error *e);
+/* Interface state has an owner: removes our TC filter, and the clsact
+ * qdisc if we created it, from every interface of this netns that no live
+ * target with a drop rule sends through. Run at every registration, after
+ * the caller's own entry went in; takes the registry lock, but only when
+ * mb_ifaces records something in this netns. Returns how many interfaces
+ * it cleared, or -errno. */
+int mb_net_sweep(int targets_fd, int rules_fd);
 /* Detaches our TC filters in this netns, and the clsact qdiscs we created.
  * Returns how many interfaces of other netns still carry one (their record
  * and the filter program must stay pinned for an unload there), or -errno.

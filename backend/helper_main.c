@@ -666,6 +666,9 @@ int main(int argc, char **argv)
 		reply_plan(err, NULL, "%s", qerr.msg);
 		return 1;
 	}
+	/* Filters and qdiscs no live target needs any more go now (best
+	 * effort: a failure here is no reason to refuse this caller). */
+	mb_net_sweep(reg.targets_fd, reg.rules_fd);
 	if (has_net(rq)) {
 		struct mb_net_error ne;
 

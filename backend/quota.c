@@ -83,38 +83,12 @@ int mb_quota_totals(struct mb_quota_usage *sum)
 void mb_quota_add_error(int err, __u32 uid, __u32 n_rules, int pid, char *buf, size_t len)
 {
 	struct mb_quota_charge q = { 0 };
-	struct mb_quota_usage sum;
-	char refused[64] = "";
+	struct mb_quota_usage sum = { 0 };
 
-	if (err != -EDQUOT && err != -E2BIG && err != -ENOSPC) {
-		snprintf(buf, len, "mb-helper failed to register pid %d: %s", pid, strerror(-err));
-		return;
+	if (err == -EDQUOT || err == -E2BIG || err == -ENOSPC) {
+		/* A charge of nothing: what uid holds now, and its limits. */
+		mb_quota_charge(uid, 0, 0, &q);
+		mb_quota_totals(&sum);
 	}
-	/* A charge of nothing: what uid holds now, and its limits. */
-	mb_quota_charge(uid, 0, 0, &q);
-	mb_quota_totals(&sum);
-	if (q.held.refused)
-		snprintf(refused, sizeof(refused), "; %u forks of its targets got no entry",
-			 q.held.refused);
-	if (err == -EDQUOT && q.held.targets + 1 > q.limits.targets)
-		snprintf(buf, len,
-			 "mb-helper: uid %u holds %u of its %u targets (quota, %s [quota] targets=)%s; "
-			 "registry: %u of %u",
-			 uid, q.held.targets, q.limits.targets, MB_CONFIG_PATH, refused, sum.targets,
-			 MB_MAX_TARGETS);
-	else if (err == -EDQUOT)
-		snprintf(buf, len,
-			 "mb-helper: uid %u holds %u of its %u rule entries, %u more asked (quota, %s "
-			 "[quota] rules=)%s; registry: %u of %u",
-			 uid, q.held.rules, q.limits.rules, n_rules, MB_CONFIG_PATH, refused, sum.rules,
-			 MB_MAX_RULE_ENTRIES);
-	else if (err == -ENOSPC)
-		snprintf(buf, len, "mb-helper: the quota table is full (%d uids hold targets)",
-			 MB_QUOTA_MAX_UIDS);
-	else
-		snprintf(buf, len,
-			 "mb-helper: the registry is full: %u of %u targets, %u of %u rule entries "
-			 "(uid %u holds %u targets, %u rule entries)",
-			 sum.targets, MB_MAX_TARGETS, sum.rules, MB_MAX_RULE_ENTRIES, uid,
-			 q.held.targets, q.held.rules);
+	mb_quota_message(err, uid, n_rules, pid, &q, &sum, MB_CONFIG_PATH, buf, len);
 }

@@ -190,3 +190,36 @@ out:
 	close(fd);
 	return ret;
 }
+
+void mb_quota_message(int err, __u32 uid, __u32 n_rules, int pid, const struct mb_quota_charge *q,
+		      const struct mb_quota_usage *sum, const char *config, char *buf, size_t len)
+{
+	char refused[64] = "";
+
+	if (q->held.refused)
+		snprintf(refused, sizeof(refused), "; %u forks of its targets got no entry",
+			 q->held.refused);
+	if (err == -EDQUOT && q->held.targets + 1 > q->limits.targets)
+		snprintf(buf, len,
+			 "mb-helper: uid %u holds %u of its %u targets (quota, %s [quota] targets=)%s; "
+			 "registry: %u of %u",
+			 uid, q->held.targets, q->limits.targets, config, refused, sum->targets,
+			 MB_MAX_TARGETS);
+	else if (err == -EDQUOT)
+		snprintf(buf, len,
+			 "mb-helper: uid %u holds %u of its %u rule entries, %u more asked (quota, %s "
+			 "[quota] rules=)%s; registry: %u of %u",
+			 uid, q->held.rules, q->limits.rules, n_rules, config, refused, sum->rules,
+			 MB_MAX_RULE_ENTRIES);
+	else if (err == -ENOSPC)
+		snprintf(buf, len, "mb-helper: the quota table is full (%d uids hold targets)",
+			 MB_QUOTA_MAX_UIDS);
+	else if (err == -E2BIG)
+		snprintf(buf, len,
+			 "mb-helper: the registry is full: %u of %u targets, %u of %u rule entries "
+			 "(uid %u holds %u targets, %u rule entries)",
+			 sum->targets, MB_MAX_TARGETS, sum->rules, MB_MAX_RULE_ENTRIES, uid,
+			 q->held.targets, q->held.rules);
+	else
+		snprintf(buf, len, "mb-helper failed to register pid %d: %s", pid, strerror(-err));
+}

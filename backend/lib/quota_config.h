@@ -30,4 +30,11 @@ int mb_quota_config_parse(const char *name, const char *text, struct mb_quota_li
 int mb_quota_config_load(const char *path, uid_t owner, struct mb_quota_limits *l,
 			 struct mb_error *err);
 
+/* The message for a registration of uid (n_rules rules, pid) that failed
+ * with err: over the quota (-EDQUOT) or the registry full (-E2BIG, what a
+ * full BPF hash map answers), with the counts: q, what uid holds and its
+ * limits; sum, the whole registry. Anything else: "failed to register". */
+void mb_quota_message(int err, __u32 uid, __u32 n_rules, int pid, const struct mb_quota_charge *q,
+		      const struct mb_quota_usage *sum, const char *config, char *buf, size_t len);
+
 #endif

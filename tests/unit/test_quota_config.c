@@ -211,3 +211,54 @@ Test(quota_config, bad_file_names_file_and_line)
 	cr_assert_str_eq(err.msg, want);
 	unlink(path);
 }
+
+/* --- the messages of a refused registration -------------------------------- */
+
+static char msg[256];
+
+static void message(int e, __u32 held_t, __u32 held_r, __u32 refused_forks, __u32 n_rules)
+{
+	struct mb_quota_charge q = { .uid = 65534,
+				     .held = { held_t, held_r, refused_forks, 0 },
+				     .limits = { 4096, 16384, 1, 0 } };
+	struct mb_quota_usage sum = { 4100, 16500, 0, 0 };
+
+	mb_quota_message(e, 65534, n_rules, 1234, &q, &sum, "/etc/minderbinder.conf", msg,
+			 sizeof(msg));
+}
+
+Test(quota_message, full_target_quota_says_whose_and_how_many)
+{
+	message(-EDQUOT, 4096, 4096, 0, 1);
+	cr_assert_str_eq(msg, "mb-helper: uid 65534 holds 4096 of its 4096 targets (quota, "
+			      "/etc/minderbinder.conf [quota] targets=); registry: 4100 of 16384");
+}
+
+Test(quota_message, refused_forks_are_told)
+{
+	message(-EDQUOT, 4096, 4096, 3, 1);
+	cr_assert(strstr(msg, "; 3 forks of its targets got no entry; registry: 4100 of 16384"),
+		  "%s", msg);
+}
+
+Test(quota_message, full_rule_quota)
+{
+	message(-EDQUOT, 10, 16380, 0, 32);
+	cr_assert_str_eq(msg, "mb-helper: uid 65534 holds 16380 of its 16384 rule entries, 32 more "
+			      "asked (quota, /etc/minderbinder.conf [quota] rules=); registry: "
+			      "16500 of 65536");
+}
+
+Test(quota_message, full_registry_is_never_argument_list_too_long)
+{
+	message(-E2BIG, 10, 20, 0, 1);
+	cr_assert_str_eq(msg, "mb-helper: the registry is full: 4100 of 16384 targets, 16500 of "
+			      "65536 rule entries (uid 65534 holds 10 targets, 20 rule entries)");
+	cr_assert_null(strstr(msg, "Argument list too long"));
+}
+
+Test(quota_message, other_errors_keep_the_plain_form)
+{
+	message(-ENOMEM, 0, 0, 0, 1);
+	cr_assert_str_eq(msg, "mb-helper failed to register pid 1234: Cannot allocate memory");
+}

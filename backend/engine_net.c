@@ -157,7 +157,7 @@ static int iface_up(const char *name)
 }
 
 static int attach_iface(int ifaces_fd, int prog_fd, unsigned ifindex, const char *name,
-			struct mb_net_error *e)
+			__u32 holder, struct mb_net_error *e)
 {
 	DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = (int)ifindex,
 			    .attach_point = BPF_TC_EGRESS);
@@ -170,8 +170,15 @@ static int attach_iface(int ifaces_fd, int prog_fd, unsigned ifindex, const char
 	struct mb_iface rec = { 0 };
 	int err, had = !bpf_map_lookup_elem(ifaces_fd, &key, &rec);
 
-	if (had && !bpf_tc_query(&hook, &q))
-		return 0; /* ours is still there */
+	if (had && !bpf_tc_query(&hook, &q)) {
+		/* Ours is still there. */
+		if (!holder)
+			return 0;
+		rec.holder = holder;
+		return bpf_map_update_elem(ifaces_fd, &key, &rec, BPF_EXIST) ? -errno : 0;
+	}
+	if (holder)
+		rec.holder = holder;
 	err = bpf_tc_hook_create(&hook);
 	if (!err)
 		rec.created_qdisc = 1;
@@ -238,6 +245,11 @@ int mb_net_check_interfaces(const char *list, struct mb_net_error *e)
 
 int mb_net_attach(const char *interfaces, struct mb_net_error *e)
 {
+	return mb_net_attach_held(interfaces, 0, e);
+}
+
+int mb_net_attach_held(const char *interfaces, __u32 holder, struct mb_net_error *e)
+{
 	struct if_nameindex *ifs = NULL, *i;
 	int lock, err = 0, prog_fd = -1, ifaces_fd = -1, n = 0;
 
@@ -267,7 +279,7 @@ int mb_net_attach(const char *interfaces, struct mb_net_error *e)
 	for (i = ifs; i->if_index; i++) {
 		if (!listed(interfaces, i->if_name) || !iface_up(i->if_name))
 			continue;
-		err = attach_iface(ifaces_fd, prog_fd, i->if_index, i->if_name, e);
+		err = attach_iface(ifaces_fd, prog_fd, i->if_index, i->if_name, holder, e);
 		if (err)
 			goto out;
 		n++;
@@ -354,6 +366,18 @@ static int iface_needed(int targets_fd, int rules_fd, __u64 here, __u32 ifindex)
 	return 0;
 }
 
+/* A pid only: should it be reused, a filter stays until the next sweep
+ * after that process, which is what minderbinder did before sweeps. */
+static int holder_alive(__u32 pid)
+{
+	char path[32];
+
+	if (!pid)
+		return 0;
+	snprintf(path, sizeof(path), "/proc/%u", pid);
+	return !access(path, F_OK);
+}
+
 int mb_net_sweep(int targets_fd, int rules_fd)
 {
 	struct mb_iface_key key, next, *prev = NULL, gone[MB_MAX_IFACES];
@@ -383,6 +407,7 @@ int mb_net_sweep(int targets_fd, int rules_fd)
 		key = next;
 		prev = &key;
 		if (key.netns != here || bpf_map_lookup_elem(fd, &key, &rec) ||
+		    holder_alive(rec.holder) ||
 		    iface_needed(targets_fd, rules_fd, here, key.ifindex))
 			continue;
 		detach_iface(&key, &rec, NULL, NULL);

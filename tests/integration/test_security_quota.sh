@@ -249,7 +249,40 @@ if ! out=$( (ip netns add "$NS" && ip -n "$NS" link add mbq-a type veth peer nam
 	ip -n "$NS" link set lo up && ip -n "$NS" link set mbq-a up && ip -n "$NS" link set mbq-b up &&
 	tc -n "$NS" qdisc add dev mbq-b clsact) 2>&1); then
 	notrun "security quota: interface state (veth pair in a netns)" "cannot create it: $out"
-	mb_no_leftovers "security quota: no helper, supervisor or registry entry left"
+	# `minderbinder watch` with a drop section needs the filters before any
+# process it watches is a target: they stay while it runs.
+printf '[outgoing_network w]\ntargets = mbqnothing\nprotocol = udp\nport = 9\ndelay_ms = 0\n' > "$T/drop.ini"
+$IN_NS "$MB" watch "$T/drop.ini" > "$T/watch.out" 2> "$T/watch.err" &
+WATCH=$!
+KILL_PIDS=$WATCH
+if wait_line "$T/watch.out" '^watch: ready' 100 "$WATCH" && filters_on_all; then
+	$IN_NS $AS_OTHER env MINDERBINDER_SYSCALL=mkdirat:EROFS LD_PRELOAD="$S/libmbpreload.so" \
+		"$S/mbprobe" mkdir "$W/d10" > "$T/held" 2>&1
+	remember_pid "$T/held"
+	name="security quota: a registration keeps the filters of a running minderbinder watch with a drop section"
+	if [ "$(field "$T/held" errnos)" = 30 ] && filters_on_all; then
+		pass "$name"
+	else
+		fail "$name" "$(lines "$T/held"); lo: $(tc -n "$NS" filter show dev lo egress | tr '\n' ' ')"
+	fi
+	kill -INT "$WATCH"
+	wait "$WATCH"
+	KILL_PIDS=
+	$IN_NS $AS_OTHER env MINDERBINDER_SYSCALL=mkdirat:EROFS LD_PRELOAD="$S/libmbpreload.so" \
+		"$S/mbprobe" mkdir "$W/d11" > "$T/after" 2>&1
+	remember_pid "$T/after"
+	name="security quota: once watch has stopped, the next registration removes its filters"
+	if [ "$(field "$T/after" errnos)" = 30 ] && ! mb_filter_on lo && ! mb_filter_on mbq-a && ! clsact_on lo; then
+		pass "$name"
+	else
+		fail "$name" "$(lines "$T/after"); lo: $(tc -n "$NS" filter show dev lo egress | tr '\n' ' ')"
+	fi
+else
+	fail "security quota: minderbinder watch with a drop section attaches its filters" \
+		"$(lines "$T/watch.out") $(lines "$T/watch.err")"
+fi
+
+mb_no_leftovers "security quota: no helper, supervisor or registry entry left"
 	exit 0
 fi
 IN_NS="nsenter --net=/run/netns/$NS"
@@ -294,5 +327,38 @@ else
 fi
 name="security quota: a clsact qdisc that was there before minderbinder is kept"
 if clsact_on mbq-b; then pass "$name"; else fail "$name" "$(tc -n "$NS" qdisc show dev mbq-b | tr '\n' ' ')"; fi
+
+# `minderbinder watch` with a drop section needs the filters before any
+# process it watches is a target: they stay while it runs.
+printf '[outgoing_network w]\ntargets = mbqnothing\nprotocol = udp\nport = 9\ndelay_ms = 0\n' > "$T/drop.ini"
+$IN_NS "$MB" watch "$T/drop.ini" > "$T/watch.out" 2> "$T/watch.err" &
+WATCH=$!
+KILL_PIDS=$WATCH
+if wait_line "$T/watch.out" '^watch: ready' 100 "$WATCH" && filters_on_all; then
+	$IN_NS $AS_OTHER env MINDERBINDER_SYSCALL=mkdirat:EROFS LD_PRELOAD="$S/libmbpreload.so" \
+		"$S/mbprobe" mkdir "$W/d10" > "$T/held" 2>&1
+	remember_pid "$T/held"
+	name="security quota: a registration keeps the filters of a running minderbinder watch with a drop section"
+	if [ "$(field "$T/held" errnos)" = 30 ] && filters_on_all; then
+		pass "$name"
+	else
+		fail "$name" "$(lines "$T/held"); lo: $(tc -n "$NS" filter show dev lo egress | tr '\n' ' ')"
+	fi
+	kill -INT "$WATCH"
+	wait "$WATCH"
+	KILL_PIDS=
+	$IN_NS $AS_OTHER env MINDERBINDER_SYSCALL=mkdirat:EROFS LD_PRELOAD="$S/libmbpreload.so" \
+		"$S/mbprobe" mkdir "$W/d11" > "$T/after" 2>&1
+	remember_pid "$T/after"
+	name="security quota: once watch has stopped, the next registration removes its filters"
+	if [ "$(field "$T/after" errnos)" = 30 ] && ! mb_filter_on lo && ! mb_filter_on mbq-a && ! clsact_on lo; then
+		pass "$name"
+	else
+		fail "$name" "$(lines "$T/after"); lo: $(tc -n "$NS" filter show dev lo egress | tr '\n' ' ')"
+	fi
+else
+	fail "security quota: minderbinder watch with a drop section attaches its filters" \
+		"$(lines "$T/watch.out") $(lines "$T/watch.err")"
+fi
 
 mb_no_leftovers "security quota: no helper, supervisor or registry entry left"

@@ -164,6 +164,14 @@ if [ "$(cat "$T/over.rc")" = 125 ] && grep -Eq "$want" "$T/over.err" &&
 else
 	fail "$name" "want /$want/: $(report over)"
 fi
+"$MB" status > "$T/status" 2>&1
+name="security quota: minderbinder status shows what uid $NOBODY holds of its quota"
+if grep -q "^  uid $NOBODY holds $LIMIT targets, $((BASE_R + 4)) rule entries; $((BASE_F + 3)) forks refused" "$T/status" &&
+	grep -q "^quota ($CONF \[quota\]): $LIMIT targets, 1000 rule entries per uid" "$T/status"; then
+	pass "$name"
+else
+	fail "$name" "$(grep -A3 '^quota' "$T/status" | tr '\n' '|')"
+fi
 as other oth env MINDERBINDER_SYSCALL=mkdirat:EROFS LD_PRELOAD="$S/libmbpreload.so" "$S/mbprobe" mkdir "$W/d2"
 name="security quota: uid $OTHER still registers while uid $NOBODY is at its quota"
 if [ "$(field "$T/oth" errnos)" = 30 ]; then pass "$name"; else fail "$name" "$(report oth)"; fi

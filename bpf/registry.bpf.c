@@ -20,6 +20,74 @@ struct {
 	__type(value, struct mb_rule_entry);
 } scratch SEC(".maps");
 
+/* Below: it gives the entry's quota share back. */
+static __always_inline void forget(__u32 tgid);
+
+/*
+ * Scope tree: a child of a target becomes a target with the same rules
+ * the moment it is forked, static or dynamic, agent or not. Its own start
+ * time keys it, so delay= counts from the child's start, as in the seed.
+ */
+SEC("tp_btf/sched_process_fork")
+int BPF_PROG(mb_fork, struct task_struct *parent, struct task_struct *child)
+{
+	__u32 ptgid = BPF_CORE_READ(parent, tgid), ctgid = BPF_CORE_READ(child, tgid);
+	struct mb_rule_key pk = { .tgid = ptgid }, ck = { .tgid = ctgid };
+	struct mb_counters zero = {};
+	struct mb_rule_entry *e, *copy;
+	struct mb_quota_limits lim;
+	struct mb_quota_usage held;
+	struct mb_target *t, ct;
+	__u32 i, z = 0;
+
+	if (ptgid == ctgid)
+		return 0; /* a new thread */
+	t = bpf_map_lookup_elem(&mb_targets, &ptgid);
+	copy = bpf_map_lookup_elem(&scratch, &z);
+	if (!t || t->scope != MB_SCOPE_TREE || !copy)
+		return 0;
+	__builtin_memcpy(&ct, t, sizeof(ct));
+	if (bpf_map_lookup_elem(&mb_targets, &ctgid))
+		forget(ctgid); /* a stale entry of a reused pid: its share goes back */
+	/* The quota: a child over its uid's limit is no target. Nothing
+	 * here reaches the child (we run in the parent): the refusal is
+	 * counted, for status and the uid's next refused registration. */
+	if (mb_quota_add(ct.uid, 1, (__s32)ct.n_rules, 1, &held, &lim)) {
+		mb_quota_refused(ct.uid);
+		return 0;
+	}
+	ct.start_ticks = BPF_CORE_READ(child, start_boottime) / MB_NSEC_PER_TICK;
+	ct.parent = ptgid;
+	ct.owner = t->owner ? t->owner : ptgid;
+	zero.start_ticks = ct.start_ticks;
+	for (i = 0; i < MB_MAX_RULES; i++) {
+		if (i >= ct.n_rules)
+			break;
+		pk.idx = ck.idx = i;
+		e = bpf_map_lookup_elem(&mb_rules, &pk);
+		if (!e)
+			continue;
+		__builtin_memcpy(copy, e, sizeof(*copy));
+		copy->start_ticks = ct.start_ticks;
+		bpf_map_update_elem(&mb_rules, &ck, copy, BPF_ANY);
+		bpf_map_update_elem(&mb_counters, &ck, &zero, BPF_ANY);
+	}
+	if (bpf_map_update_elem(&mb_targets, &ctgid, &ct, BPF_NOEXIST)) {
+		/* The registry is full: no target, no share taken, and none
+		 * of the rules just copied left behind. */
+		for (i = 0; i < MB_MAX_RULES; i++) {
+			if (i >= ct.n_rules)
+				break;
+			ck.idx = i;
+			bpf_map_delete_elem(&mb_rules, &ck);
+			bpf_map_delete_elem(&mb_counters, &ck);
+		}
+		mb_quota_add(ct.uid, -1, -(__s32)ct.n_rules, 0, &held, &lim);
+		mb_quota_refused(ct.uid);
+	}
+	return 0;
+}
+
 /* Forgets the sockets of an exited target (they may live on in children
  * that inherited them, but stop being the target's). */
 static long forget_socket(void *map, __u64 *cookie, struct mb_sock *s, __u32 *tgid)
@@ -55,70 +123,6 @@ static __always_inline void forget(__u32 tgid)
 	 * share back, exactly once. */
 	if (!bpf_map_delete_elem(&mb_targets, &tgid))
 		mb_quota_add(uid, -1, -(__s32)n_rules, 0, &held, &lim);
-}
-
-/*
- * Scope tree: a child of a target becomes a target with the same rules
- * the moment it is forked, static or dynamic, agent or not. Its own start
- * time keys it, so delay= counts from the child's start, as in the seed.
- */
-SEC("tp_btf/sched_process_fork")
-int BPF_PROG(mb_fork, struct task_struct *parent, struct task_struct *child)
-{
-	__u32 ptgid = BPF_CORE_READ(parent, tgid), ctgid = BPF_CORE_READ(child, tgid);
-	struct mb_rule_key pk = { .tgid = ptgid }, ck = { .tgid = ctgid };
-	struct mb_counters zero = {};
-	struct mb_rule_entry *e, *copy;
-	struct mb_quota_limits lim;
-	struct mb_quota_usage held;
-	struct mb_target *t, ct;
-	__u32 i, z = 0;
-
-	if (ptgid == ctgid)
-		return 0; /* a new thread */
-	t = bpf_map_lookup_elem(&mb_targets, &ptgid);
-	copy = bpf_map_lookup_elem(&scratch, &z);
-	if (!t || t->scope != MB_SCOPE_TREE || !copy)
-		return 0;
-	__builtin_memcpy(&ct, t, sizeof(ct));
-	if (bpf_map_lookup_elem(&mb_targets, &ctgid))
-		forget(ctgid); /* a stale entry of a reused pid: its share goes back */
-	/* The quota: a child over its uid's limit is no target. Its agent,
-	 * if it has one, registers and hears why; the refusal is counted. */
-	if (mb_quota_add(ct.uid, 1, (__s32)ct.n_rules, 1, &held, &lim)) {
-		mb_quota_refused(ct.uid);
-		return 0;
-	}
-	ct.start_ticks = BPF_CORE_READ(child, start_boottime) / MB_NSEC_PER_TICK;
-	ct.parent = ptgid;
-	ct.owner = t->owner ? t->owner : ptgid;
-	zero.start_ticks = ct.start_ticks;
-	for (i = 0; i < MB_MAX_RULES; i++) {
-		if (i >= ct.n_rules)
-			break;
-		pk.idx = ck.idx = i;
-		e = bpf_map_lookup_elem(&mb_rules, &pk);
-		if (!e)
-			continue;
-		__builtin_memcpy(copy, e, sizeof(*copy));
-		copy->start_ticks = ct.start_ticks;
-		bpf_map_update_elem(&mb_rules, &ck, copy, BPF_ANY);
-		bpf_map_update_elem(&mb_counters, &ck, &zero, BPF_ANY);
-	}
-	if (bpf_map_update_elem(&mb_targets, &ctgid, &ct, BPF_NOEXIST)) {
-		/* The registry is full: no target, no share taken, and none
-		 * of the rules just copied left behind. */
-		for (i = 0; i < MB_MAX_RULES; i++) {
-			if (i >= ct.n_rules)
-				break;
-			ck.idx = i;
-			bpf_map_delete_elem(&mb_rules, &ck);
-			bpf_map_delete_elem(&mb_counters, &ck);
-		}
-		mb_quota_add(ct.uid, -1, -(__s32)ct.n_rules, 0, &held, &lim);
-		mb_quota_refused(ct.uid);
-	}
-	return 0;
 }
 
 SEC("tp_btf/sched_process_exit")

@@ -14,10 +14,11 @@
 #     keeps what a live one needs, and keeps a qdisc that was there before.
 #
 # The test config reaches the helper at its build-time path
-# (/etc/minderbinder.conf) by a bind mount in a mount namespace of this
-# test's own: the file on the real /etc is never written. Where there is
-# no such file, an empty one (which means the defaults, as no file does)
-# is created to mount over, and removed at the end.
+# (/etc/minderbinder.conf) by a bind mount in a mount namespace of each
+# registering command's own ($IN_CONF): the file on the real /etc is never
+# written. Where there is no such file, an empty one (which means the
+# defaults, as no file does) is created to mount over, and removed at the
+# end.
 . "$(dirname "$0")/agent_lib.sh"
 
 need_root "security quota: the set-uid helper" || exit 0
@@ -27,16 +28,6 @@ if ! command -v setpriv > /dev/null || ! command -v unshare > /dev/null ||
 	exit 0
 fi
 CONF=/etc/minderbinder.conf
-if [ -z "${MB_QUOTA_PRIVATE_NS:-}" ]; then
-	PLACEHOLDER=
-	if [ ! -e "$CONF" ]; then
-		: > "$CONF" && chmod 644 "$CONF" && PLACEHOLDER=1
-	fi
-	MB_QUOTA_PRIVATE_NS=1 unshare -m --propagation private sh "$0" "$@"
-	rc=$?
-	[ -n "$PLACEHOLDER" ] && [ ! -s "$CONF" ] && rm -f "$CONF"
-	exit $rc
-fi
 
 mb_setup "security quota: setup"
 NOBODY=65534
@@ -58,9 +49,11 @@ if [ -z "$S" ]; then
 	exit 0
 fi
 NS=mbquota-$$
+PLACEHOLDER=
 cleanup() {
 	[ -n "${KILL_PIDS:-}" ] && kill $KILL_PIDS 2>/dev/null
 	ip netns del "$NS" 2>/dev/null
+	[ -n "$PLACEHOLDER" ] && [ ! -s "$CONF" ] && rm -f "$CONF"
 	mb_cleanup
 	[ "${S#"$T"/}" = "$S" ] && rm -rf "$S"
 }
@@ -75,12 +68,20 @@ W=$T/w
 mkdir -p "$W"
 chmod 777 "$W"
 
-# The test config, bind-mounted over $CONF (in this namespace only).
+# The test config, and something at $CONF to mount it over.
 QCONF=$T/minderbinder.conf
 : > "$QCONF"
 chown root:root "$QCONF"
 chmod 644 "$QCONF"
-if ! mount --bind "$QCONF" "$CONF" 2> "$T/mnt.err"; then
+if [ ! -e "$CONF" ]; then
+	: > "$CONF" && chmod 644 "$CONF" && PLACEHOLDER=1
+fi
+# $IN_CONF CMD...: CMD in a mount namespace of its own where $CONF is the
+# test's config (CMD's helper, its child, sees it too). Execs all the way,
+# so that $! of "$IN_CONF CMD &" is CMD's pid.
+printf 'mount --bind "%s" "%s" && exec "$@"\n' "$QCONF" "$CONF" > "$T/in_conf.sh"
+IN_CONF="unshare -m --propagation private sh $T/in_conf.sh"
+if ! $IN_CONF true 2> "$T/mnt.err"; then
 	notrun "security quota: a test config at $CONF" "bind mount: $(lines "$T/mnt.err")"
 	exit 0
 fi
@@ -92,9 +93,9 @@ as() {
 	who=$1 o=$2
 	shift 2
 	case $who in
-	nobody) $AS_NOBODY "$@" > "$T/$o" 2> "$T/$o.err" ;;
-	other) $AS_OTHER "$@" > "$T/$o" 2> "$T/$o.err" ;;
-	root) "$@" > "$T/$o" 2> "$T/$o.err" ;;
+	nobody) $IN_CONF $AS_NOBODY "$@" > "$T/$o" 2> "$T/$o.err" ;;
+	other) $IN_CONF $AS_OTHER "$@" > "$T/$o" 2> "$T/$o.err" ;;
+	root) $IN_CONF "$@" > "$T/$o" 2> "$T/$o.err" ;;
 	esac
 	echo $? > "$T/$o.rc"
 	remember_pid "$T/$o"
@@ -132,13 +133,13 @@ LIMIT=$((BASE_T + 4))
 conf "[quota]
 targets = $LIMIT
 rules = 1000"
-$AS_NOBODY env MINDERBINDER_NET=udp:9:ECONNREFUSED LD_PRELOAD="$S/libmbpreload.so" \
+$IN_CONF $AS_NOBODY env MINDERBINDER_NET=udp:9:ECONNREFUSED LD_PRELOAD="$S/libmbpreload.so" \
 	sh -c 'for i in 1 2 3 4 5 6; do sleep 100 < /dev/null & echo "child $!"; done; echo started; wait' \
 	> "$T/tree" 2> "$T/tree.err" &
 TREE=$!
 KILL_PIDS=$TREE
-if ! wait_line "$T/tree" '^started' 50 "$TREE"; then
-	fail "security quota: a tree target of uid $NOBODY forks 6 sleeping children" "$(lines "$T/tree") $(lines "$T/tree.err")"
+if ! wait_registered "$T/tree" '^started' "$TREE"; then
+	fail "security quota: a tree target of uid $NOBODY forks 6 sleeping children" "$(lines "$T/tree") $(lines "$T/tree.err") alive: $(kill -0 "$TREE" 2>&1 && echo yes)"
 	exit 0
 fi
 KIDS=$(sed -n 's/^child //p' "$T/tree")
@@ -257,56 +258,25 @@ if ! out=$( (ip netns add "$NS" && ip -n "$NS" link add mbq-a type veth peer nam
 	ip -n "$NS" link set lo up && ip -n "$NS" link set mbq-a up && ip -n "$NS" link set mbq-b up &&
 	tc -n "$NS" qdisc add dev mbq-b clsact) 2>&1); then
 	notrun "security quota: interface state (veth pair in a netns)" "cannot create it: $out"
-	# `minderbinder watch` with a drop section needs the filters before any
-# process it watches is a target: they stay while it runs.
-printf '[outgoing_network w]\ntargets = mbqnothing\nprotocol = udp\nport = 9\ndelay_ms = 0\n' > "$T/drop.ini"
-$IN_NS "$MB" watch "$T/drop.ini" > "$T/watch.out" 2> "$T/watch.err" &
-WATCH=$!
-KILL_PIDS=$WATCH
-if wait_line "$T/watch.out" '^watch: ready' 100 "$WATCH" && filters_on_all; then
-	$IN_NS $AS_OTHER env MINDERBINDER_SYSCALL=mkdirat:EROFS LD_PRELOAD="$S/libmbpreload.so" \
-		"$S/mbprobe" mkdir "$W/d10" > "$T/held" 2>&1
-	remember_pid "$T/held"
-	name="security quota: a registration keeps the filters of a running minderbinder watch with a drop section"
-	if [ "$(field "$T/held" errnos)" = 30 ] && filters_on_all; then
-		pass "$name"
-	else
-		fail "$name" "$(lines "$T/held"); lo: $(tc -n "$NS" filter show dev lo egress | tr '\n' ' ')"
-	fi
-	kill -INT "$WATCH"
-	wait "$WATCH"
-	KILL_PIDS=
-	$IN_NS $AS_OTHER env MINDERBINDER_SYSCALL=mkdirat:EROFS LD_PRELOAD="$S/libmbpreload.so" \
-		"$S/mbprobe" mkdir "$W/d11" > "$T/after" 2>&1
-	remember_pid "$T/after"
-	name="security quota: once watch has stopped, the next registration removes its filters"
-	if [ "$(field "$T/after" errnos)" = 30 ] && ! mb_filter_on lo && ! mb_filter_on mbq-a && ! clsact_on lo; then
-		pass "$name"
-	else
-		fail "$name" "$(lines "$T/after"); lo: $(tc -n "$NS" filter show dev lo egress | tr '\n' ' ')"
-	fi
-else
-	fail "security quota: minderbinder watch with a drop section attaches its filters" \
-		"$(lines "$T/watch.out") $(lines "$T/watch.err")"
-fi
-
-mb_no_leftovers "security quota: no helper, supervisor or registry entry left"
+	mb_no_leftovers "security quota: no helper, supervisor or registry entry left"
 	exit 0
 fi
 IN_NS="nsenter --net=/run/netns/$NS"
 # A live drop target of uid 65534 in the namespace.
-$IN_NS $AS_NOBODY env MINDERBINDER_NET=udp:9:drop LD_PRELOAD="$S/libmbpreload.so" sleep 100 \
+$IN_CONF $IN_NS $AS_NOBODY env MINDERBINDER_NET=udp:9:drop LD_PRELOAD="$S/libmbpreload.so" sleep 100 \
 	> "$T/drop" 2>&1 &
 DROP=$!
 KILL_PIDS=$DROP
 name="security quota: a drop target of uid $NOBODY puts the filter on every up interface of its netns"
-if wait_for 50 filters_on_all && clsact_on mbq-a && clsact_on lo; then
+# (No line to wait for from sleep: its filters, as long as the agent may wait.)
+if wait_for $(((${MINDERBINDER_HELPER_TIMEOUT:-30} * 10 + 100 * SLOW) / SLOW)) filters_on_all &&
+	clsact_on mbq-a && clsact_on lo; then
 	pass "$name"
 else
 	fail "$name" "$(lines "$T/drop"); lo: $(tc -n "$NS" filter show dev lo egress | tr '\n' ' ')"
 fi
 TARGET_PIDS="$TARGET_PIDS $DROP"
-$IN_NS $AS_NOBODY env MINDERBINDER_SYSCALL=mkdirat:EROFS LD_PRELOAD="$S/libmbpreload.so" \
+$IN_CONF $IN_NS $AS_NOBODY env MINDERBINDER_SYSCALL=mkdirat:EROFS LD_PRELOAD="$S/libmbpreload.so" \
 	"$S/mbprobe" mkdir "$W/d8" > "$T/live" 2>&1
 remember_pid "$T/live"
 name="security quota: another registration keeps the filters a live drop target needs"
@@ -321,7 +291,7 @@ KILL_PIDS=
 # The attack's leftovers, before anyone registers again.
 name="security quota: the drop target exited and left its filters (nobody registered since)"
 if filters_on_all; then pass "$name"; else fail "$name" "no filter left to sweep: nothing tested below"; fi
-$IN_NS $AS_OTHER env MINDERBINDER_SYSCALL=mkdirat:EROFS LD_PRELOAD="$S/libmbpreload.so" \
+$IN_CONF $IN_NS $AS_OTHER env MINDERBINDER_SYSCALL=mkdirat:EROFS LD_PRELOAD="$S/libmbpreload.so" \
 	"$S/mbprobe" mkdir "$W/d9" > "$T/next" 2>&1
 remember_pid "$T/next"
 name="security quota: the next registration (uid $OTHER, syscall rules only) removes the filters and the qdiscs minderbinder created"
@@ -343,7 +313,7 @@ $IN_NS "$MB" watch "$T/drop.ini" > "$T/watch.out" 2> "$T/watch.err" &
 WATCH=$!
 KILL_PIDS=$WATCH
 if wait_line "$T/watch.out" '^watch: ready' 100 "$WATCH" && filters_on_all; then
-	$IN_NS $AS_OTHER env MINDERBINDER_SYSCALL=mkdirat:EROFS LD_PRELOAD="$S/libmbpreload.so" \
+	$IN_CONF $IN_NS $AS_OTHER env MINDERBINDER_SYSCALL=mkdirat:EROFS LD_PRELOAD="$S/libmbpreload.so" \
 		"$S/mbprobe" mkdir "$W/d10" > "$T/held" 2>&1
 	remember_pid "$T/held"
 	name="security quota: a registration keeps the filters of a running minderbinder watch with a drop section"
@@ -355,7 +325,7 @@ if wait_line "$T/watch.out" '^watch: ready' 100 "$WATCH" && filters_on_all; then
 	kill -INT "$WATCH"
 	wait "$WATCH"
 	KILL_PIDS=
-	$IN_NS $AS_OTHER env MINDERBINDER_SYSCALL=mkdirat:EROFS LD_PRELOAD="$S/libmbpreload.so" \
+	$IN_CONF $IN_NS $AS_OTHER env MINDERBINDER_SYSCALL=mkdirat:EROFS LD_PRELOAD="$S/libmbpreload.so" \
 		"$S/mbprobe" mkdir "$W/d11" > "$T/after" 2>&1
 	remember_pid "$T/after"
 	name="security quota: once watch has stopped, the next registration removes its filters"

@@ -191,6 +191,36 @@ else
 fi
 KILL_PIDS=
 
+# A fork past the quota under the seccomp engine keeps the filter it
+# inherited: its syscall faults go on (only network and BPF-engine rules,
+# which need an entry, are gone), and the refusal is counted.
+if [ "$(sys_engine)" = seccomp ]; then
+	set -- $(quota $NOBODY)
+	case $1 in '' | *[!0-9]*) set -- 0 0 0 ;; esac
+	conf "[quota]
+targets = $(($1 + 2))"
+	$IN_CONF $AS_NOBODY env MINDERBINDER_SYSCALL=mkdirat:EROFS LD_PRELOAD="$S/libmbpreload.so" \
+		sh -c 'sleep 100 < /dev/null & echo "child $!"; "$0" mkdir "$1"; echo started; wait' \
+		"$S/mbprobe" "$W/r1" > "$T/sec" 2> "$T/sec.err" &
+	SEC=$!
+	KILL_PIDS=$SEC
+	name="security quota: a fork past the quota (seccomp engine) keeps its inherited syscall faults, and is counted"
+	if wait_registered "$T/sec" '^started' "$SEC" && [ "$(field "$T/sec" errnos)" = 30 ] && [ ! -d "$W/r1" ] &&
+		quota_is $NOBODY "$(($1 + 2)) $(($2 + 2)) $(($3 + 1))"; then
+		pass "$name"
+	else
+		fail "$name" "quota $(quota $NOBODY) (was $*): $(lines "$T/sec") $(lines "$T/sec.err")"
+	fi
+	kill $(sed -n 's/^child //p' "$T/sec") "$SEC" 2>/dev/null
+	wait "$SEC" 2>/dev/null
+	KILL_PIDS=
+	wait_for 50 quota_is $NOBODY "$1 $2 $(($3 + 1))" ||
+		fail "security quota: the seccomp tree's share is back after it exits" "quota $(quota $NOBODY)"
+else
+	notrun "security quota: a fork past the quota keeps its inherited syscall faults" \
+		"syscall rules go to $(sys_engine) here, which faults by registry entry: such a fork has none"
+fi
+
 # Rule entries: a registration needing more than are left is refused.
 conf "[quota]
 targets = $((BASE_T + 10))

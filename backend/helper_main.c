@@ -35,6 +35,7 @@
 #include "minderbinder/wire.h"
 #include "name_tables.h"
 #include "proc_info.h"
+#include "quota.h"
 #include "register_self.h"
 #include "registry.h"
 #include "seccomp_filter.h"
@@ -680,6 +681,7 @@ int main(int argc, char **argv)
 {
 	struct mb_installed_msg inst;
 	struct mb_registry reg = { -1, -1, -1 };
+	struct mb_error qerr;
 	struct request *rq;
 	struct timespec now;
 	pid_t sup = 0;
@@ -724,6 +726,12 @@ int main(int argc, char **argv)
 			   err == -EPERM ? " (is mb-helper installed setuid root?)" : "");
 		return 1;
 	}
+	err = mb_quota_configure(&qerr);
+	if (err) {
+		reply_plan(err, NULL, "%s", qerr.msg);
+		mb_registry_close(&reg);
+		return 1;
+	}
 	err = inherited(rq, &reg);
 	if (err) {
 		mb_registry_close(&reg);
@@ -750,10 +758,14 @@ int main(int argc, char **argv)
 	err = mb_registry_add(&reg, (__u32)rq->peer.pid, &rq->target, &rq->msg.spec,
 			      rq->engines, (rq->msg.flags & MB_REG_NET_UPDATE) ? rq->msg.tids : NULL);
 	if (err) {
-		reply_plan(err, NULL, "mb-helper failed to register pid %d: %s",
-			   (int)rq->peer.pid, strerror(-err));
+		mb_quota_add_error(err, rq->target.uid, rq->target.n_rules, (int)rq->peer.pid,
+				   qerr.msg, sizeof(qerr.msg));
+		reply_plan(err, NULL, "%s", qerr.msg);
 		return 1;
 	}
+	/* Filters and qdiscs no live target needs any more go now (best
+	 * effort: a failure here is no reason to refuse this caller). */
+	mb_net_sweep(reg.targets_fd, reg.rules_fd);
 	if (has_net(rq)) {
 		struct mb_net_error ne;
 

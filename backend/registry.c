@@ -16,6 +16,7 @@
 #include <bpf/libbpf.h>
 
 #include "minderbinder/net.h"
+#include "quota.h"
 #include "registry.h"
 #include "registry.skel.h"
 #include "name_tables.h"
@@ -73,7 +74,7 @@ static int open_pinned(struct mb_registry *reg)
 	reg->counters_fd = bpf_obj_get(MB_PIN_DIR "/mb_counters");
 	if (reg->targets_fd >= 0 && reg->rules_fd >= 0 && reg->counters_fd >= 0 &&
 	    mb_pin_exists(EXIT_LINK_PIN) && mb_pin_exists(FORK_LINK_PIN) &&
-	    mb_pin_exists(EXEC_LINK_PIN))
+	    mb_pin_exists(EXEC_LINK_PIN) && mb_pin_exists(MB_QUOTA_CHARGE_PIN))
 		return 0;
 	mb_registry_close(reg);
 	return -ENOENT;
@@ -112,6 +113,8 @@ static int load_and_pin(void)
 		err = attach_pinned(skel->progs.mb_fork, FORK_LINK_PIN);
 	if (!err)
 		err = attach_pinned(skel->progs.mb_exec, EXEC_LINK_PIN);
+	if (!err && !mb_pin_exists(MB_QUOTA_CHARGE_PIN))
+		err = bpf_program__pin(skel->progs.mb_quota_charge, MB_QUOTA_CHARGE_PIN);
 cleanup:
 	registry_bpf__destroy(skel);
 	return err;
@@ -229,8 +232,8 @@ void mb_registry_close(struct mb_registry *reg)
 int mb_registry_remove(struct mb_registry *reg, __u32 tgid)
 {
 	struct mb_rule_key key = { .tgid = tgid };
-
-	int rings;
+	struct mb_target t;
+	int rings, have;
 
 	for (key.idx = 0; key.idx < MB_MAX_RULES; key.idx++) {
 		bpf_map_delete_elem(reg->rules_fd, &key);
@@ -242,8 +245,12 @@ int mb_registry_remove(struct mb_registry *reg, __u32 tgid)
 		bpf_map_delete_elem(rings, &tgid);
 		close(rings);
 	}
-	if (bpf_map_delete_elem(reg->targets_fd, &tgid) && errno != ENOENT)
-		return -errno;
+	have = !bpf_map_lookup_elem(reg->targets_fd, &tgid, &t);
+	if (bpf_map_delete_elem(reg->targets_fd, &tgid))
+		return errno == ENOENT ? 0 : -errno;
+	/* Deleted by us, not by the exit hook: the refund is ours to make. */
+	if (have)
+		mb_quota_charge(t.uid, -1, -(int)t.n_rules, NULL);
 	return 0;
 }
 
@@ -290,6 +297,11 @@ int mb_registry_add(struct mb_registry *reg, __u32 tgid,
 
 	/* A previous registration of this very process is replaced whole. */
 	mb_registry_remove(reg, tgid);
+	/* Its uid's share first (t->n_rules, what the exit hook refunds):
+	 * over the quota, nothing is written. */
+	err = mb_quota_charge(t->uid, 1, (int)t->n_rules, NULL);
+	if (err)
+		return err;
 	for (key.idx = 0; key.idx < spec->n_rules; key.idx++) {
 		memset(&entry, 0, sizeof(entry));
 		entry.start_ticks = t->start_ticks;
@@ -311,7 +323,9 @@ int mb_registry_add(struct mb_registry *reg, __u32 tgid,
 	return 0;
 fail:
 	err = -errno;
+	/* The target is not in: remove finds nothing to refund. */
 	mb_registry_remove(reg, tgid);
+	mb_quota_charge(t->uid, -1, -(int)t->n_rules, NULL);
 	return err;
 }
 

@@ -22,6 +22,8 @@ LIBEXECDIR ?= $(PREFIX)/libexec/minderbinder
 BINDIR ?= $(PREFIX)/bin
 INCLUDEDIR ?= $(PREFIX)/include
 DATADIR ?= $(PREFIX)/share/minderbinder
+# The site configuration the set-uid helper reads (quotas): fixed at build.
+SYSCONFDIR ?= /etc
 
 CC ?= cc
 CLANG ?= clang
@@ -74,11 +76,12 @@ GEN_TABLES := $(GEN)/errno_table.inc $(GEN)/syscalls_x86_64.inc $(GEN)/syscalls_
 	$(GEN)/mb_paths.h
 
 # Where the installed pieces find each other. Rewritten only when PREFIX
-# (or LIBDIR, LIBEXECDIR) changes, so `make install PREFIX=/usr` after a
+# (or LIBDIR, LIBEXECDIR, SYSCONFDIR) changes, so `make install PREFIX=/usr` after a
 # plain `make` rebuilds what embeds the paths.
 $(GEN)/mb_paths.h: FORCE | $(DEPS_STAMP)
 	$(Q)mkdir -p $(GEN)
-	$(Q)printf '#define MB_LIBDIR "%s"\n#define MB_LIBEXECDIR "%s"\n' '$(LIBDIR)' '$(LIBEXECDIR)' > $@.tmp
+	$(Q)printf '#define MB_LIBDIR "%s"\n#define MB_LIBEXECDIR "%s"\n#define MB_CONFIG_PATH "%s"\n' \
+		'$(LIBDIR)' '$(LIBEXECDIR)' '$(SYSCONFDIR)/minderbinder.conf' > $@.tmp
 	$(Q)cmp -s $@.tmp $@ && rm -f $@.tmp || mv $@.tmp $@
 
 .PHONY: FORCE
@@ -144,8 +147,8 @@ BPF_LIBS := $(shell pkg-config --libs libbpf 2>/dev/null || echo -lbpf -lelf -lz
 INIH_LIBS := $(shell pkg-config --libs inih 2>/dev/null || echo -linih)
 MHD_LIBS := $(shell pkg-config --libs libmicrohttpd 2>/dev/null || echo -lmicrohttpd)
 
-HELPER_SRCS := $(wildcard backend/helper_*.c backend/registry.c backend/identity.c backend/engine_*.c)
-CLI_SRCS := $(wildcard backend/cli_*.c) backend/registry.c backend/engine_probe.c backend/engine_net.c \
+HELPER_SRCS := $(wildcard backend/helper_*.c backend/registry.c backend/quota.c backend/identity.c backend/engine_*.c)
+CLI_SRCS := $(wildcard backend/cli_*.c) backend/registry.c backend/quota.c backend/engine_probe.c backend/engine_net.c \
 	backend/engine_syscall_bpf.c
 AGENT_SRCS := $(wildcard preload/*.c)
 
@@ -206,16 +209,19 @@ $(OUT)/libminderbinder.a: $(CAPI_OBJS) $(CORE_OBJS)
 all: $(DEPS_STAMP) $(SKELS) $(CORE_LIB) $(PROGS)
 
 # --- tests -----------------------------------------------------------------
+# The helper's message checks are pure (no socket, no /proc): unit-tested
+# and fuzzed with the core.
+HELPER_PURE_SRCS := backend/helper_validate.c
 # The unit suite always builds the core again with ASan/UBSan.
 UNIT_SRCS := $(wildcard tests/unit/*.c)
 UNIT_BIN := $(OUT)/tests/unit-tests
 CRITERION_LIBS := $(shell pkg-config --libs criterion 2>/dev/null || echo -lcriterion)
 
-$(UNIT_BIN): $(UNIT_SRCS) $(CORE_SRCS) $(wildcard backend/lib/*.h include/minderbinder/*.h) $(GEN_TABLES) | $(DEPS_STAMP)
+$(UNIT_BIN): $(UNIT_SRCS) $(CORE_SRCS) $(HELPER_PURE_SRCS) $(wildcard backend/lib/*.h backend/helper_*.h include/minderbinder/*.h) $(GEN_TABLES) | $(DEPS_STAMP)
 	$(call msg,LINK,$@)
 	$(Q)mkdir -p $(dir $@)
-	$(Q)$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) -DMB_SOURCE_DIR='"$(CURDIR)"' -o $@ \
-		$(UNIT_SRCS) $(CORE_SRCS) $(CRITERION_LIBS) $(INIH_LIBS)
+	$(Q)$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) -Ibackend -DMB_SOURCE_DIR='"$(CURDIR)"' -o $@ \
+		$(UNIT_SRCS) $(CORE_SRCS) $(HELPER_PURE_SRCS) $(CRITERION_LIBS) $(INIH_LIBS)
 
 check-unit: $(UNIT_BIN)
 	@echo "== unit tests (Criterion, ASan/UBSan)"
@@ -231,7 +237,7 @@ TEST_LINK_OBJS := $(patsubst %.c,$(OUT)/obj/%.o,$(filter-out backend/helper_main
 $(OUT)/tests/progs/%: tests/integration/progs/%.c $(TEST_LINK_OBJS) $(CORE_LIB) $(SKELS)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(dir $@)
-	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) -pthread -o $@ $< $(TEST_LINK_OBJS) $(CORE_LIB) $(BPF_LIBS)
+	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) -pthread -o $@ $< $(TEST_LINK_OBJS) $(CORE_LIB) $(BPF_LIBS) $(INIH_LIBS)
 
 # Static programs (no libc dynamic loader, so LD_PRELOAD cannot reach them):
 # what `minderbinder run` must cover by registering before exec.
@@ -254,11 +260,11 @@ FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(OUT)/fuzz/%,$(FUZZ_SRCS))
 FUZZ_SECONDS ?= 20
 FUZZ_FLAGS := -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -g -O1
 
-$(OUT)/fuzz/%: tests/fuzz/%.c $(CORE_SRCS) $(GEN_TABLES) | $(DEPS_STAMP)
+$(OUT)/fuzz/%: tests/fuzz/%.c $(CORE_SRCS) $(HELPER_PURE_SRCS) $(GEN_TABLES) | $(DEPS_STAMP)
 	$(call msg,FUZZ-CC,$@)
 	$(Q)mkdir -p $(dir $@)
-	$(Q)$(CLANG) $(FUZZ_FLAGS) -std=gnu11 -D_GNU_SOURCE -Iinclude -Ibackend/lib -I$(GEN) \
-		-o $@ $< $(CORE_SRCS) $(INIH_LIBS)
+	$(Q)$(CLANG) $(FUZZ_FLAGS) -std=gnu11 -D_GNU_SOURCE -Iinclude -Ibackend/lib -Ibackend -I$(GEN) \
+		-o $@ $< $(CORE_SRCS) $(HELPER_PURE_SRCS) $(INIH_LIBS)
 
 fuzz-build: $(FUZZ_BINS)
 

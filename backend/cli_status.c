@@ -11,7 +11,10 @@
 #include "cli.h"
 #include "engine_probe.h"
 #include "name_tables.h"
+#include "mb_paths.h"
 #include "minderbinder/registry.h"
+#include "quota.h"
+#include "quota_config.h"
 #include "register_self.h"
 #include "registry.h"
 #include "spec_parse.h"
@@ -110,6 +113,40 @@ static void print_targets(void)
 	mb_registry_close(&reg);
 }
 
+/* Who holds what of their quota; uids that hold nothing and were never
+ * refused are left out. */
+static void print_quota(void)
+{
+	struct mb_quota_limits l = { 0 };
+	struct mb_quota_usage u;
+	__u32 key, next, *prev = NULL, z = 0;
+	int fd = bpf_obj_get(MB_QUOTA_LIMITS_PIN), n = 0;
+
+	if (fd < 0)
+		return;
+	bpf_map_lookup_elem(fd, &z, &l);
+	close(fd);
+	if (!l.set)
+		mb_quota_defaults(&l);
+	printf("quota (%s [quota]): %u targets, %u rule entries per uid; root: the registry's size\n",
+	       MB_CONFIG_PATH, l.targets, l.rules);
+	fd = bpf_obj_get(MB_QUOTA_PIN);
+	if (fd < 0)
+		return;
+	while (!bpf_map_get_next_key(fd, prev, &next)) {
+		key = next;
+		prev = &key;
+		if (bpf_map_lookup_elem(fd, &key, &u) || !(u.targets | u.rules | u.refused))
+			continue;
+		n++;
+		printf("  uid %u holds %u targets, %u rule entries; %u forks refused since load\n", key,
+		       u.targets, u.rules, u.refused);
+	}
+	if (!n)
+		printf("  (nobody holds anything)\n");
+	close(fd);
+}
+
 int mb_cli_status(int argc, char **argv)
 {
 	if (argc > 1 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
@@ -123,5 +160,6 @@ int mb_cli_status(int argc, char **argv)
 		return mb_cli_fail(1, "status: needs root to probe the kernel and read the registry");
 	print_engines();
 	print_targets();
+	print_quota();
 	return 0;
 }

@@ -381,7 +381,7 @@ int mb_cli_watch(int argc, char **argv)
 			goto out;
 		}
 	}
-	if (any_net && (ret = mb_net_attach(ifaces, &ne))) {
+	if (any_net && (ret = mb_net_attach_held(ifaces, (__u32)getpid(), &ne))) {
 		mb_cli_fail(1, "watch: %s", ne.msg);
 		goto out;
 	}

@@ -135,9 +135,10 @@ out:
 
 static __u64 netns_id(void)
 {
-	struct stat st;
+	__u64 ino = 0;
 
-	return stat("/proc/self/ns/net", &st) ? 0 : (__u64)st.st_ino;
+	mb_proc_netns(0, &ino);
+	return ino;
 }
 
 static int iface_up(const char *name)
@@ -156,7 +157,7 @@ static int iface_up(const char *name)
 }
 
 static int attach_iface(int ifaces_fd, int prog_fd, unsigned ifindex, const char *name,
-			struct mb_net_error *e)
+			__u32 holder, struct mb_net_error *e)
 {
 	DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = (int)ifindex,
 			    .attach_point = BPF_TC_EGRESS);
@@ -169,8 +170,15 @@ static int attach_iface(int ifaces_fd, int prog_fd, unsigned ifindex, const char
 	struct mb_iface rec = { 0 };
 	int err, had = !bpf_map_lookup_elem(ifaces_fd, &key, &rec);
 
-	if (had && !bpf_tc_query(&hook, &q))
-		return 0; /* ours is still there */
+	if (had && !bpf_tc_query(&hook, &q)) {
+		/* Ours is still there. */
+		if (!holder)
+			return 0;
+		rec.holder = holder;
+		return bpf_map_update_elem(ifaces_fd, &key, &rec, BPF_EXIST) ? -errno : 0;
+	}
+	if (holder)
+		rec.holder = holder;
 	err = bpf_tc_hook_create(&hook);
 	if (!err)
 		rec.created_qdisc = 1;
@@ -237,6 +245,11 @@ int mb_net_check_interfaces(const char *list, struct mb_net_error *e)
 
 int mb_net_attach(const char *interfaces, struct mb_net_error *e)
 {
+	return mb_net_attach_held(interfaces, 0, e);
+}
+
+int mb_net_attach_held(const char *interfaces, __u32 holder, struct mb_net_error *e)
+{
 	struct if_nameindex *ifs = NULL, *i;
 	int lock, err = 0, prog_fd = -1, ifaces_fd = -1, n = 0;
 
@@ -245,8 +258,10 @@ int mb_net_attach(const char *interfaces, struct mb_net_error *e)
 	if (err)
 		return err;
 	lock = mb_registry_lock();
-	if (lock < 0)
+	if (lock < 0) {
+		mb_registry_lock_why(lock, e->msg, sizeof(e->msg));
 		return lock;
+	}
 	if (!all_pinned()) {
 		err = load_net(e);
 		if (err)
@@ -266,7 +281,7 @@ int mb_net_attach(const char *interfaces, struct mb_net_error *e)
 	for (i = ifs; i->if_index; i++) {
 		if (!listed(interfaces, i->if_name) || !iface_up(i->if_name))
 			continue;
-		err = attach_iface(ifaces_fd, prog_fd, i->if_index, i->if_name, e);
+		err = attach_iface(ifaces_fd, prog_fd, i->if_index, i->if_name, holder, e);
 		if (err)
 			goto out;
 		n++;
@@ -290,6 +305,124 @@ out:
 	return err;
 }
 
+/* Our filter off one interface of this netns, and the clsact qdisc if we
+ * created it; one that was there before us stays. */
+static void detach_iface(const struct mb_iface_key *key, const struct mb_iface *rec,
+			 void (*cb)(const char *what, void *ctx), void *ctx)
+{
+	DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = (int)key->ifindex,
+			    .attach_point = BPF_TC_EGRESS);
+	DECLARE_LIBBPF_OPTS(bpf_tc_opts, opts, .handle = MB_TC_HANDLE,
+			    .priority = MB_TC_PRIORITY);
+	char what[160];
+
+	if (!bpf_tc_detach(&hook, &opts) && cb) {
+		snprintf(what, sizeof(what), "tc egress filter on %s", rec->name);
+		cb(what, ctx);
+	}
+	if (rec->created_qdisc) {
+		hook.attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS;
+		if (!bpf_tc_hook_destroy(&hook) && cb) {
+			snprintf(what, sizeof(what), "clsact qdisc on %s (minderbinder created it)",
+				 rec->name);
+			cb(what, ctx);
+		}
+	}
+}
+
+/* Whether tgid's target has a drop rule (the tc engine's). */
+static int has_drop_rule(int rules_fd, __u32 tgid, __u32 n_rules)
+{
+	struct mb_rule_key k = { .tgid = tgid };
+	struct mb_rule_entry e;
+
+	for (k.idx = 0; k.idx < n_rules && k.idx < MB_MAX_RULES; k.idx++)
+		if (!bpf_map_lookup_elem(rules_fd, &k, &e) && e.rule.kind == MB_RULE_NET &&
+		    e.rule.net.action == MB_NET_DROP)
+			return 1;
+	return 0;
+}
+
+/* Whether a live target in this netns (here) with a drop rule sends
+ * through ifindex: its interface list names it, or it has none. */
+static int iface_needed(int targets_fd, int rules_fd, __u64 here, __u32 ifindex)
+{
+	__u32 key, next, *prev = NULL, i;
+	struct mb_target t;
+	__u64 ticks, ns;
+
+	while (!bpf_map_get_next_key(targets_fd, prev, &next)) {
+		key = next;
+		prev = &key;
+		if (bpf_map_lookup_elem(targets_fd, &key, &t) ||
+		    !has_drop_rule(rules_fd, key, t.n_rules) ||
+		    mb_proc_start_ticks((pid_t)key, &ticks) || ticks != t.start_ticks ||
+		    mb_proc_netns((pid_t)key, &ns) || ns != here)
+			continue;
+		if (!t.ifindex[0])
+			return 1;
+		for (i = 0; i < MB_MAX_TARGET_IFACES && t.ifindex[i]; i++)
+			if (t.ifindex[i] == ifindex)
+				return 1;
+	}
+	return 0;
+}
+
+/* A pid only: should it be reused, a filter stays until the next sweep
+ * after that process, which is what minderbinder did before sweeps. */
+static int holder_alive(__u32 pid)
+{
+	char path[32];
+
+	if (!pid)
+		return 0;
+	snprintf(path, sizeof(path), "/proc/%u", pid);
+	return !access(path, F_OK);
+}
+
+int mb_net_sweep(int targets_fd, int rules_fd)
+{
+	struct mb_iface_key key, next, *prev = NULL, gone[MB_MAX_IFACES];
+	struct mb_iface rec;
+	__u64 here = netns_id();
+	int fd, lock = -1, n = 0, mine = 0, i;
+
+	fd = bpf_obj_get(IFACES_PIN);
+	if (fd < 0)
+		return errno == ENOENT ? 0 : -errno;
+	/* Most registrations find nothing of ours here: no lock for them. */
+	while (!mine && !bpf_map_get_next_key(fd, prev, &next)) {
+		key = next;
+		prev = &key;
+		mine = key.netns == here;
+	}
+	if (mine)
+		lock = mb_registry_lock();
+	if (lock < 0) {
+		close(fd);
+		return mine ? lock : 0;
+	}
+	/* With the lock: no attach runs meanwhile, and a target that attaches
+	 * after us was in mb_targets before its attach, so we saw it. */
+	prev = NULL;
+	while (!bpf_map_get_next_key(fd, prev, &next)) {
+		key = next;
+		prev = &key;
+		if (key.netns != here || bpf_map_lookup_elem(fd, &key, &rec) ||
+		    holder_alive(rec.holder) ||
+		    iface_needed(targets_fd, rules_fd, here, key.ifindex))
+			continue;
+		detach_iface(&key, &rec, NULL, NULL);
+		if (n < MB_MAX_IFACES)
+			gone[n++] = key;
+	}
+	for (i = 0; i < n; i++)
+		bpf_map_delete_elem(fd, &gone[i]);
+	mb_registry_unlock(lock);
+	close(fd);
+	return n;
+}
+
 int mb_net_unload(void (*cb)(const char *what, void *ctx), void *ctx)
 {
 	struct mb_iface_key key, next, *prev = NULL, done[MB_MAX_IFACES];
@@ -301,11 +434,6 @@ int mb_net_unload(void (*cb)(const char *what, void *ctx), void *ctx)
 	if (fd < 0)
 		return errno == ENOENT ? 0 : -errno;
 	while (!bpf_map_get_next_key(fd, prev, &next)) {
-		DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = (int)next.ifindex,
-				    .attach_point = BPF_TC_EGRESS);
-		DECLARE_LIBBPF_OPTS(bpf_tc_opts, opts, .handle = MB_TC_HANDLE,
-				    .priority = MB_TC_PRIORITY);
-
 		key = next;
 		prev = &key;
 		if (bpf_map_lookup_elem(fd, &key, &rec))
@@ -320,18 +448,7 @@ int mb_net_unload(void (*cb)(const char *what, void *ctx), void *ctx)
 		}
 		if (n_done < MB_MAX_IFACES)
 			done[n_done++] = key;
-		if (!bpf_tc_detach(&hook, &opts)) {
-			snprintf(what, sizeof(what), "tc egress filter on %s", rec.name);
-			cb(what, ctx);
-		}
-		if (rec.created_qdisc) {
-			hook.attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS;
-			if (!bpf_tc_hook_destroy(&hook)) {
-				snprintf(what, sizeof(what), "clsact qdisc on %s (minderbinder created it)",
-					 rec.name);
-				cb(what, ctx);
-			}
-		}
+		detach_iface(&key, &rec, cb, ctx);
 	}
 	for (i = 0; i < n_done; i++)
 		bpf_map_delete_elem(fd, &done[i]);

@@ -149,11 +149,9 @@ int mb_netlog_run(const struct mb_netlog_args *a)
 	struct pollfd p[2];
 	int err = 0;
 
-	umask(022);
-	lg.fd = open(a->log_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY,
-		     0644);
+	lg.fd = mb_log_open(a->log_path);
 	if (lg.fd < 0)
-		return -errno;
+		return lg.fd;
 	lg.spec = a->spec;
 	lg.realtime_off = clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_BOOTTIME);
 	rb = ring_buffer__new(a->ring_fd, on_event, &lg, NULL);

@@ -542,18 +542,14 @@ static void read_comm(pid_t tid, char *out, size_t size)
 
 static void log_open(struct supervisor *s, const char *path)
 {
-	mode_t old;
-
 	s->log_fd = -1;
 	if (!path)
 		return;
 	s->log_line = malloc(LOG_LINE_MAX);
 	if (!s->log_line)
 		return;
-	old = umask(022);
-	s->log_fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY,
-			 0644);
-	umask(old);
+	/* Checked by the helper already; a FIFO swapped in since is dropped. */
+	s->log_fd = mb_log_open(path);
 }
 
 /*

@@ -195,7 +195,7 @@ int mb_sysbpf_attach(enum mb_engine e, int nr, char *why, size_t len)
 	/* One loader at a time: two would both attach, and one pin would fail. */
 	lock = mb_registry_lock();
 	if (lock < 0) {
-		snprintf(why, len, "cannot lock the registry: %s", strerror(-lock));
+		mb_registry_lock_why(lock, why, len);
 		return lock;
 	}
 	err = attach_locked(e, fn, pin, why, len);

@@ -12,6 +12,7 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <net/if.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -32,10 +33,13 @@
 #include "engine_probe.h"
 #include "engine_seccomp.h"
 #include "engine_syscall_bpf.h"
+#include "helper_validate.h"
 #include "identity.h"
+#include "json_log.h"
 #include "minderbinder/wire.h"
 #include "name_tables.h"
 #include "proc_info.h"
+#include "quota.h"
 #include "register_self.h"
 #include "registry.h"
 #include "seccomp_filter.h"
@@ -45,6 +49,11 @@
 #ifndef SO_PEERPIDFD
 #define SO_PEERPIDFD 77
 #endif
+
+/* The caller's real ids, recorded before we make all our ids root: every
+ * child that runs with the caller's identity drops to these. */
+static uid_t caller_uid;
+static gid_t caller_gid;
 
 struct request {
 	struct mb_register_msg msg;
@@ -69,7 +78,7 @@ static void reply_plan(int status, const struct request *rq, const char *fmt, ..
 	memset(&m, 0, sizeof(m));
 	m.hdr = (struct mb_msg_hdr){ MB_WIRE_MAGIC, MB_WIRE_VERSION, MB_MSG_PLAN };
 	m.status = status;
-	if (rq && !status) {
+	if (rq && (!status || status == MB_PLAN_INHERITED)) {
 		m.n_rules = rq->msg.spec.n_rules;
 		memcpy(m.engines, rq->engines, sizeof(m.engines));
 		m.key = rq->key;
@@ -92,6 +101,22 @@ static void reply_done(int status, pid_t supervisor, const char *msg)
 	send(SOCK, &m, sizeof(m), MSG_NOSIGNAL);
 }
 
+/*
+ * Whether the caller's next message came within ms: 0 or -ETIMEDOUT. A
+ * caller that says nothing must not keep us (a root process, which its
+ * RLIMIT_NPROC no longer counts) alive for ever.
+ */
+static int readable(int ms)
+{
+	struct pollfd p = { .fd = SOCK, .events = POLLIN };
+	int r;
+
+	do
+		r = poll(&p, 1, ms);
+	while (r < 0 && errno == EINTR);
+	return r > 0 ? 0 : r < 0 ? -errno : -ETIMEDOUT;
+}
+
 /* The caller controls our environment, descriptors and signal state. */
 static int sanitise(void)
 {
@@ -105,6 +130,15 @@ static int sanitise(void)
 	sigprocmask(SIG_SETMASK, &all, NULL);
 	signal(SIGCHLD, SIG_DFL);
 	signal(SIGPIPE, SIG_IGN);
+	/* The terminal sends these to the caller's process group with no
+	 * permission check: a stopped helper holding the registry lock would
+	 * stop every other registration. (A kill() from the caller is
+	 * refused once our ids are all root; SIGCONT, which the session may
+	 * always send, only resumes us; SIGHUP or SIGINT end us, and the
+	 * lock with us.) */
+	signal(SIGTSTP, SIG_IGN);
+	signal(SIGTTIN, SIG_IGN);
+	signal(SIGTTOU, SIG_IGN);
 	if (getsockopt(SOCK, SOL_SOCKET, SO_TYPE, &type, &len) || type != SOCK_SEQPACKET)
 		return -ENOTSOCK;
 	len = sizeof(domain);
@@ -179,9 +213,9 @@ static int identify(struct request *rq)
 			   (int)rq->peer.pid, (int)getppid());
 		return -EPERM;
 	}
-	if (rq->peer.uid != getuid()) {
+	if (rq->peer.uid != caller_uid) {
 		reply_plan(-EPERM, NULL, "mb-helper refuses to act for another uid (%u != %u)",
-			   (unsigned)rq->peer.uid, (unsigned)getuid());
+			   (unsigned)rq->peer.uid, (unsigned)caller_uid);
 		return -EPERM;
 	}
 	rq->pidfd = peer_pidfd(rq);
@@ -283,61 +317,21 @@ static int read_request(struct request *rq)
 {
 	struct mb_error err;
 	ssize_t n;
+	int ret;
 
+	/* The agent sends it at once; its own timeout is not known yet. */
+	ret = readable(MB_REGISTRY_LOCK_WAIT_MS);
+	if (ret)
+		return ret;
 	do
 		n = recv(SOCK, &rq->msg, sizeof(rq->msg), MSG_TRUNC);
 	while (n < 0 && errno == EINTR);
 	if (n < 0)
 		return -errno;
-	if ((size_t)n != sizeof(rq->msg) || rq->msg.hdr.magic != MB_WIRE_MAGIC ||
-	    rq->msg.hdr.version != MB_WIRE_VERSION || rq->msg.hdr.type != MB_MSG_REGISTER) {
-		reply_plan(-EPROTO, NULL,
-			   "mb-helper: malformed request (agent and helper from different builds?)");
-		return -EPROTO;
-	}
-	if ((rq->msg.scope != MB_SCOPE_TREE && rq->msg.scope != MB_SCOPE_PROCESS) ||
-	    (rq->msg.flags & ~(MB_REG_API | MB_REG_NET_UPDATE)) ||
-	    ((rq->msg.flags & MB_REG_NET_UPDATE) && !(rq->msg.flags & MB_REG_API)) ||
-	    ((rq->msg.flags & MB_REG_API) && rq->msg.scope != MB_SCOPE_PROCESS)) {
-		reply_plan(-EINVAL, NULL, "mb-helper: bad scope %u", rq->msg.scope);
-		return -EINVAL;
-	}
-	if (rq->msg.wish > MB_WISH_FMOD_RET) {
-		reply_plan(-EINVAL, NULL, "mb-helper: bad engine wish %u", rq->msg.wish);
-		return -EINVAL;
-	}
-	if (!memchr(rq->msg.interfaces, '\0', sizeof(rq->msg.interfaces)) ||
-	    strspn(rq->msg.interfaces, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-@,") !=
-		    strlen(rq->msg.interfaces)) {
-		reply_plan(-EINVAL, NULL, "MINDERBINDER_INTERFACES: bad interface list");
-		return -EINVAL;
-	}
-	if (!memchr(rq->msg.log_path, '\0', sizeof(rq->msg.log_path))) {
-		reply_plan(-EINVAL, NULL, "MINDERBINDER_LOG: path not terminated");
-		return -EINVAL;
-	}
-	if (rq->msg.log_path[0]) {
-		const unsigned char *c = (const unsigned char *)rq->msg.log_path;
-
-		for (; *c; c++)
-			if (*c < 0x20 || *c == 0x7f)
-				break;
-		if (rq->msg.log_path[0] != '/' || *c) {
-			reply_plan(-EINVAL, NULL,
-				   "MINDERBINDER_LOG: want an absolute path with no control characters");
-			return -EINVAL;
-		}
-	}
-	if (mb_spec_validate(&rq->msg.spec, &err)) {
-		reply_plan(-EINVAL, NULL, "mb-helper: rejected %s", err.msg);
-		return -EINVAL;
-	}
-	if (rq->msg.spec.arch != mb_native_arch() ||
-	    (!rq->msg.spec.n_rules && !(rq->msg.flags & MB_REG_API))) {
-		reply_plan(-EINVAL, NULL, "mb-helper: spec for another architecture, or empty");
-		return -EINVAL;
-	}
-	return 0;
+	ret = mb_register_msg_check(&rq->msg, (size_t)n, &err);
+	if (ret)
+		reply_plan(ret, NULL, "%s", err.msg);
+	return ret;
 }
 
 static const char *const wish_names[] = { "auto", "seccomp", "kprobe", "fmod_ret" };
@@ -477,8 +471,8 @@ static int has_net(const struct request *rq)
 
 static int drop_privileges(void)
 {
-	uid_t uid = getuid();
-	gid_t gid = getgid();
+	uid_t uid = caller_uid;
+	gid_t gid = caller_gid;
 
 	if (geteuid() == 0 && setgroups(0, NULL))
 		return -errno;
@@ -492,11 +486,43 @@ static int drop_privileges(void)
 	return 0;
 }
 
+/* How long the helper waits for anything of its own (a child, the lock):
+ * less than the agent waits for it, so that the agent hears why. */
+static int wait_ms(const struct request *rq)
+{
+	__u32 ms = rq->msg.timeout_ms ? rq->msg.timeout_ms : MB_REGISTRY_LOCK_WAIT_MS + 1000;
+
+	return (int)(ms > 2000 ? ms - 1000 : ms / 2);
+}
+
+/* Reaps child pid within ms, or kills it: 0, or -ETIMEDOUT. */
+static int wait_child(pid_t pid, int ms, int *status)
+{
+	struct pollfd p = { .fd = (int)syscall(SYS_pidfd_open, pid, 0), .events = POLLIN };
+	int r = 1, err = 0;
+
+	if (p.fd >= 0) {
+		do
+			r = poll(&p, 1, ms);
+		while (r < 0 && errno == EINTR);
+		close(p.fd);
+	}
+	if (r == 0) {
+		kill(pid, SIGKILL);
+		err = -ETIMEDOUT;
+	}
+	while (waitpid(pid, status, 0) < 0 && errno == EINTR)
+		;
+	return err;
+}
+
 /*
- * MINDERBINDER_LOG must be writable by the caller, or registration fails
- * now, before the filter goes in: a child with our privileges dropped
- * (the supervisor's identity) opens it, creating it if need be, and
- * tells us the errno in its exit status. The supervisor opens it again.
+ * MINDERBINDER_LOG must be a regular file the caller can write, or
+ * registration fails now, before the filter goes in: a child with our
+ * privileges dropped (the supervisor's identity) opens it, creating it if
+ * need be, and tells us the errno in its exit status. The supervisor
+ * opens it again. Never waited on for longer than wait_ms: the path is
+ * the caller's to choose (a FIFO, a FUSE mount).
  */
 static int check_log(const struct request *rq)
 {
@@ -518,24 +544,31 @@ static int check_log(const struct request *rq)
 		close(SOCK);
 		if (drop_privileges())
 			_exit(EPERM);
-		umask(022);
-		fd = open(rq->msg.log_path,
-			  O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY, 0644);
-		if (fd < 0)
-			_exit(errno > 0 && errno < 256 ? errno : EIO);
-		_exit(0);
+		fd = mb_log_open(rq->msg.log_path);
+		_exit(fd >= 0 ? 0 : -fd < 256 ? -fd : EIO);
 	}
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
+	err = wait_child(pid, wait_ms(rq), &status);
+	if (err) {
+		reply_plan(err, NULL, "MINDERBINDER_LOG: opening %s took more than %d ms",
+			   rq->msg.log_path, wait_ms(rq));
+		return err;
+	}
 	err = WIFEXITED(status) ? WEXITSTATUS(status) : EIO;
 	if (!err)
 		return 0;
-	reply_plan(-err, NULL, "MINDERBINDER_LOG: cannot open %s: %s", rq->msg.log_path,
-		   strerror(err));
+	if (err == ESPIPE)
+		reply_plan(-err, NULL,
+			   "MINDERBINDER_LOG: %s is not a regular file (a FIFO, device or socket "
+			   "is refused)", rq->msg.log_path);
+	else
+		reply_plan(-err, NULL, "MINDERBINDER_LOG: cannot open %s: %s", rq->msg.log_path,
+			   strerror(err));
 	return -err;
 }
 
-static int recv_installed(struct mb_installed_msg *m, int *fd, int *control)
+/* INSTALLED, which the agent sends as soon as its filter is in: within
+ * ms, or -ETIMEDOUT. */
+static int recv_installed(struct mb_installed_msg *m, int *fd, int *control, int ms)
 {
 	union {
 		char buf[CMSG_SPACE(2 * sizeof(int))];
@@ -547,9 +580,12 @@ static int recv_installed(struct mb_installed_msg *m, int *fd, int *control)
 	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1,
 			     .msg_control = u.buf, .msg_controllen = sizeof(u.buf) };
 	struct cmsghdr *c;
+	struct mb_error why;
 	ssize_t n;
 
 	*fd = *control = -1;
+	if (readable(ms))
+		return -ETIMEDOUT;
 	do
 		n = recvmsg(SOCK, &mh, MSG_CMSG_CLOEXEC);
 	while (n < 0 && errno == EINTR);
@@ -563,9 +599,7 @@ static int recv_installed(struct mb_installed_msg *m, int *fd, int *control)
 			return -EPROTO;
 		memcpy(fds, CMSG_DATA(c), (size_t)nfds * sizeof(int));
 	}
-	if ((size_t)n != sizeof(*m) || (mh.msg_flags & MSG_CTRUNC) ||
-	    m->hdr.magic != MB_WIRE_MAGIC || m->hdr.type != MB_MSG_INSTALLED ||
-	    nfds != !!m->has_listener + !!m->has_control)
+	if (mb_installed_msg_check(m, (size_t)n, nfds, !!(mh.msg_flags & MSG_CTRUNC), &why))
 		return -EPROTO;
 	if (m->has_listener)
 		*fd = fds[0];
@@ -669,10 +703,53 @@ static int start_netlog(struct request *rq, struct mb_registry *reg)
 	return err;
 }
 
+/*
+ * A child of a tree target is a target already: the kernel's fork hook
+ * copied the entry, and the filter came with the fork. Its agent cannot
+ * tell once the registrant has gone (the mark then names no ancestor) and
+ * asks us: the caller's own live entry, made by the fork hook (parent
+ * set) for this very process and user, with the rules it asks for, says
+ * so; registering again would stack a second filter. Network rules are
+ * attached per network namespace: attached here too, the caller may have
+ * moved. MB_PLAN_INHERITED when it is, 0 when it is not, else -errno
+ * (answered).
+ */
+static int inherited(struct request *rq, struct mb_registry *reg)
+{
+	struct mb_rule_key key = { .tgid = rq->key };
+	struct mb_rule_entry e;
+	struct mb_target t;
+
+	if (rq->msg.flags & MB_REG_API)
+		return 0;
+	if (mb_registry_lookup(reg, key.tgid, rq->target.start_ticks, &t) || !t.parent ||
+	    t.uid != rq->peer.uid || t.scope != rq->msg.scope || t.n_rules != rq->msg.spec.n_rules)
+		return 0;
+	for (key.idx = 0; key.idx < t.n_rules; key.idx++) {
+		if (bpf_map_lookup_elem(reg->rules_fd, &key, &e) ||
+		    e.start_ticks != t.start_ticks ||
+		    memcmp(&e.rule, &rq->msg.spec.rules[key.idx], sizeof(e.rule)))
+			return 0;
+		rq->engines[key.idx] = e.engine;
+	}
+	if (has_net(rq)) {
+		struct mb_net_error ne;
+		int err = mb_net_attach(rq->msg.interfaces, &ne);
+
+		if (err) {
+			reply_plan(err, NULL, "%s", ne.msg);
+			return err;
+		}
+	}
+	reply_plan(MB_PLAN_INHERITED, rq, "a target already, forked from %u", t.parent);
+	return MB_PLAN_INHERITED;
+}
+
 int main(int argc, char **argv)
 {
 	struct mb_installed_msg inst;
 	struct mb_registry reg = { -1, -1, -1 };
+	struct mb_error qerr;
 	struct request *rq;
 	struct timespec now;
 	pid_t sup = 0;
@@ -686,6 +763,13 @@ int main(int argc, char **argv)
 	err = sanitise();
 	if (err)
 		return 2;
+	/* All our ids root from here on (set-uid leaves the real uid the
+	 * caller's, which lets the caller SIGSTOP us while we hold the
+	 * registry lock); the caller's are kept for the children that drop. */
+	caller_uid = getuid();
+	caller_gid = getgid();
+	if (geteuid() == 0 && setresuid(0, 0, 0))
+		return 2;
 	rq = calloc(1, sizeof(*rq));
 	if (!rq)
 		return 1;
@@ -696,13 +780,32 @@ int main(int argc, char **argv)
 		err = identify(rq);
 	if (err)
 		return 1;
+	mb_registry_lock_wait(wait_ms(rq));
 	/* Opened first: planning a BPF engine attaches it, under our pins. */
 	err = mb_registry_open(&reg);
+	if (err == -ETIMEDOUT) {
+		char why[MB_WIRE_MSG_MAX];
+
+		mb_registry_lock_why(err, why, sizeof(why));
+		reply_plan(err, NULL, "mb-helper: %s", why);
+		return 1;
+	}
 	if (err) {
 		reply_plan(err, NULL,
 			   "mb-helper failed to open the BPF registry: %s%s", strerror(-err),
 			   err == -EPERM ? " (is mb-helper installed setuid root?)" : "");
 		return 1;
+	}
+	err = mb_quota_configure(&qerr);
+	if (err) {
+		reply_plan(err, NULL, "%s", qerr.msg);
+		mb_registry_close(&reg);
+		return 1;
+	}
+	err = inherited(rq, &reg);
+	if (err) {
+		mb_registry_close(&reg);
+		return err == MB_PLAN_INHERITED ? 0 : 1;
 	}
 	err = plan(rq);
 	if (!err)
@@ -725,10 +828,14 @@ int main(int argc, char **argv)
 	err = mb_registry_add(&reg, rq->key, &rq->target, &rq->msg.spec,
 			      rq->engines, (rq->msg.flags & MB_REG_NET_UPDATE) ? rq->msg.tids : NULL);
 	if (err) {
-		reply_plan(err, NULL, "mb-helper failed to register pid %d: %s",
-			   (int)rq->peer.pid, strerror(-err));
+		mb_quota_add_error(err, rq->target.uid, rq->target.n_rules, (int)rq->peer.pid,
+				   qerr.msg, sizeof(qerr.msg));
+		reply_plan(err, NULL, "%s", qerr.msg);
 		return 1;
 	}
+	/* Filters and qdiscs no live target needs any more go now (best
+	 * effort: a failure here is no reason to refuse this caller). */
+	mb_net_sweep(reg.targets_fd, reg.rules_fd);
 	if (has_net(rq)) {
 		struct mb_net_error ne;
 
@@ -755,11 +862,13 @@ int main(int argc, char **argv)
 		return 1;
 	reply_plan(0, rq, "ok");
 
-	err = recv_installed(&inst, &listener, &control);
+	err = recv_installed(&inst, &listener, &control, wait_ms(rq));
 	if (err || inst.status) {
 		/* The agent could not install its filter: forget it. */
 		mb_registry_remove_if(&reg, rq->key, rq->target.start_ticks);
-		if (err)
+		if (err == -ETIMEDOUT)
+			reply_done(err, 0, "mb-helper: no INSTALLED message in time");
+		else if (err)
 			reply_done(err, 0, "mb-helper: bad INSTALLED message");
 		return 1;
 	}

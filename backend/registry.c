@@ -8,6 +8,7 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
+#include <time.h>
 #include <unistd.h>
 #include <linux/magic.h>
 
@@ -15,13 +16,14 @@
 #include <bpf/libbpf.h>
 
 #include "minderbinder/net.h"
+#include "quota.h"
 #include "registry.h"
 #include "registry.skel.h"
 #include "name_tables.h"
 #include "spec_parse.h"
 
 #define LOCK_DIR "/run/minderbinder"
-#define LOCK_PATH LOCK_DIR "/registry.lock"
+#define LOCK_PATH MB_REGISTRY_LOCK_PATH
 #define EXIT_LINK_PIN MB_PIN_DIR "/mb_exit_link"
 #define FORK_LINK_PIN MB_PIN_DIR "/mb_fork_link"
 #define EXEC_LINK_PIN MB_PIN_DIR "/mb_exec_link"
@@ -72,7 +74,7 @@ static int open_pinned(struct mb_registry *reg)
 	reg->counters_fd = bpf_obj_get(MB_PIN_DIR "/mb_counters");
 	if (reg->targets_fd >= 0 && reg->rules_fd >= 0 && reg->counters_fd >= 0 &&
 	    mb_pin_exists(EXIT_LINK_PIN) && mb_pin_exists(FORK_LINK_PIN) &&
-	    mb_pin_exists(EXEC_LINK_PIN))
+	    mb_pin_exists(EXEC_LINK_PIN) && mb_pin_exists(MB_QUOTA_CHARGE_PIN))
 		return 0;
 	mb_registry_close(reg);
 	return -ENOENT;
@@ -111,9 +113,57 @@ static int load_and_pin(void)
 		err = attach_pinned(skel->progs.mb_fork, FORK_LINK_PIN);
 	if (!err)
 		err = attach_pinned(skel->progs.mb_exec, EXEC_LINK_PIN);
+	if (!err && !mb_pin_exists(MB_QUOTA_CHARGE_PIN))
+		err = bpf_program__pin(skel->progs.mb_quota_charge, MB_QUOTA_CHARGE_PIN);
 cleanup:
 	registry_bpf__destroy(skel);
 	return err;
+}
+
+static __u64 monotonic_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (__u64)ts.tv_sec * 1000 + (__u64)ts.tv_nsec / 1000000;
+}
+
+/* One deadline for every lock a helper takes (it may take two or three:
+ * the programs' load, the interface sweep, the network attach): a caller
+ * who waits N ms must hear the helper's answer within N ms, not N per
+ * lock. 0: each lock waits MB_REGISTRY_LOCK_WAIT_MS of its own. */
+static __u64 lock_deadline_ms;
+static int lock_wait_ms = MB_REGISTRY_LOCK_WAIT_MS;
+
+void mb_registry_lock_wait(int ms)
+{
+	lock_wait_ms = ms > 0 ? ms : MB_REGISTRY_LOCK_WAIT_MS;
+	lock_deadline_ms = monotonic_ms() + (__u64)lock_wait_ms;
+}
+
+/*
+ * Polled, never a blocking flock: whoever holds the lock (a helper that
+ * loads the programs, `minderbinder unload`) must not be able to make
+ * everybody else's registration hang, only fail, and say why.
+ */
+static int lock_bounded(int fd)
+{
+	__u64 deadline = lock_deadline_ms ? lock_deadline_ms
+					  : monotonic_ms() + (__u64)lock_wait_ms;
+	struct timespec nap = { 0, 1000000 }; /* 1 ms, doubling to 32 ms */
+
+	while (flock(fd, LOCK_EX | LOCK_NB)) {
+		if (errno == EINTR)
+			continue;
+		if (errno != EWOULDBLOCK)
+			return -errno;
+		if (monotonic_ms() >= deadline)
+			return -ETIMEDOUT;
+		nanosleep(&nap, NULL);
+		if (nap.tv_nsec < 32000000)
+			nap.tv_nsec *= 2;
+	}
+	return 0;
 }
 
 int mb_registry_lock(void)
@@ -131,12 +181,22 @@ int mb_registry_lock(void)
 	fd = open(LOCK_PATH, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0)
 		return -errno;
-	if (flock(fd, LOCK_EX)) {
-		err = -errno;
+	err = lock_bounded(fd);
+	if (err) {
 		close(fd);
 		return err;
 	}
 	return fd;
+}
+
+void mb_registry_lock_why(int err, char *buf, size_t len)
+{
+	if (err == -ETIMEDOUT)
+		snprintf(buf, len, "timed out after %d ms waiting for the registry lock %s "
+			 "(another registration or an unload holds it)", lock_wait_ms, LOCK_PATH);
+	else
+		snprintf(buf, len, "failed to lock the registry (%s): %s", LOCK_PATH,
+			 strerror(-err));
 }
 
 void mb_registry_unlock(int fd)
@@ -179,8 +239,8 @@ void mb_registry_close(struct mb_registry *reg)
 int mb_registry_remove(struct mb_registry *reg, __u32 tgid)
 {
 	struct mb_rule_key key = { .tgid = tgid };
-
-	int rings;
+	struct mb_target t;
+	int rings, have;
 
 	for (key.idx = 0; key.idx < MB_MAX_RULES; key.idx++) {
 		bpf_map_delete_elem(reg->rules_fd, &key);
@@ -192,8 +252,12 @@ int mb_registry_remove(struct mb_registry *reg, __u32 tgid)
 		bpf_map_delete_elem(rings, &tgid);
 		close(rings);
 	}
-	if (bpf_map_delete_elem(reg->targets_fd, &tgid) && errno != ENOENT)
-		return -errno;
+	have = !bpf_map_lookup_elem(reg->targets_fd, &tgid, &t);
+	if (bpf_map_delete_elem(reg->targets_fd, &tgid))
+		return errno == ENOENT ? 0 : -errno;
+	/* Deleted by us, not by the exit hook: the refund is ours to make. */
+	if (have)
+		mb_quota_charge(t.uid, -1, -(int)t.n_rules, NULL);
 	return 0;
 }
 
@@ -249,6 +313,11 @@ int mb_registry_add(struct mb_registry *reg, __u32 tgid,
 
 	/* A previous registration of this very process is replaced whole. */
 	mb_registry_remove(reg, tgid);
+	/* Its uid's share first (t->n_rules, what the exit hook refunds):
+	 * over the quota, nothing is written. */
+	err = mb_quota_charge(t->uid, 1, (int)t->n_rules, NULL);
+	if (err)
+		return err;
 	for (key.idx = 0; key.idx < spec->n_rules; key.idx++) {
 		memset(&entry, 0, sizeof(entry));
 		entry.start_ticks = t->start_ticks;
@@ -270,7 +339,9 @@ int mb_registry_add(struct mb_registry *reg, __u32 tgid,
 	return 0;
 fail:
 	err = -errno;
+	/* The target is not in: remove finds nothing to refund. */
 	mb_registry_remove(reg, tgid);
+	mb_quota_charge(t->uid, -1, -(int)t->n_rules, NULL);
 	return err;
 }
 

@@ -20,8 +20,15 @@ int mb_registry_open(struct mb_registry *reg);
 void mb_registry_close(struct mb_registry *reg);
 /* Whether a pin exists, asked with the effective (not the real) ids. */
 int mb_pin_exists(const char *path);
-/* Serialises helpers that load, attach or detach shared state. */
+/* Serialises helpers that load, attach or detach shared state. Waits
+ * MB_REGISTRY_LOCK_WAIT_MS, or once mb_registry_lock_wait(ms) was called,
+ * until ms after that call for all locks together; then fails with
+ * -ETIMEDOUT. mb_registry_lock_why words a failure. */
+#define MB_REGISTRY_LOCK_PATH "/run/minderbinder/registry.lock"
+#define MB_REGISTRY_LOCK_WAIT_MS 30000
 int mb_registry_lock(void);
+void mb_registry_lock_wait(int ms);
+void mb_registry_lock_why(int err, char *buf, size_t len);
 void mb_registry_unlock(int fd);
 
 /* tids: per rule, the only thread it applies to (0 = all); NULL = all. */

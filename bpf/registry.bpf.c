@@ -8,6 +8,7 @@
 #include <bpf/bpf_tracing.h>
 #include <bpf/bpf_core_read.h>
 #include "registry_maps.bpf.h"
+#include "quota.bpf.h"
 #include "target_check.bpf.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
@@ -19,6 +20,9 @@ struct {
 	__type(key, __u32);
 	__type(value, struct mb_rule_entry);
 } scratch SEC(".maps");
+
+/* Below: it gives the entry's quota share back. */
+static __always_inline void forget(__u32 tgid);
 
 /*
  * Scope tree: a child of a target becomes a target with the same rules
@@ -32,6 +36,8 @@ int BPF_PROG(mb_fork, struct task_struct *parent, struct task_struct *child)
 	struct mb_rule_key pk = { .tgid = ptgid }, ck = { .tgid = ctgid };
 	struct mb_counters zero = {};
 	struct mb_rule_entry *e, *copy;
+	struct mb_quota_limits lim;
+	struct mb_quota_usage held;
 	struct mb_target *t, ct;
 	__u32 i, z = 0;
 
@@ -44,6 +50,15 @@ int BPF_PROG(mb_fork, struct task_struct *parent, struct task_struct *child)
 	if (!t || t->scope != MB_SCOPE_TREE || !copy || !mb_task_is_target(parent, t))
 		return 0;
 	__builtin_memcpy(&ct, t, sizeof(ct));
+	if (bpf_map_lookup_elem(&mb_targets, &ctgid))
+		forget(ctgid); /* a stale entry of a reused pid: its share goes back */
+	/* The quota: a child over its uid's limit is no target. Nothing
+	 * here reaches the child (we run in the parent): the refusal is
+	 * counted, for status and the uid's next refused registration. */
+	if (mb_quota_add(ct.uid, 1, (__s32)ct.n_rules, 1, &held, &lim)) {
+		mb_quota_refused(ct.uid);
+		return 0;
+	}
 	ct.start_ticks = BPF_CORE_READ(child, start_boottime) / MB_NSEC_PER_TICK;
 	ct.parent = ptgid;
 	ct.owner = t->owner ? t->owner : ptgid;
@@ -60,7 +75,19 @@ int BPF_PROG(mb_fork, struct task_struct *parent, struct task_struct *child)
 		bpf_map_update_elem(&mb_rules, &ck, copy, BPF_ANY);
 		bpf_map_update_elem(&mb_counters, &ck, &zero, BPF_ANY);
 	}
-	bpf_map_update_elem(&mb_targets, &ctgid, &ct, BPF_ANY);
+	if (bpf_map_update_elem(&mb_targets, &ctgid, &ct, BPF_NOEXIST)) {
+		/* The registry is full: no target, no share taken, and none
+		 * of the rules just copied left behind. */
+		for (i = 0; i < MB_MAX_RULES; i++) {
+			if (i >= ct.n_rules)
+				break;
+			ck.idx = i;
+			bpf_map_delete_elem(&mb_rules, &ck);
+			bpf_map_delete_elem(&mb_counters, &ck);
+		}
+		mb_quota_add(ct.uid, -1, -(__s32)ct.n_rules, 0, &held, &lim);
+		mb_quota_refused(ct.uid);
+	}
 	return 0;
 }
 
@@ -77,6 +104,10 @@ static long forget_socket(void *map, __u64 *cookie, struct mb_sock *s, __u32 *tg
 static __always_inline void forget(__u32 tgid)
 {
 	struct mb_rule_key key = { .tgid = tgid };
+	struct mb_quota_limits lim;
+	struct mb_quota_usage held;
+	struct mb_target *t;
+	__u32 uid, n_rules;
 	int i;
 
 	for (i = 0; i < MB_MAX_RULES; i++) {
@@ -86,7 +117,15 @@ static __always_inline void forget(__u32 tgid)
 		bpf_map_delete_elem(&mb_net_rng, &key);
 	}
 	bpf_for_each_map_elem(&mb_sockets, forget_socket, &tgid, 0);
-	bpf_map_delete_elem(&mb_targets, &tgid);
+	t = bpf_map_lookup_elem(&mb_targets, &tgid);
+	if (!t)
+		return;
+	uid = t->uid;
+	n_rules = t->n_rules;
+	/* Whoever deletes the entry (we, or a helper removing it) gives its
+	 * share back, exactly once. */
+	if (!bpf_map_delete_elem(&mb_targets, &tgid))
+		mb_quota_add(uid, -1, -(__s32)n_rules, 0, &held, &lim);
 }
 
 SEC("tp_btf/sched_process_exit")
@@ -125,5 +164,24 @@ int BPF_PROG(mb_exec, struct task_struct *task, pid_t old_pid, struct linux_binp
 		return 0;
 	}
 	t->gate_ip = 0;
+	return 0;
+}
+
+/*
+ * The helper's charges and refunds (mb_registry_add, mb_registry_remove),
+ * run with BPF_PROG_TEST_RUN from the pin: the adds must be the same
+ * atomic ones the hooks above make, which a map update from user space
+ * is not.
+ */
+SEC("syscall")
+int mb_quota_charge(struct mb_quota_charge *a)
+{
+	struct mb_quota_limits lim = {};
+	struct mb_quota_usage held = {};
+
+	/* Locals, copied out: the verifier takes no pointer into ctx. */
+	a->result = mb_quota_add(a->uid, a->targets, a->rules, 1, &held, &lim);
+	a->held = held;
+	a->limits = lim;
 	return 0;
 }

@@ -11,6 +11,7 @@
 #include <bpf/bpf_tracing.h>
 #include <bpf/bpf_core_read.h>
 #include "registry_maps.bpf.h"
+#include "quota.bpf.h"
 #include "minderbinder/watch.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
@@ -68,6 +69,8 @@ int BPF_PROG(mb_watch_exec, struct task_struct *task, pid_t old_pid,
 	struct mb_rule_entry *copy;
 	struct mb_watch_event *ev;
 	struct mb_target t = {}, *old;
+	struct mb_quota_limits lim;
+	struct mb_quota_usage held;
 	__u32 tgid, i, n, z = 0;
 	__u64 ticks;
 
@@ -87,6 +90,13 @@ int BPF_PROG(mb_watch_exec, struct task_struct *task, pid_t old_pid,
 	old = bpf_map_lookup_elem(&mb_targets, &tgid);
 	if (old && old->start_ticks == ticks)
 		return 0;
+	if (old) {
+		/* A reused pid's stale entry: its uid's share goes back. */
+		__u32 ouid = old->uid, on = old->n_rules;
+
+		if (!bpf_map_delete_elem(&mb_targets, &tgid))
+			mb_quota_add(ouid, -1, -(__s32)on, 0, &held, &lim);
+	}
 	if (bpf_map_update_elem(&watch_owned, &tgid, &ticks, BPF_ANY))
 		return 0; /* could not remember it: do not create it */
 	t.start_ticks = ticks;
@@ -127,8 +137,14 @@ int BPF_PROG(mb_watch_exec, struct task_struct *task, pid_t old_pid,
 		return 0;
 	}
 	t.n_rules = n;
-	/* The target goes in last: readers find it only when complete. */
-	bpf_map_update_elem(&mb_targets, &tgid, &t, BPF_ANY);
+	/* The target goes in last: readers find it only when complete.
+	 * Root's watch is held to no quota, but counted like any target so
+	 * that the exit hook's refund matches. */
+	mb_quota_add(t.uid, 1, (__s32)n, 0, &held, &lim);
+	if (bpf_map_update_elem(&mb_targets, &tgid, &t, BPF_ANY)) {
+		mb_quota_add(t.uid, -1, -(__s32)n, 0, &held, &lim);
+		return 0;
+	}
 
 	ev = bpf_ringbuf_reserve(&watch_events, sizeof(*ev), 0);
 	if (!ev)

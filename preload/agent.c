@@ -18,6 +18,7 @@
 #include "name_tables.h"
 #include "proc_info.h"
 #include "register_self.h"
+#include "seccomp_filter.h"
 #include "spec_parse.h"
 
 #define AGENT_NAME "libmbpreload.so"
@@ -73,27 +74,29 @@ static unsigned long long netns(void)
  * A child of a tree-scoped target carries our variables, the inherited
  * filter, and (by the registry's fork hook) its own copy of the target's
  * entries: registering again would stack a second filter. The mark
- * ("pid:netns:how") alone is not trusted: it must name an ancestor (or us,
- * after an exec), in this network namespace (nsenter --net moves a
- * process after its agent ran), and when the ancestor's syscall rules
- * went to seccomp ("how" is 'f'), a filter must be there. Rules in the
- * BPF syscall engines leave nothing in the process to look at.
+ * ("pid:netns:how") alone is not trusted. It must be for this network
+ * namespace (nsenter --net moves a process after its agent ran). When the
+ * syscall rules went to seccomp ("how" is 'f'), the filter itself must
+ * answer (mb_seccomp_ours), whether or not the registrant still lives: an
+ * orphan of a `daemon &` is a target all the same. Rules in the BPF
+ * syscall engines, or network rules alone, leave nothing in the process
+ * to ask: the mark must name an ancestor (or us, after an exec), or we
+ * register, and the helper, which reads the kernel's registry, answers
+ * that the fork hook made us a target already (reg.inherited). A forged
+ * mark thus never skips a registration the kernel does not vouch for.
  */
 static int inherited(int has_syscall_rules)
 {
-	char line[128], how = 'f';
 	const char *mark = var("MINDERBINDER_REGISTERED");
 	unsigned long long ns = 0;
+	char how = 'f';
 	int pid = 0;
 
-	if (!mark || sscanf(mark, "%d:%llu:%c", &pid, &ns, &how) < 2 ||
-	    !ancestor((pid_t)pid) || ns != netns())
+	if (!mark || sscanf(mark, "%d:%llu:%c", &pid, &ns, &how) < 2 || ns != netns())
 		return 0;
-	if (!has_syscall_rules || how == 'b')
-		return 1;
-	if (mb_proc_status(0, "Seccomp_filters", line, sizeof(line)))
-		return 0;
-	return atoi(line) > 0;
+	if (has_syscall_rules && how == 'f')
+		return mb_seccomp_ours();
+	return ancestor((pid_t)pid);
 }
 
 /* MINDERBINDER_SCOPE=process: children start clean. */

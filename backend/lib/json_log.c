@@ -1,10 +1,36 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <linux/types.h>
 
 #include "json_log.h"
+
+int mb_log_open(const char *path)
+{
+	struct stat st;
+	mode_t old = umask(022);
+	int fd, err;
+
+	/* O_NONBLOCK: a FIFO (or a device) must not park us in open(); no
+	 * reader gives ENXIO. Then only a regular file will do. */
+	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY |
+				O_NONBLOCK, 0644);
+	err = -errno;
+	umask(old);
+	if (fd < 0)
+		return err == -ENXIO ? -ESPIPE : err;
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return -ESPIPE;
+	}
+	fcntl(fd, F_SETFL, O_APPEND);
+	return fd;
+}
 
 void put_raw(struct line *l, const char *s, size_t n)
 {

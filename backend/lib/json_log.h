@@ -8,6 +8,11 @@
 #include <stddef.h>
 #include <time.h>
 
+/* Opens (creating it 0644) the MINDERBINDER_LOG file for appending: the
+ * descriptor, or -errno; -ESPIPE when path is not a regular file (a FIFO,
+ * a device, a socket), which is refused rather than waited on. */
+int mb_log_open(const char *path);
+
 /* A line being built in buf (cap bytes); full once something did not fit:
  * such a line is dropped whole, never written torn. */
 struct line {

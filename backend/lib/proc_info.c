@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 
 #include "minderbinder/registry.h"
 #include "proc_info.h"
@@ -189,4 +190,19 @@ int mb_proc_cgroup_id(pid_t pid, __u64 *id)
 __u64 mb_ticks_to_ns(__u64 ticks)
 {
 	return ticks * MB_NSEC_PER_TICK;
+}
+
+int mb_proc_netns(pid_t pid, __u64 *ino)
+{
+	char path[64];
+	struct stat st;
+
+	if (pid)
+		snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)pid);
+	else
+		snprintf(path, sizeof(path), "/proc/self/ns/net");
+	if (stat(path, &st))
+		return -errno;
+	*ino = (__u64)st.st_ino;
+	return 0;
 }

@@ -17,6 +17,9 @@ int mb_proc_ppid(pid_t pid, pid_t *ppid);
 int mb_cgroup2_mount(char *buf, size_t len);
 /* The cgroup v2 id of a process: the inode handle of its cgroup dir. */
 int mb_proc_cgroup_id(pid_t pid, __u64 *id);
+/* The inode of a process's network namespace (pid 0: self); it names the
+ * namespace as long as the namespace lives. */
+int mb_proc_netns(pid_t pid, __u64 *ino);
 /* Milliseconds of CLOCK_BOOTTIME matching a start time in ticks. */
 __u64 mb_ticks_to_ns(__u64 ticks);
 

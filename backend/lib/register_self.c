@@ -12,6 +12,7 @@
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "mb_paths.h"
@@ -26,6 +27,8 @@
  * slower, hence the variable. */
 #define HELPER_TIMEOUT_VAR "MINDERBINDER_HELPER_TIMEOUT"
 #define HELPER_TIMEOUT_DEFAULT_S 30
+/* After a timeout, how long the helper gets to go once its socket closed. */
+#define HELPER_GRACE_MS 1000
 
 static const char *const engine_names[MB_ENGINE_COUNT] = {
 	[MB_ENGINE_NONE] = "none",
@@ -242,9 +245,39 @@ static int send_installed(int fd, int status, int listener, int control)
 	return mb_gate_send_fds(fd, &m, sizeof(m), fds, n);
 }
 
-static int recv_done(int fd, struct mb_done_msg *done)
+/* CLOCK_MONOTONIC in ms, through the gate: the filter may be in. */
+static long long monotonic_ms(void)
 {
-	long n = gate(SYS_recvfrom, fd, (long)done, sizeof(*done), 0, 0);
+	struct timespec ts;
+
+	gate(SYS_clock_gettime, CLOCK_MONOTONIC, (long)&ts, 0, 0, 0);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Milliseconds left until deadline (monotonic_ms), at least 0. */
+static int left_ms(long long deadline)
+{
+	deadline -= monotonic_ms();
+	return deadline < 0 ? 0 : deadline > INT_MAX ? INT_MAX : (int)deadline;
+}
+
+/* poll(2) through the gate: 1 when fd is ready, 0 on timeout, or -errno. */
+static int gate_poll(int fd, short events, int ms)
+{
+	struct pollfd p = { .fd = fd, .events = events };
+	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000 };
+
+	return (int)gate(SYS_ppoll, (long)&p, 1, (long)&ts, 0, 0);
+}
+
+static int recv_done(int fd, struct mb_done_msg *done, long long deadline)
+{
+	int r = gate_poll(fd, POLLIN, left_ms(deadline));
+	long n;
+
+	if (r <= 0)
+		return r ? r : -ETIMEDOUT;
+	n = gate(SYS_recvfrom, fd, (long)done, sizeof(*done), 0, 0);
 
 	if (n < 0)
 		return (int)n;
@@ -257,14 +290,19 @@ static int recv_done(int fd, struct mb_done_msg *done)
 
 /* INSTALLED (with the listener and, for the C API, the control socket),
  * then the helper's DONE: the registration is live. */
-static int finish(int sock, int listener, int control, struct mb_registration *out,
-		  struct mb_error *err)
+static int finish(int sock, int listener, int control, long long deadline,
+		  struct mb_registration *out, struct mb_error *err)
 {
 	struct mb_done_msg done;
 	int ret = send_installed(sock, 0, listener, control);
 
 	if (!ret)
-		ret = recv_done(sock, &done);
+		ret = recv_done(sock, &done, deadline);
+	if (ret == -ETIMEDOUT) {
+		mb_error_set(err, "mb-helper did not start the supervisor within "
+			     HELPER_TIMEOUT_VAR " (set it higher on a slow machine)");
+		return ret;
+	}
 	if (ret) {
 		mb_error_set(err, "lost mb-helper while starting the supervisor: %s",
 			     strerror(-ret));
@@ -283,14 +321,37 @@ static int finish(int sock, int listener, int control, struct mb_registration *o
 	return 0;
 }
 
+/*
+ * The helper's exit, waited for until the deadline (or a short grace once
+ * past it: its socket is closed, an honest helper goes at once). A helper
+ * that does not go is left, never waited on for ever: it runs as root, we
+ * cannot kill it, and a zombie of ours is the lesser harm. 0, or
+ * -ETIMEDOUT when it was left.
+ */
+static int reap_helper(pid_t helper, long long deadline)
+{
+	int status, ms = left_ms(deadline), fd, r;
+
+	fd = (int)gate(SYS_pidfd_open, helper, 0, 0, 0, 0);
+	if (fd >= 0) {
+		r = gate_poll(fd, POLLIN, ms > HELPER_GRACE_MS ? ms : HELPER_GRACE_MS);
+		gate(SYS_close, fd, 0, 0, 0, 0);
+		if (r == 0)
+			return -ETIMEDOUT;
+	}
+	gate(SYS_wait4, helper, (long)&status, 0, 0, 0);
+	return 0;
+}
+
 int mb_register_self(const struct mb_spec *spec, const struct mb_register_opts *o,
 		     struct mb_registration *out, struct mb_error *err)
 {
 	struct mb_register_msg *req = NULL;
 	struct mb_plan_msg plan;
 	struct sock_filter prog[MB_FILTER_MAX];
-	int sv[2] = { -1, -1 }, listener = 0, len, ret, status;
+	int sv[2] = { -1, -1 }, listener = 0, len, ret;
 	int timeout_ms;
+	long long deadline;
 	pid_t helper = -1;
 	ssize_t n;
 
@@ -299,6 +360,8 @@ int mb_register_self(const struct mb_spec *spec, const struct mb_register_opts *
 	ret = mb_helper_timeout(&timeout_ms, err);
 	if (ret)
 		return ret;
+	out->inherited = 0;
+	deadline = monotonic_ms() + timeout_ms;
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv)) {
 		ret = -errno;
 		mb_error_set(err, "failed to create socket for mb-helper: %s",
@@ -320,6 +383,7 @@ int mb_register_self(const struct mb_spec *spec, const struct mb_register_opts *
 	}
 	hdr_init(&req->hdr, MB_MSG_REGISTER);
 	req->flags = o->flags;
+	req->timeout_ms = (__u32)timeout_ms;
 	if (o->tids)
 		memcpy(req->tids, o->tids, sizeof(req->tids));
 	req->scope = o->scope;
@@ -343,7 +407,7 @@ int mb_register_self(const struct mb_spec *spec, const struct mb_register_opts *
 			     strerror(-ret));
 		goto out;
 	}
-	ret = recv_plan(sv[0], &plan, timeout_ms);
+	ret = recv_plan(sv[0], &plan, left_ms(deadline));
 	if (ret == -ETIMEDOUT)
 		mb_error_set(err, "mb-helper (%s) did not answer within %d s (set "
 			     HELPER_TIMEOUT_VAR " on a slow machine)", o->helper,
@@ -354,6 +418,12 @@ int mb_register_self(const struct mb_spec *spec, const struct mb_register_opts *
 						: "answered nonsense");
 	if (ret)
 		goto out;
+	if (plan.status == MB_PLAN_INHERITED) {
+		memcpy(out->engines, plan.engines, sizeof(out->engines));
+		out->inherited = 1;
+		ret = 0;
+		goto out;
+	}
 	if (plan.status) {
 		ret = plan.status < 0 && plan.status > -4096 ? plan.status : -EPROTO;
 		plan.msg[sizeof(plan.msg) - 1] = '\0';
@@ -368,7 +438,8 @@ int mb_register_self(const struct mb_spec *spec, const struct mb_register_opts *
 	if ((o->flags & MB_REG_API) || !mb_seccomp_has_rules(spec, plan.engines)) {
 		/* Network rules only: nothing to install in this process. The
 		 * C API installs its filters itself, one per enable. */
-		ret = finish(sv[0], 0, (o->flags & MB_REG_API) ? o->control_fd : -1, out, err);
+		ret = finish(sv[0], 0, (o->flags & MB_REG_API) ? o->control_fd : -1, deadline, out,
+			     err);
 		goto out;
 	}
 	len = mb_seccomp_build(spec, plan.engines, prog, MB_FILTER_MAX);
@@ -393,14 +464,19 @@ int mb_register_self(const struct mb_spec *spec, const struct mb_register_opts *
 		goto out;
 	}
 	listener = ret;
-	ret = finish(sv[0], listener, -1, out, err);
+	ret = finish(sv[0], listener, -1, deadline, out, err);
 out:
 	free(req);
 	if (listener > 0)
 		gate(SYS_close, listener, 0, 0, 0, 0);
 	if (sv[0] >= 0)
 		gate(SYS_close, sv[0], 0, 0, 0, 0);
-	if (helper > 0)
-		gate(SYS_wait4, helper, (long)&status, 0, 0, 0);
+	if (helper > 0 && reap_helper(helper, deadline) && ret && err) {
+		char why[sizeof(err->msg)];
+
+		snprintf(why, sizeof(why), "%s", err->msg);
+		mb_error_set(err, "%s; mb-helper (pid %d) did not exit either: left behind",
+			     why, (int)helper);
+	}
 	return ret;
 }

@@ -27,10 +27,14 @@ struct mb_registration {
 	__u32 engines[MB_MAX_RULES];
 	__u32 key; /* our registry key (the helper's PLAN says it) */
 	pid_t supervisor;
+	/* The helper found this process a target already, by the fork of a
+	 * tree target (MB_PLAN_INHERITED): nothing was installed. */
+	int inherited;
 };
 
-/* Waits MINDERBINDER_HELPER_TIMEOUT seconds (1..3600, default 30) for the
- * helper's answer; a bad value is an error naming the variable. */
+/* MINDERBINDER_HELPER_TIMEOUT seconds (1..3600, default 30) bound every
+ * wait, the helper's exit included; a bad value is an error naming the
+ * variable. */
 int mb_register_self(const struct mb_spec *spec, const struct mb_register_opts *o,
 		     struct mb_registration *out, struct mb_error *err);
 

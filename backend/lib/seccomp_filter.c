@@ -158,6 +158,16 @@ static __u32 action_for(const struct mb_spec *spec, const __u32 *engines,
 	return SECCOMP_RET_USER_NOTIF;
 }
 
+/*
+ * The question a process asks to learn whether it runs under a filter of
+ * ours (one it inherited): close() of a descriptor number that cannot be
+ * open (far above any RLIMIT_NOFILE), which every filter of ours answers
+ * with an errno no kernel gives. close, because any sandbox around us
+ * allows it; an unknown syscall number might kill the process there.
+ */
+#define PROBE_FD 0x6d620000u /* "mb" */
+#define PROBE_ERRNO 4000u
+
 #define EMIT(code, k_, jt_, jf_)                                   \
 	do {                                                       \
 		if (n >= max)                                      \
@@ -184,6 +194,14 @@ int mb_seccomp_build(const struct mb_spec *spec, const __u32 *engines,
 	EMIT(BPF_JMP | BPF_JEQ | BPF_K, (__u32)(ip >> 32), 0, 1);
 	EMIT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW, 0, 0);
 	EMIT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr), 0, 0);
+	/* mb_seccomp_ours's question, answered before any rule. */
+	EMIT(BPF_JMP | BPF_JEQ | BPF_K, SYS_close, 0, 6);
+	EMIT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, args[0]), 0, 0);
+	EMIT(BPF_JMP | BPF_JEQ | BPF_K, PROBE_FD, 0, 3);
+	EMIT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, args[0]) + 4, 0, 0);
+	EMIT(BPF_JMP | BPF_JEQ | BPF_K, 0, 0, 1);
+	EMIT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | PROBE_ERRNO, 0, 0);
+	EMIT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr), 0, 0);
 	for (i = 0; i < spec->n_rules; i++) {
 		if (!is_seccomp(engines[i]))
 			continue;
@@ -198,6 +216,12 @@ int mb_seccomp_build(const struct mb_spec *spec, const __u32 *engines,
 	}
 	EMIT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW, 0, 0);
 	return (int)n;
+}
+
+int mb_seccomp_ours(void)
+{
+	/* No filter of ours: EBADF (no such descriptor). */
+	return syscall(SYS_close, PROBE_FD) == -1 && errno == PROBE_ERRNO;
 }
 
 int mb_seccomp_install(const struct sock_filter *prog, size_t len,

@@ -37,6 +37,10 @@ int mb_seccomp_needs_listener(const struct mb_spec *spec, const __u32 *engines);
  * no_new_privs. Returns the listener fd, 0 when none was asked, or -errno. */
 int mb_seccomp_install(const struct sock_filter *prog, size_t len,
 		       int want_listener);
+/* Whether this process runs under a filter of ours (inherited from a
+ * tree target): asked of the filter itself, which an environment variable
+ * cannot fake. */
+int mb_seccomp_ours(void);
 /* The engine a syscall rule gets from seccomp under this scope. */
 enum mb_engine mb_seccomp_engine_for(const struct mb_rule *r, enum mb_scope scope);
 

@@ -42,7 +42,10 @@ struct mb_log_event {
 struct mb_iface {
 	__u32 created_qdisc; /* we created clsact: remove it on unload */
 	char name[16];
-	__u32 pad;
+	/* A process that needs the filter while it lives though it is no
+	 * target itself (`minderbinder watch`, before what it watches
+	 * starts); 0: none. */
+	__u32 holder;
 };
 
 /* Random stream of a network rule (seed=): plain xorshift state; a race

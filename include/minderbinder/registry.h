@@ -20,6 +20,8 @@
 #define MB_BPFFS_ROOT "/sys/fs/bpf"
 #define MB_PIN_DIR MB_BPFFS_ROOT "/minderbinder/v6"
 #define MB_MAX_TARGETS 16384
+/* mb_rules and mb_counters: one entry per rule of each target. */
+#define MB_MAX_RULE_ENTRIES (MB_MAX_TARGETS * 4)
 #define MB_USER_HZ 100
 #define MB_NSEC_PER_TICK (1000000000ULL / MB_USER_HZ)
 #define MB_MAX_TARGET_IFACES 7

@@ -63,7 +63,10 @@ struct mb_register_msg {
 	__u32 scope; /* enum mb_scope */
 	__u32 wish;  /* enum mb_engine_wish */
 	__u32 flags; /* MB_REG_* */
-	__u32 pad;
+	/* The agent's MINDERBINDER_HELPER_TIMEOUT in ms (0: the default):
+	 * the helper gives up its own waits (the registry lock) before the
+	 * agent gives up on it, so the agent hears why. */
+	__u32 timeout_ms;
 	/* The caller's syscall gate (mb_gate_ip): the only calls the BPF
 	 * syscall engines never fault. A lie hurts only the liar. */
 	__u64 gate_ip;
@@ -78,9 +81,15 @@ struct mb_register_msg {
 	struct mb_spec spec;
 };
 
+/* PLAN status: the caller is a target already, by the fork of a tree
+ * target (the kernel's fork hook made its entry, with these very rules):
+ * it inherited the filter, there is nothing to install, and no INSTALLED
+ * follows. */
+#define MB_PLAN_INHERITED 1
+
 struct mb_plan_msg {
 	struct mb_msg_hdr hdr;
-	__s32 status; /* 0 or -errno; msg says why */
+	__s32 status; /* 0, MB_PLAN_INHERITED, or -errno; msg says why */
 	__u32 n_rules;
 	__u32 engines[MB_MAX_RULES]; /* enum mb_engine, per rule */
 	/* The caller's registry key: its tgid in the initial pid namespace,

@@ -85,6 +85,15 @@ wait_line() {
 	has_line "$1" "$2"
 }
 
+# wait_registered FILE REGEX PID: a process started with the agent prints
+# REGEX from main(), after its registration returned. It does, or it exits
+# (the agent gives up after MINDERBINDER_HELPER_TIMEOUT): wait for either,
+# as long as the agent itself may wait and 10 s more (times SLOW), never
+# for a guess at how long registering takes.
+wait_registered() {
+	wait_line "$1" "$2" $(((${MINDERBINDER_HELPER_TIMEOUT:-30} * 10 + 100 * SLOW) / SLOW)) "$3"
+}
+
 # net_ready NAME PROG...: root, cgroup v2 and the named test programs, or
 # say why not (NOT RUN / FAIL) and return 1.
 net_ready() {

@@ -94,7 +94,7 @@ fi
 
 # park OUT FIFO [PROG ARG...]: uid 65534 starts the helper, parks it and
 # exits (or execs PROG); the report in $T/OUT. In the background with PROG.
-# FIFO -: no log, a SIGSTOP right after the request (park_any uses it
+# FIFO -: no log, a SIGSTOP once the helper runs (park_any uses it
 # where the helper refuses FIFO logs).
 park() {
 	o=$1 fifo=$2
@@ -117,14 +117,14 @@ park() {
 	[ -n "$P" ] && TARGET_PIDS="$TARGET_PIDS $P"
 }
 
-# park_any OUT FIFO [PROG ARG...]: park, and where the helper refused the
-# FIFO log, once more with SIGSTOP alone (the layer's PASS said first).
+# park_any WHAT OUT FIFO [PROG ARG...]: park, and where the helper refused
+# the FIFO log, once more with SIGSTOP alone (the layer's PASS said first).
 park_any() {
-	o=$1 f=$2
-	shift 2
+	what=$1 o=$2 f=$3
+	shift 3
 	park "$o" "$f" "$@"
 	has_line "$T/$o" '^refused' || return 0
-	pass "identity: $o: the helper refuses to be parked on a FIFO log ($(field "$T/$o" refused))"
+	pass "identity: $what: the helper refuses to be parked on a FIFO log ($(field "$T/$o" refused))"
 	kill -KILL "$HOLDER" 2>/dev/null
 	[ -n "$P" ] && kill -KILL "$P" 2>/dev/null
 	park "$o" - "$@"
@@ -165,23 +165,28 @@ unpark() {
 	wait_for 100 helper_gone "$H"
 }
 
-# --- 1. pid reuse: the caller exits while its helper is parked ---------------------------------
-park_any att1 "$W/log1.fifo"
-if parked_layers "pid reuse" att1; then
-	# The caller is gone; a root process takes its pid. Pids are global:
-	# ns_last_pid of the initial namespace, tried until nobody else's
-	# fork came first.
+# reuse_pid PID OUT GOFILE: a root victim at PID (which the caller left),
+# report in $T/OUT; VP its pid, or empty when another fork took PID first.
+# Pids are global: ns_last_pid of the initial namespace, tried until
+# nobody else's fork came first.
+reuse_pid() {
 	VP=""
 	i=0
 	while [ $i -lt 50 ] && [ -w /proc/sys/kernel/ns_last_pid ]; do
-		echo $((P - 1)) > /proc/sys/kernel/ns_last_pid
-		"$VICTIM" "$T/go1" $PORT "$W" > "$T/vic1" 2>&1 &
+		echo $(($1 - 1)) > /proc/sys/kernel/ns_last_pid
+		"$VICTIM" "$3" $PORT "$W" > "$T/$2" 2>&1 &
 		v=$!
-		if [ "$v" = "$P" ]; then VP=$v; break; fi
+		if [ "$v" = "$1" ]; then VP=$v; break; fi
 		kill "$v" 2>/dev/null
 		wait "$v" 2>/dev/null
 		i=$((i + 1))
 	done
+}
+
+# --- 1. pid reuse: the caller exits while its helper is parked ---------------------------------
+park_any "pid reuse" att1 "$W/log1.fifo"
+if parked_layers "pid reuse" att1; then
+	reuse_pid "$P" vic1 "$T/go1"
 	if [ -z "$VP" ]; then
 		notrun "identity: pid reuse" "could not start a process at pid $P (ns_last_pid)"
 	else
@@ -204,7 +209,7 @@ fi
 kill -KILL "$H" "$HOLDER" 2>/dev/null
 
 # --- 2. set-uid exec while the helper is parked ------------------------------------------------
-park_any att2 "$W/log2.fifo" "$S/suid-victim" "$T/go2" $PORT "$W"
+park_any "set-uid exec" att2 "$W/log2.fifo" "$S/suid-victim" "$T/go2" $PORT "$W"
 if [ "$(field "$T/att2" euid)" != 0 ]; then
 	fail "identity: set-uid exec: the set-uid-root victim runs with euid 0 (precondition)" "$(report "$T/att2")"
 elif parked_layers "set-uid exec" att2; then
@@ -224,6 +229,72 @@ elif parked_layers "set-uid exec" att2; then
 fi
 touch "$T/go2"
 kill -KILL "$H" "$HOLDER" 2>/dev/null
+
+# --- 1b, 2b. the same with the helper held by root at the registry lock ------------------------
+# Where uid 65534 cannot park the helper (above), its checks after the
+# entry is written are still tested: root holds the registry lock, which
+# the helper takes next (to attach the network programs) right after it
+# wrote the entry; meanwhile the caller exits, its pid goes to a root
+# process (1b), or it execs a set-uid-root program (2b).
+LOCK=/run/minderbinder/registry.lock
+lock_held() { [ -e "$LOCK" ] && ! flock -n "$LOCK" true; }
+held() {
+	what=$1 o=$2
+	shift 2
+	rm -f "$T/$o.release" "$T/$o.exit"
+	touch "$LOCK"
+	flock -x "$LOCK" sh -c 'while [ ! -e "$0" ]; do sleep 0.05; done' "$T/$o.release" &
+	KILL_AT_EXIT="$KILL_AT_EXIT $!"
+	if ! wait_for 50 lock_held; then
+		fail "identity: $what (held at the lock): root holds the registry lock" "flock never got it"
+		touch "$T/$o.release"
+		return
+	fi
+	MB_IMPOSTOR_EXIT_WHEN="$T/$o.exit" $AS_NOBODY "$S/helper_impostor" park - $PORT "$S/mb-helper" "$@" \
+		> "$T/$o" 2>&1 &
+	IMP=$!
+	wait_line "$T/$o" '^holder' 100 $IMP
+	P=$(field "$T/$o" pid)
+	H=$(field "$T/$o" helper)
+	KILL_AT_EXIT="$KILL_AT_EXIT $(field "$T/$o" holder) $IMP"
+	TARGET_PIDS="$TARGET_PIDS $P"
+	if ! wait_for 100 in_targets "$P"; then
+		fail "identity: $what (held at the lock): the helper writes the entry first" "$(report "$T/$o")"
+		touch "$T/$o.release" "$T/$o.exit"
+		return
+	fi
+	touch "$T/$o.exit"
+	if [ $# -eq 0 ]; then
+		wait $IMP
+		reuse_pid "$P" "$o.vic" "$T/$o.go"
+		if [ -z "$VP" ]; then
+			notrun "identity: $what (held at the lock)" "could not start a process at pid $P (ns_last_pid)"
+			touch "$T/$o.release"
+			return
+		fi
+		KILL_AT_EXIT="$KILL_AT_EXIT $VP"
+		vic=$T/$o.vic
+	else
+		wait_line "$T/$o" '^euid' 100 $IMP
+		vic=$T/$o
+	fi
+	wait_line "$vic" '^euid' 50
+	touch "$T/$o.release"
+	wait_for 100 helper_gone "$H"
+	name="identity: $what (held at the lock): the helper removes the entry it wrote for pid $P and refuses"
+	if ! helper_gone "$H"; then
+		fail "$name" "the helper is still waiting, registry: $(registry_holds "$P" | tr "\n" " ")"
+	elif [ -n "$(registry_holds "$P")" ]; then
+		fail "$name" "registry holds $(registry_holds "$P" | tr "\n" " ")"
+	else
+		pass "$name"
+	fi
+	touch "$T/$o.go"
+	wait_line "$vic" '^done' 100
+	unfaulted "identity: $what (held at the lock): the root process (pid $P, euid $(field "$vic" euid)) is not faulted" "$vic"
+}
+held "pid reuse" att1b
+held "set-uid exec" att2b "$S/suid-victim" "$T/att2b.go" $PORT "$W"
 
 # --- 3. a target in a pid namespace ------------------------------------------------------------
 # Outside: a root process at global pid X. Inside: the target at inner pid X.

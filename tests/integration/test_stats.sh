@@ -64,7 +64,7 @@ MINDERBINDER_NET="tcp:$P:refuse" LD_PRELOAD="$AGENT" \
 	"$PROGS/stats_target" -g 0 -o 0 -c "$P" -n 4 > "$TMP/b" 2>&1 &
 B=$!
 KILL="$KILL $B"
-if ! wait_line "$TMP/a" '^ready' || ! wait_line "$TMP/b" '^ready'; then
+if ! wait_registered "$TMP/a" '^ready' "$A" || ! wait_registered "$TMP/b" '^ready' "$B"; then
 	fail "stats: the targets register and run" "A: $(lines "$TMP/a") B: $(lines "$TMP/b")"
 	exit 0
 fi

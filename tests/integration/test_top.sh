@@ -39,7 +39,7 @@ MINDERBINDER_SYSCALL='getppid:EIO:rate=50%' LD_PRELOAD="$AGENT" \
 	"$PROGS/top_target" > "$TMP/target" 2>&1 &
 T=$!
 KILL="$KILL $T"
-if ! wait_line "$TMP/target" '^ready'; then
+if ! wait_registered "$TMP/target" '^ready' "$T"; then
 	fail "top: the target registers and runs" "$(lines "$TMP/target")"
 	exit 0
 fi

@@ -25,6 +25,9 @@ cp "$PROGS/net_tcp_client" "$TMP/mbwother"
 
 # watch_start INI: watch in the background until it says ready.
 watch_start() {
+	# Emptied here, not by the background job's redirection: the wait
+	# below must not find the previous watch's "ready".
+	: > "$TMP/watch.out"
 	"$OUT/minderbinder" watch "$1" > "$TMP/watch.out" 2> "$TMP/watch.err" &
 	W=$!
 	wait_line "$TMP/watch.out" '^watch: ready' 100 "$W"

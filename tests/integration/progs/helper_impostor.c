@@ -26,8 +26,12 @@
  *                                      PROG (a set-uid program, say). The
  *                                      rules: tcp:PORT:ENETUNREACH and
  *                                      mkdirat:EROFS. FIFO "-": no log,
- *                                      SIGSTOP at once after the request
+ *                                      SIGSTOP as soon as the helper runs
  *                                      (where a helper refuses FIFO logs).
+ *                                      With MB_IMPOSTOR_EXIT_WHEN=FILE it
+ *                                      sends no SIGSTOP and exits (or
+ *                                      execs) only once FILE exists (the
+ *                                      test holds the helper another way).
  *
  * Prints "pid P", "plan_status S" (0 or -errno), "plan_msg TEXT" and
  * "helper_exit N". An accepted registration is withdrawn at once (an
@@ -62,6 +66,26 @@ static pid_t start_helper(const char *helper, int fd)
 		_exit(126);
 	execl(helper, "mb-helper", "--agent", (char *)NULL);
 	_exit(127);
+}
+
+/* Whether pid runs the helper yet (its comm is the binary's name after
+ * the exec): before, a signal would stop our own fork, not the helper. */
+static int is_helper(pid_t pid)
+{
+	char path[64], buf[512];
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	return strstr(buf, "(mb-helper)") != NULL;
 }
 
 /* A child of pid, if it has one: the helper forks only to open the log. */
@@ -161,8 +185,12 @@ static int park(int argc, char **argv)
 			nanosleep(&tick, NULL);
 	}
 	printf("parked %s\n", parked ? "fifo" : "no");
-	/* As the caller, whose real uid the helper has. */
-	printf("sigstop %d\n", kill(helper_pid, SIGSTOP) ? errno : 0);
+	for (i = 0; !req->log_path[0] && i < 3000 && !is_helper(helper_pid); i++)
+		nanosleep(&tick, NULL);
+	/* As the caller, whose real uid the helper has (unless the test
+	 * holds it another way). */
+	if (!getenv("MB_IMPOSTOR_EXIT_WHEN"))
+		printf("sigstop %d\n", kill(helper_pid, SIGSTOP) ? errno : 0);
 	/* The socket stays open in a child, as an accomplice would keep it:
 	 * the helper then waits for INSTALLED with the entry in place. */
 	holder = fork();
@@ -171,6 +199,9 @@ static int park(int argc, char **argv)
 			pause();
 	}
 	printf("holder %d\n", (int)holder);
+	if (getenv("MB_IMPOSTOR_EXIT_WHEN"))
+		for (i = 0; i < 60000 && access(getenv("MB_IMPOSTOR_EXIT_WHEN"), F_OK); i++)
+			nanosleep(&tick, NULL);
 	if (argc > 5) {
 		execv(argv[5], argv + 5);
 		printf("exec_failed %d\n", errno);

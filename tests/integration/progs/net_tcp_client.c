@@ -8,12 +8,14 @@
  *   timeout ms=N         no answer within the timeout (e.g. the SYN vanished)
  *   errno NAME ms=N      connect() failed with errno NAME
  *
- *   net_tcp_client [-t TIMEOUT_MS] [-m MARK] [-w MS] ADDR PORT [ADDR PORT]...
+ *   net_tcp_client [-t TIMEOUT_MS] [-m MARK] [-w MS] [-H] ADDR PORT [ADDR PORT]...
  *
  * -m sets SO_MARK on each socket before connecting and prints
  * "mark set=MARK got=N" (getsockopt right after setting) and, after the
  * connect, "mark after=N": the mark must be kept.
  * -w waits MS milliseconds before the first connect.
+ * -H prints "held" and waits for a line (or the end) on stdin before the
+ * first connect: a test looks at the registered process, then lets it go.
  * The exit status is 0 when every connect completed, 1 otherwise.
  */
 #include <arpa/inet.h>
@@ -137,8 +139,9 @@ int main(int argc, char **argv)
 {
 	int timeout_ms = 1000, o, i, bad = 0;
 	long mark = -1, wait_ms = 0;
+	int hold = 0;
 
-	while ((o = getopt(argc, argv, "t:m:w:")) != -1) {
+	while ((o = getopt(argc, argv, "t:m:w:H")) != -1) {
 		switch (o) {
 		case 't':
 			timeout_ms = atoi(optarg);
@@ -149,6 +152,9 @@ int main(int argc, char **argv)
 		case 'w':
 			wait_ms = strtol(optarg, NULL, 10);
 			break;
+		case 'H':
+			hold = 1;
+			break;
 		default:
 			goto usage;
 		}
@@ -158,11 +164,19 @@ int main(int argc, char **argv)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (wait_ms > 0)
 		usleep((useconds_t)wait_ms * 1000);
+	if (hold) {
+		char line[16];
+
+		printf("held\n");
+		if (!fgets(line, sizeof(line), stdin)) {
+			/* the end of stdin lets it go as well */
+		}
+	}
 	for (i = optind; i < argc; i += 2)
 		bad |= one(argv[i], argv[i + 1], timeout_ms, mark);
 	return bad;
 usage:
-	fprintf(stderr, "usage: %s [-t TIMEOUT_MS] [-m MARK] [-w MS] ADDR PORT [ADDR PORT]...\n",
+	fprintf(stderr, "usage: %s [-t TIMEOUT_MS] [-m MARK] [-w MS] [-H] ADDR PORT [ADDR PORT]...\n",
 		argv[0]);
 	return 2;
 }

@@ -1,0 +1,189 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * The helper's checks of REGISTER and INSTALLED (backend/helper_validate.c):
+ * a real message passes, and each bad field is refused with a message that
+ * names the field and its bad value.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include <criterion/criterion.h>
+
+#include "helper_validate.h"
+#include "minderbinder/scope.h"
+#include "name_tables.h"
+#include "spec_parse.h"
+
+/* Each Criterion test runs in its own process: statics are per test. */
+static struct mb_register_msg m;
+static struct mb_error err;
+
+static void init_register(void)
+{
+	struct mb_defaults d;
+
+	memset(&m, 0, sizeof(m));
+	m.hdr = (struct mb_msg_hdr){ MB_WIRE_MAGIC, MB_WIRE_VERSION, MB_MSG_REGISTER };
+	m.scope = MB_SCOPE_TREE;
+	m.timeout_ms = 30000;
+	mb_defaults_init(&d);
+	mb_spec_init(&m.spec, mb_native_arch());
+	cr_assert_eq(mb_spec_add_syscalls(&m.spec, "t", "openat:ENOENT:path=/x*", &d, &err), 0);
+	cr_assert_eq(mb_spec_add_net(&m.spec, "t", "tcp:9:drop", &d, &err), 0);
+	memset(&err, 0, sizeof(err));
+}
+
+static void refused(int want, const char *text)
+{
+	cr_assert_eq(mb_register_msg_check(&m, sizeof(m), &err), want, "%s", err.msg);
+	cr_assert(strstr(err.msg, text), "'%s' does not say '%s'", err.msg, text);
+}
+
+TestSuite(register_msg, .init = init_register);
+
+Test(register_msg, a_real_message_passes)
+{
+	cr_assert_eq(mb_register_msg_check(&m, sizeof(m), &err), 0, "%s", err.msg);
+}
+
+Test(register_msg, length_names_both_sizes)
+{
+	cr_assert_eq(mb_register_msg_check(&m, sizeof(m) - 1, &err), -EPROTO);
+	cr_assert(strstr(err.msg, "bytes, want"), "%s", err.msg);
+}
+
+Test(register_msg, header_names_magic_version_type)
+{
+	m.hdr.version = 77;
+	refused(-EPROTO, "version 77");
+}
+
+Test(register_msg, scope)
+{
+	m.scope = 7;
+	refused(-EINVAL, "bad scope 7");
+}
+
+Test(register_msg, unknown_flag_bits)
+{
+	m.flags = 0x18;
+	refused(-EINVAL, "bad flags 0x18 (unknown bits 0x18)");
+}
+
+Test(register_msg, net_update_without_api)
+{
+	m.flags = MB_REG_NET_UPDATE;
+	refused(-EINVAL, "bad flags 0x2 (a network update comes from the C API only)");
+}
+
+Test(register_msg, api_wants_process_scope)
+{
+	m.flags = MB_REG_API;
+	refused(-EINVAL, "bad scope 0 with flags 0x1");
+}
+
+Test(register_msg, engine_wish)
+{
+	m.wish = 9;
+	refused(-EINVAL, "bad engine wish 9");
+}
+
+Test(register_msg, timeout)
+{
+	m.timeout_ms = MB_TIMEOUT_MS_MAX + 1;
+	refused(-EINVAL, "bad timeout 3600001 ms");
+}
+
+Test(register_msg, interfaces_character)
+{
+	strcpy(m.interfaces, "lo;eth0");
+	refused(-EINVAL, "MINDERBINDER_INTERFACES: bad character 0x3b at 2");
+}
+
+Test(register_msg, interfaces_terminated)
+{
+	memset(m.interfaces, 'a', sizeof(m.interfaces));
+	refused(-EINVAL, "MINDERBINDER_INTERFACES: list not terminated");
+}
+
+Test(register_msg, log_path_relative)
+{
+	strcpy(m.log_path, "log.json");
+	refused(-EINVAL, "MINDERBINDER_LOG: want an absolute path");
+}
+
+Test(register_msg, log_path_terminated)
+{
+	memset(m.log_path, '/', sizeof(m.log_path));
+	refused(-EINVAL, "MINDERBINDER_LOG: path not terminated");
+}
+
+Test(register_msg, another_architecture)
+{
+	m.spec.arch = mb_native_arch() == MB_ARCH_X86_64 ? MB_ARCH_AARCH64 : MB_ARCH_X86_64;
+	refused(-EINVAL, "spec for another architecture");
+}
+
+Test(register_msg, empty_spec)
+{
+	m.spec.n_rules = 0;
+	refused(-EINVAL, "empty spec");
+}
+
+Test(register_msg, tid_outside_a_network_update)
+{
+	m.tids[3] = 5;
+	refused(-EINVAL, "bad tid 5 for rule 4");
+}
+
+Test(register_msg, negative_tid_in_a_network_update)
+{
+	m.flags = MB_REG_API | MB_REG_NET_UPDATE;
+	m.scope = MB_SCOPE_PROCESS;
+	m.tids[1] = -3;
+	refused(-EINVAL, "bad tid -3 for rule 2");
+}
+
+Test(register_msg, bad_spec_is_named)
+{
+	m.spec.n_rules = MB_MAX_RULES + 1;
+	refused(-EINVAL, "mb-helper: rejected");
+}
+
+static struct mb_installed_msg inst = {
+	.hdr = { MB_WIRE_MAGIC, MB_WIRE_VERSION, MB_MSG_INSTALLED },
+	.has_listener = 1,
+};
+
+Test(installed_msg, a_real_message_passes)
+{
+	cr_assert_eq(mb_installed_msg_check(&inst, sizeof(inst), 1, 0, &err), 0, "%s", err.msg);
+}
+
+Test(installed_msg, descriptors_must_match)
+{
+	cr_assert_eq(mb_installed_msg_check(&inst, sizeof(inst), 2, 0, &err), -EPROTO);
+	cr_assert(strstr(err.msg, "listener 1, control 0, 2 descriptors"), "%s", err.msg);
+	cr_assert_eq(mb_installed_msg_check(&inst, sizeof(inst), 1, 1, &err), -EPROTO);
+	cr_assert(strstr(err.msg, "truncated"), "%s", err.msg);
+}
+
+Test(installed_msg, flags_are_0_or_1)
+{
+	inst.has_listener = 2;
+	cr_assert_eq(mb_installed_msg_check(&inst, sizeof(inst), 2, 0, &err), -EPROTO);
+}
+
+Test(installed_msg, status_is_0_or_errno)
+{
+	inst.status = 5;
+	cr_assert_eq(mb_installed_msg_check(&inst, sizeof(inst), 1, 0, &err), -EPROTO);
+	cr_assert(strstr(err.msg, "status 5"), "%s", err.msg);
+}
+
+Test(installed_msg, header)
+{
+	inst.hdr.type = MB_MSG_REGISTER;
+	cr_assert_eq(mb_installed_msg_check(&inst, sizeof(inst), 1, 0, &err), -EPROTO);
+	cr_assert_eq(mb_installed_msg_check(&inst, sizeof(inst) + 1, 1, 0, &err), -EPROTO);
+}

@@ -12,9 +12,11 @@ status=0
 # The first registration after boot or unload loads every BPF program
 # (~0.7 s here); tests that time delay= against a process's start should not
 # pay for it. Warm up once (root only; the tests say NOT RUN otherwise),
-# through env: the shell's builtin true would load no agent at all.
+# through env: the shell's builtin true would load no agent at all. On
+# seccomp: a BPF syscall engine's program, once on getppid, would hold that
+# syscall for the run (one BPF engine per syscall until unload).
 if [ "$(id -u)" = 0 ]; then
-	MINDERBINDER_NET=tcp:9:drop MINDERBINDER_SYSCALL=getppid:EIO \
+	MINDERBINDER_ENGINE=seccomp MINDERBINDER_NET=tcp:9:drop MINDERBINDER_SYSCALL=getppid:EIO \
 		LD_PRELOAD="$(cd "${OUT:-build}" && pwd)/libmbpreload.so" env true ||
 		echo "run.sh: warm-up registration failed (the tests will say why)"
 fi

@@ -65,7 +65,8 @@ VIRTIOFSD=/usr/lib/qemu/virtiofsd
 # tests do not depend on the syscall engine, nor does sweep (always
 # seccomp): those run on the stock kernel only.
 SYSCALL_TESTS="test_engines.sh test_syscall_agent.sh test_syscall_options.sh test_scope_strict.sh
-	test_setuid.sh test_parallel.sh test_run_cli.sh test_registry.sh test_stats.sh test_watch.sh"
+	test_setuid.sh test_parallel.sh test_run_cli.sh test_registry.sh test_stats.sh test_watch.sh
+	test_security_identity.sh"
 VM_TESTS_FI=${VM_TESTS_FI:-$SYSCALL_TESTS}
 VM_TESTS_STOCK=${VM_TESTS_STOCK:-$(cd "$ROOT/tests/integration" && ls test_*.sh | tr '\n' ' ')}
 # Loaded before the suite: what the network engines and test_net_veth need

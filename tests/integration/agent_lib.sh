@@ -16,7 +16,29 @@ TARGET_PIDS=""
 
 mb_cleanup() {
 	[ -n "${HOLD_FD_OPEN:-}" ] && exec 9>&-
+	# suid_dir's directory, when it is not under $T
+	[ -n "${S:-}" ] && [ -n "${T:-}" ] && [ "${S#"$T"/}" = "$S" ] && rm -rf "$S"
 	[ -n "${T:-}" ] && rm -rf "$T"
+}
+
+# suid_dir NAME: S, a new directory on a file system that honours set-uid
+# bits ($T's, else /var/tmp's or the build's), for a set-uid copy of the
+# helper; mb_cleanup removes it. Says NOT RUN NAME and returns 1 when
+# every candidate is mounted nosuid.
+suid_dir() {
+	S=
+	for base in "$T" /var/tmp "$OUT"; do
+		case ",$(findmnt -n -T "$base" -o OPTIONS 2>/dev/null)," in
+		*,nosuid,*) continue ;;
+		esac
+		if [ "$base" = "$T" ]; then S=$T/suid; else S=$(mktemp -d "$base/mbsuid.XXXXXX"); fi
+		break
+	done
+	if [ -z "$S" ]; then
+		notrun "$1" "no filesystem without nosuid among $T /var/tmp $OUT"
+		return 1
+	fi
+	mkdir -p "$S"
 }
 
 # mb_setup NAME: $T (scratch, mode 755), $BIN with copies of the binaries,

@@ -32,23 +32,10 @@ AS_NOBODY="setpriv --reuid=$NOBODY --regid=$NOBODY --clear-groups"
 cp "$PROGS/identity_victim" "$PROGS/stale_entry" "$BIN/"
 VICTIM=$BIN/identity_victim
 
-# A directory on a filesystem that honours set-uid bits (as test_setuid.sh).
-S=
-for base in "$T" /var/tmp "$OUT"; do
-	case ",$(findmnt -n -T "$base" -o OPTIONS 2>/dev/null)," in
-	*,nosuid,*) continue ;;
-	esac
-	if [ "$base" = "$T" ]; then S=$T/suid; else S=$(mktemp -d "$base/mbsuid.XXXXXX"); fi
-	break
-done
-if [ -z "$S" ]; then
-	notrun "identity: the set-uid helper" "no filesystem without nosuid among $T /var/tmp $OUT"
-	exit 0
-fi
+# The helper set-uid root, in a directory that honours the bit.
+suid_dir "identity: the set-uid helper" || exit 0
 KILL_AT_EXIT=""
-[ "${S#"$T"/}" = "$S" ] && RM_S=$S
-trap 'for p in $KILL_AT_EXIT; do kill -KILL $p 2>/dev/null; done; mb_cleanup; [ -n "${RM_S:-}" ] && rm -rf "$RM_S"' EXIT
-mkdir -p "$S"
+trap 'for p in $KILL_AT_EXIT; do kill -KILL $p 2>/dev/null; done; mb_cleanup' EXIT
 cp "$HELPER" "$AGENT" "$BIN/helper_impostor" "$VICTIM" "$S/"
 cp "$VICTIM" "$S/suid-victim"
 chown root:root "$S" "$S"/*

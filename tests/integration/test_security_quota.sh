@@ -36,18 +36,7 @@ AS_NOBODY="setpriv --reuid=$NOBODY --regid=$NOBODY --clear-groups"
 AS_OTHER="setpriv --reuid=$OTHER --regid=$OTHER --clear-groups"
 
 # The helper set-uid root, in a directory that honours the bit.
-S=
-for base in "$T" /var/tmp "$OUT"; do
-	case ",$(findmnt -n -T "$base" -o OPTIONS 2>/dev/null)," in
-	*,nosuid,*) continue ;;
-	esac
-	if [ "$base" = "$T" ]; then S=$T/suid; else S=$(mktemp -d "$base/mbsuid.XXXXXX"); fi
-	break
-done
-if [ -z "$S" ]; then
-	notrun "security quota: the set-uid helper" "no filesystem without nosuid among $T /var/tmp $OUT"
-	exit 0
-fi
+suid_dir "security quota: the set-uid helper" || exit 0
 NS=mbquota-$$
 PLACEHOLDER=
 cleanup() {
@@ -55,10 +44,8 @@ cleanup() {
 	ip netns del "$NS" 2>/dev/null
 	[ -n "$PLACEHOLDER" ] && [ ! -s "$CONF" ] && rm -f "$CONF"
 	mb_cleanup
-	[ "${S#"$T"/}" = "$S" ] && rm -rf "$S"
 }
 trap cleanup EXIT
-mkdir -p "$S"
 cp "$HELPER" "$AGENT" "$PROBE" "$S/"
 chown root:root "$S" "$S"/*
 chmod 755 "$S" "$S"/*

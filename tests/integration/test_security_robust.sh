@@ -25,27 +25,14 @@ if [ ! -x "$PROGS/helper_stop" ]; then
 	exit 0
 fi
 
-# A directory on a filesystem that honours set-uid bits (as test_setuid.sh).
-S=
-for base in "$T" /var/tmp "$OUT"; do
-	case ",$(findmnt -n -T "$base" -o OPTIONS 2>/dev/null)," in
-	*,nosuid,*) continue ;;
-	esac
-	if [ "$base" = "$T" ]; then S=$T/suid; else S=$(mktemp -d "$base/mbsuid.XXXXXX"); fi
-	break
-done
-if [ -z "$S" ]; then
-	notrun "robust: the set-uid helper" "no filesystem without nosuid among $T /var/tmp $OUT"
-	exit 0
-fi
+# The helper set-uid root, in a directory that honours the bit.
+suid_dir "robust: the set-uid helper" || exit 0
 KILL_PIDS=""
 cleanup() {
 	for p in $KILL_PIDS; do kill "$p" 2>/dev/null; done
 	mb_cleanup
-	[ "${S#"$T"/}" = "$S" ] && rm -rf "$S"
 }
 trap cleanup EXIT
-mkdir -p "$S"
 cp "$HELPER" "$AGENT" "$PROBE" "$PROGS/helper_stop" "$S/"
 chown root:root "$S" "$S"/*
 chmod 755 "$S" "$S"/*

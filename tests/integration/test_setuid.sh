@@ -17,21 +17,8 @@ if ! command -v setpriv > /dev/null; then
 fi
 AS_NOBODY="setpriv --reuid=$NOBODY --regid=$NOBODY --clear-groups"
 
-# A directory on a filesystem that honours set-uid bits.
-S=
-for base in "$T" /var/tmp "$OUT"; do
-	case ",$(findmnt -n -T "$base" -o OPTIONS 2>/dev/null)," in
-	*,nosuid,*) continue ;;
-	esac
-	if [ "$base" = "$T" ]; then S=$T/suid; else S=$(mktemp -d "$base/mbsuid.XXXXXX"); fi
-	break
-done
-if [ -z "$S" ]; then
-	notrun "setuid: the set-uid helper" "no filesystem without nosuid among $T /var/tmp $OUT"
-	exit 0
-fi
-[ "${S#"$T"/}" = "$S" ] && trap 'mb_cleanup; rm -rf "$S"' EXIT
-mkdir -p "$S"
+# The helper set-uid root, in a directory that honours the bit.
+suid_dir "setuid: the set-uid helper" || exit 0
 cp "$HELPER" "$AGENT" "$PROBE" "$BIN/helper_impostor" "$S/"
 cp "$PROBE" "$S/suid-probe"
 chown root:root "$S" "$S"/*

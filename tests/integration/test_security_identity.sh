@@ -27,9 +27,9 @@ if ! command -v setpriv > /dev/null || ! command -v unshare > /dev/null; then
 	notrun "identity: the set-uid helper" "no setpriv or unshare (util-linux)"
 	exit 0
 fi
-net_ready identity identity_victim stale_entry || exit 0
+net_ready identity identity_victim stale_entry at_pid || exit 0
 AS_NOBODY="setpriv --reuid=$NOBODY --regid=$NOBODY --clear-groups"
-cp "$PROGS/identity_victim" "$PROGS/stale_entry" "$BIN/"
+cp "$PROGS/identity_victim" "$PROGS/stale_entry" "$PROGS/at_pid" "$BIN/"
 VICTIM=$BIN/identity_victim
 
 # The helper set-uid root, in a directory that honours the bit.
@@ -153,21 +153,15 @@ unpark() {
 }
 
 # reuse_pid PID OUT GOFILE: a root victim at PID (which the caller left),
-# report in $T/OUT; VP its pid, or empty when another fork took PID first.
-# Pids are global: ns_last_pid of the initial namespace, tried until
-# nobody else's fork came first.
+# report in $T/OUT; VP its pid, or empty when PID could not be had (the
+# reason in $T/OUT). at_pid asks the kernel for the number (clone3's
+# set_tid), so no other fork can take it first.
 reuse_pid() {
 	VP=""
-	i=0
-	while [ $i -lt 50 ] && [ -w /proc/sys/kernel/ns_last_pid ]; do
-		echo $(($1 - 1)) > /proc/sys/kernel/ns_last_pid
-		"$VICTIM" "$3" $PORT "$W" > "$T/$2" 2>&1 &
-		v=$!
-		if [ "$v" = "$1" ]; then VP=$v; break; fi
-		kill "$v" 2>/dev/null
-		wait "$v" 2>/dev/null
-		i=$((i + 1))
-	done
+	"$BIN/at_pid" "$1" "$VICTIM" "$3" $PORT "$W" > "$T/$2" 2>&1 &
+	a=$!
+	KILL_AT_EXIT="$KILL_AT_EXIT $a"
+	wait_line "$T/$2" '^euid' 50 "$a" && [ "$(field "$T/$2" pid)" = "$1" ] && VP=$1
 }
 
 # --- 1. pid reuse: the caller exits while its helper is parked ---------------------------------
@@ -175,7 +169,7 @@ park_any "pid reuse" att1 "$W/log1.fifo"
 if parked_layers "pid reuse" att1; then
 	reuse_pid "$P" vic1 "$T/go1"
 	if [ -z "$VP" ]; then
-		notrun "identity: pid reuse" "could not start a process at pid $P (ns_last_pid)"
+		notrun "identity: pid reuse" "could not start a process at pid $P: $(lines "$T/vic1")"
 	else
 		KILL_AT_EXIT="$KILL_AT_EXIT $VP"
 		wait_line "$T/vic1" '^euid' 50 "$VP"
@@ -255,7 +249,7 @@ held() {
 		wait $IMP
 		reuse_pid "$P" "$o.vic" "$T/$o.go"
 		if [ -z "$VP" ]; then
-			notrun "identity: $what (held at the lock)" "could not start a process at pid $P (ns_last_pid)"
+			notrun "identity: $what (held at the lock)" "could not start a process at pid $P: $(lines "$T/$o.vic")"
 			touch "$T/$o.release"
 			return
 		fi
@@ -288,10 +282,9 @@ held "set-uid exec" att2b "$S/suid-victim" "$T/att2b.go" $PORT "$W"
 "$VICTIM" "$T/go3" $PORT "$W" > "$T/out3" 2>&1 &
 X=$!
 KILL_AT_EXIT="$KILL_AT_EXIT $X"
-unshare -p -f --mount-proc sh -c 'echo $(($1 - 1)) > /proc/sys/kernel/ns_last_pid || exit 1
-	'"$AS_NOBODY"' env MINDERBINDER_NET="$2" MINDERBINDER_SYSCALL=mkdirat:EROFS \
-		LD_PRELOAD="$3/libmbpreload.so" "$3/identity_victim" "$4" "$5" "$6" &
-	wait' sh "$X" "$NET" "$S" "$T/go3" $PORT "$W" > "$T/in3" 2>&1 &
+unshare -p -f --mount-proc "$BIN/at_pid" "$X" $AS_NOBODY env MINDERBINDER_NET="$NET" \
+	MINDERBINDER_SYSCALL=mkdirat:EROFS LD_PRELOAD="$S/libmbpreload.so" "$S/identity_victim" \
+	"$T/go3" $PORT "$W" > "$T/in3" 2>&1 &
 NS=$!
 KILL_AT_EXIT="$KILL_AT_EXIT $NS"
 wait_line "$T/in3" '^euid' 100 "$NS"
@@ -366,7 +359,9 @@ stale() {
 			fail "$name" "$(report "$T/r4$n")"
 		fi
 	else
-		name="identity: stale entries: $n: cgroup connect, socket tagging, the fork hook${sysbpf#none} ignore it ($got)"
+		eng=" and the $sysbpf syscall engine"
+		[ "$sysbpf" = none ] && eng=""
+		name="identity: stale entries: $n: cgroup connect, socket tagging, the fork hook$eng ignore it ($got)"
 		if [ "$c" != 101 ] && [ $forked = no ] && [ $tagged = no ] && [ "$m" != 30 ]; then
 			pass "$name"
 		else
@@ -374,7 +369,7 @@ stale() {
 		fi
 	fi
 	[ "$sysbpf" = none ] && [ "$n" = control ] &&
-		notrun "identity: stale entries: the BPF syscall engines' use-time check" "this kernel has neither fmod_ret nor kprobe override (the VM tier runs it)"
+		notrun "identity: stale entries: the BPF syscall engines' use-time check" "no BPF syscall engine could take mkdirat here (the VM tier runs it): $(grep -h 'cannot attach' "$T/se4$n" | tr '\n' ' ')minderbinder status: $("$OUT/minderbinder" status 2>&1 | awk '$1 ~ /^(fmod_ret|kprobe)$/' | tr -s ' ' | tr '\n' ';')"
 	"$BIN/stale_entry" remove "$R" > /dev/null 2>&1
 }
 stale control real 0 faulted

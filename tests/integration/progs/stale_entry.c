@@ -49,7 +49,8 @@ static int add(__u32 pid, const char *ticks, __u32 uid, const char *port, struct
 	struct mb_error e = { "" };
 	struct mb_net_error ne = { "" };
 	__u32 engines[MB_MAX_RULES] = { 0 };
-	enum mb_engine sys = MB_ENGINE_NONE;
+	enum mb_engine sys = MB_ENGINE_NONE, order[2] = { MB_ENGINE_FMOD_RET, MB_ENGINE_KPROBE };
+	const char *force;
 	char net[64], why[256];
 	__u64 real = 0;
 	__u32 i;
@@ -76,18 +77,25 @@ static int add(__u32 pid, const char *ticks, __u32 uid, const char *port, struct
 		fprintf(stderr, "stale_entry: %s\n", e.msg);
 		return -EINVAL;
 	}
-	if (mb_engine_available(MB_ENGINE_FMOD_RET))
-		sys = MB_ENGINE_FMOD_RET;
-	else if (mb_engine_available(MB_ENGINE_KPROBE))
-		sys = MB_ENGINE_KPROBE;
+	/* The engine the suite runs under (the VM tier forces one, and a
+	 * syscall keeps the first BPF engine put on it), else the best. */
+	force = getenv("MINDERBINDER_ENGINE");
+	if (force && !strcmp(force, "kprobe"))
+		order[0] = MB_ENGINE_KPROBE, order[1] = MB_ENGINE_FMOD_RET;
 	for (i = 0; i < spec.n_rules; i++) {
+		int k;
+
 		if (spec.rules[i].kind == MB_RULE_NET) {
 			engines[i] = MB_ENGINE_CGROUP;
 			continue;
 		}
-		if (sys && mb_sysbpf_attach(sys, spec.rules[i].sys.nr, why, sizeof(why))) {
-			fprintf(stderr, "stale_entry: cannot attach %s: %s\n", names[sys], why);
-			sys = MB_ENGINE_NONE;
+		for (k = 0; k < 2 && !sys; k++) {
+			if (!mb_engine_available(order[k]))
+				continue;
+			if (!mb_sysbpf_attach(order[k], spec.rules[i].sys.nr, why, sizeof(why)))
+				sys = order[k];
+			else
+				fprintf(stderr, "stale_entry: cannot attach %s: %s\n", names[order[k]], why);
 		}
 		engines[i] = sys;
 	}

@@ -38,11 +38,9 @@ AS_OTHER="setpriv --reuid=$OTHER --regid=$OTHER --clear-groups"
 # The helper set-uid root, in a directory that honours the bit.
 suid_dir "security quota: the set-uid helper" || exit 0
 NS=mbquota-$$
-PLACEHOLDER=
 cleanup() {
 	[ -n "${KILL_PIDS:-}" ] && kill $KILL_PIDS 2>/dev/null
 	ip netns del "$NS" 2>/dev/null
-	[ -n "$PLACEHOLDER" ] && [ ! -s "$CONF" ] && rm -f "$CONF"
 	mb_cleanup
 }
 trap cleanup EXIT
@@ -55,21 +53,26 @@ W=$T/w
 mkdir -p "$W"
 chmod 777 "$W"
 
-# The test config, and something at $CONF to mount it over.
+# The test config. $IN_CONF CMD...: CMD in a mount namespace of its own
+# where $CONF is a copy of it (CMD's helper, its child, sees it too): an
+# overlay on /etc there, so that nothing of this machine's /etc is written
+# (the VM tier's is read-only), else a bind mount over an existing $CONF.
+# Execs all the way, so that $! of "$IN_CONF CMD &" is CMD's pid.
 QCONF=$T/minderbinder.conf
 : > "$QCONF"
 chown root:root "$QCONF"
 chmod 644 "$QCONF"
-if [ ! -e "$CONF" ]; then
-	: > "$CONF" && chmod 644 "$CONF" && PLACEHOLDER=1
-fi
-# $IN_CONF CMD...: CMD in a mount namespace of its own where $CONF is the
-# test's config (CMD's helper, its child, sees it too). Execs all the way,
-# so that $! of "$IN_CONF CMD &" is CMD's pid.
-printf 'mount --bind "%s" "%s" && exec "$@"\n' "$QCONF" "$CONF" > "$T/in_conf.sh"
+cat > "$T/in_conf.sh" <<EOF
+o=\$(mktemp -d "$T/etc.XXXXXX") && mkdir "\$o/up" "\$o/work" || exit 1
+if mount -t overlay overlay -o "lowerdir=/etc,upperdir=\$o/up,workdir=\$o/work" /etc 2> /dev/null; then
+	rm -f "$CONF" && cp -p "$QCONF" "$CONF"
+else
+	mount --bind "$QCONF" "$CONF"
+fi && exec "\$@"
+EOF
 IN_CONF="unshare -m --propagation private sh $T/in_conf.sh"
 if ! $IN_CONF true 2> "$T/mnt.err"; then
-	notrun "security quota: a test config at $CONF" "bind mount: $(lines "$T/mnt.err")"
+	notrun "security quota: a test config at $CONF" "neither an overlay on /etc nor a bind mount over $CONF: $(lines "$T/mnt.err")"
 	exit 0
 fi
 # conf TEXT: the config the helper reads from now on.

@@ -164,6 +164,18 @@ reuse_pid() {
 	wait_line "$T/$2" '^euid' 50 "$a" && [ "$(field "$T/$2" pid)" = "$1" ] && VP=$1
 }
 
+# refused_no_entry NAME: the parked helper $H, let go, has ended and left
+# no entry for pid $P.
+refused_no_entry() {
+	if ! helper_gone "$H"; then
+		fail "$1" "the helper is still waiting, registry: $(registry_holds "$P" | tr "\n" " ")"
+	elif [ -n "$(registry_holds "$P")" ]; then
+		fail "$1" "registry holds $(registry_holds "$P" | tr "\n" " ")"
+	else
+		pass "$1"
+	fi
+}
+
 # --- 1. pid reuse: the caller exits while its helper is parked ---------------------------------
 park_any "pid reuse" att1 "$W/log1.fifo"
 if parked_layers "pid reuse" att1; then
@@ -174,14 +186,7 @@ if parked_layers "pid reuse" att1; then
 		KILL_AT_EXIT="$KILL_AT_EXIT $VP"
 		wait_line "$T/vic1" '^euid' 50 "$VP"
 		unpark "$W/log1.fifo"
-		name="identity: pid reuse: the helper refuses and leaves no entry for pid $P, now a root process's"
-		if ! helper_gone "$H"; then
-			fail "$name" "the helper is still waiting, registry: $(registry_holds "$P" | tr "\n" " ")"
-		elif [ -n "$(registry_holds "$P")" ]; then
-			fail "$name" "registry holds $(registry_holds "$P" | tr "\n" " ")"
-		else
-			pass "$name"
-		fi
+		refused_no_entry "identity: pid reuse: the helper refuses and leaves no entry for pid $P, now a root process's"
 		touch "$T/go1"
 		wait_line "$T/vic1" '^done' 100 "$VP"
 		unfaulted "identity: pid reuse: the root process at the reused pid $P is not faulted" "$T/vic1"
@@ -196,14 +201,7 @@ if [ "$(field "$T/att2" euid)" != 0 ]; then
 elif parked_layers "set-uid exec" att2; then
 	KILL_AT_EXIT="$KILL_AT_EXIT $P"
 	unpark "$W/log2.fifo"
-	name="identity: set-uid exec: the helper refuses and leaves no entry once its caller is euid 0"
-	if ! helper_gone "$H"; then
-		fail "$name" "the helper is still waiting, registry: $(registry_holds "$P" | tr "\n" " ")"
-	elif [ -n "$(registry_holds "$P")" ]; then
-		fail "$name" "registry holds $(registry_holds "$P" | tr "\n" " ")"
-	else
-		pass "$name"
-	fi
+	refused_no_entry "identity: set-uid exec: the helper refuses and leaves no entry once its caller is euid 0"
 	touch "$T/go2"
 	wait_line "$T/att2" '^done' 100 "$P"
 	unfaulted "identity: set-uid exec: the set-uid-root program (pid $P) is not faulted" "$T/att2"

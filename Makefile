@@ -46,7 +46,7 @@ CFLAGS += $(SAN_FLAGS)
 LDFLAGS += $(SAN_FLAGS)
 endif
 ALL_CFLAGS := $(CFLAGS) $(WARN) -std=gnu11 -fPIC -D_GNU_SOURCE \
-	-Iinclude -Ibackend -Ibackend/lib -I$(OUT) -I$(OUT)/gen
+	-Iinclude -Ibackend -I$(OUT) -I$(OUT)/gen
 
 # --- dependencies: a fresh Debian 12 needs nothing but this Makefile -------
 DEB_PACKAGES := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev \
@@ -140,26 +140,30 @@ $(CORE_LIB): $(CORE_OBJS)
 	$(call msg,AR,$@)
 	$(Q)rm -f $@ && ar rcs $@ $^
 
--include $(wildcard $(OUT)/obj/*/*.d $(OUT)/obj/*/*/*.d)
+-include $(wildcard $(addprefix $(OUT)/obj/,*/*.d */*/*.d */*/*/*.d */*/*/*/*.d))
 
 # --- programs --------------------------------------------------------------
 BPF_LIBS := $(shell pkg-config --libs libbpf 2>/dev/null || echo -lbpf -lelf -lz)
 INIH_LIBS := $(shell pkg-config --libs inih 2>/dev/null || echo -linih)
 MHD_LIBS := $(shell pkg-config --libs libmicrohttpd 2>/dev/null || echo -lmicrohttpd)
 
-HELPER_SRCS := $(wildcard backend/helper_*.c backend/registry.c backend/quota.c backend/identity.c backend/engine_*.c)
-CLI_SRCS := $(wildcard backend/cli_*.c) backend/registry.c backend/quota.c backend/engine_probe.c backend/engine_net.c \
-	backend/engine_syscall_bpf.c
+# Link lists follow the folders: the helper is the trust boundary, the
+# registry and every engine; the CLI reads the registry and loads what it
+# shows (the probes, watch's programs) but never arms a target.
+REGISTRY_SRCS := $(wildcard backend/registry/*.c)
+ENGINE_SRCS := $(wildcard backend/engines/*.c backend/engines/seccomp/*.c)
+HELPER_SRCS := $(wildcard backend/helper/*.c) $(REGISTRY_SRCS) $(ENGINE_SRCS)
+CLI_SRCS := $(wildcard backend/cli/*.c) $(REGISTRY_SRCS) $(ENGINE_SRCS)
 AGENT_SRCS := $(wildcard preload/*.c)
 
 PROGS :=
-ifneq ($(wildcard backend/helper_main.c),)
+ifneq ($(wildcard backend/helper/main.c),)
 PROGS += $(OUT)/mb-helper
 $(OUT)/mb-helper: $(patsubst %.c,$(OUT)/obj/%.o,$(HELPER_SRCS)) $(CORE_LIB)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(BPF_LIBS) $(INIH_LIBS)
 endif
-ifneq ($(wildcard backend/cli_main.c),)
+ifneq ($(wildcard backend/cli/main.c),)
 PROGS += $(OUT)/minderbinder
 $(OUT)/minderbinder: $(patsubst %.c,$(OUT)/obj/%.o,$(CLI_SRCS)) $(CORE_LIB)
 	$(call msg,LINK,$@)
@@ -180,7 +184,7 @@ $(OUT)/obj-agent/%.o: %.c $(GEN_TABLES) $(SKELS) | $(DEPS_STAMP)
 	$(Q)mkdir -p $(dir $@)
 	$(Q)$(CC) $(AGENT_CFLAGS) -MMD -MP -c $< -o $@
 
--include $(wildcard $(OUT)/obj-agent/*/*.d $(OUT)/obj-agent/*/*/*.d)
+-include $(wildcard $(addprefix $(OUT)/obj-agent/,*/*.d */*/*.d */*/*/*.d))
 
 ifneq ($(AGENT_SRCS),)
 PROGS += $(OUT)/libmbpreload.so
@@ -211,16 +215,16 @@ all: $(DEPS_STAMP) $(SKELS) $(CORE_LIB) $(PROGS)
 # --- tests -----------------------------------------------------------------
 # The helper's message checks are pure (no socket, no /proc): unit-tested
 # and fuzzed with the core.
-HELPER_PURE_SRCS := backend/helper_validate.c
+HELPER_PURE_SRCS := backend/helper/validate.c
 # The unit suite always builds the core again with ASan/UBSan.
 UNIT_SRCS := $(wildcard tests/unit/*.c)
 UNIT_BIN := $(OUT)/tests/unit-tests
 CRITERION_LIBS := $(shell pkg-config --libs criterion 2>/dev/null || echo -lcriterion)
 
-$(UNIT_BIN): $(UNIT_SRCS) $(CORE_SRCS) $(HELPER_PURE_SRCS) $(wildcard backend/lib/*.h backend/helper_*.h include/minderbinder/*.h) $(GEN_TABLES) | $(DEPS_STAMP)
+$(UNIT_BIN): $(UNIT_SRCS) $(CORE_SRCS) $(HELPER_PURE_SRCS) $(wildcard backend/lib/*.h backend/helper/*.h include/minderbinder/*.h) $(GEN_TABLES) | $(DEPS_STAMP)
 	$(call msg,LINK,$@)
 	$(Q)mkdir -p $(dir $@)
-	$(Q)$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) -Ibackend -DMB_SOURCE_DIR='"$(CURDIR)"' -o $@ \
+	$(Q)$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) -DMB_SOURCE_DIR='"$(CURDIR)"' -o $@ \
 		$(UNIT_SRCS) $(CORE_SRCS) $(HELPER_PURE_SRCS) $(CRITERION_LIBS) $(INIH_LIBS)
 
 check-unit: $(UNIT_BIN)
@@ -232,7 +236,7 @@ check-unit: $(UNIT_BIN)
 TEST_PROG_SRCS := $(wildcard tests/integration/progs/*.c)
 TEST_PROGS := $(patsubst tests/integration/progs/%.c,$(OUT)/tests/progs/%,$(TEST_PROG_SRCS))
 
-TEST_LINK_OBJS := $(patsubst %.c,$(OUT)/obj/%.o,$(filter-out backend/helper_main.c,$(HELPER_SRCS)))
+TEST_LINK_OBJS := $(patsubst %.c,$(OUT)/obj/%.o,$(filter-out backend/helper/main.c,$(HELPER_SRCS)))
 
 $(OUT)/tests/progs/%: tests/integration/progs/%.c $(TEST_LINK_OBJS) $(CORE_LIB) $(SKELS)
 	$(call msg,CC,$@)
@@ -263,7 +267,7 @@ FUZZ_FLAGS := -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -g -
 $(OUT)/fuzz/%: tests/fuzz/%.c $(CORE_SRCS) $(HELPER_PURE_SRCS) $(GEN_TABLES) | $(DEPS_STAMP)
 	$(call msg,FUZZ-CC,$@)
 	$(Q)mkdir -p $(dir $@)
-	$(Q)$(CLANG) $(FUZZ_FLAGS) -std=gnu11 -D_GNU_SOURCE -Iinclude -Ibackend/lib -Ibackend -I$(GEN) \
+	$(Q)$(CLANG) $(FUZZ_FLAGS) -std=gnu11 -D_GNU_SOURCE -Iinclude -Ibackend -I$(GEN) \
 		-o $@ $< $(CORE_SRCS) $(HELPER_PURE_SRCS) $(INIH_LIBS)
 
 fuzz-build: $(FUZZ_BINS)

@@ -15,11 +15,11 @@
 #include <sys/stat.h>
 
 #include "mb_paths.h"
-#include "name_tables.h"
-#include "proc_info.h"
-#include "register_self.h"
-#include "seccomp_filter.h"
-#include "spec_parse.h"
+#include "lib/name_tables.h"
+#include "lib/proc_info.h"
+#include "lib/register_self.h"
+#include "lib/seccomp_filter.h"
+#include "lib/spec_parse.h"
 
 #define AGENT_NAME "libmbpreload.so"
 #define EXIT_REGISTRATION_FAILED 125

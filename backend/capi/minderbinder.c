@@ -31,10 +31,10 @@
 
 #include "minderbinder.h"
 #include "minderbinder/registry.h"
-#include "name_tables.h"
-#include "register_self.h"
-#include "seccomp_filter.h"
-#include "spec_parse.h"
+#include "lib/name_tables.h"
+#include "lib/register_self.h"
+#include "lib/seccomp_filter.h"
+#include "lib/spec_parse.h"
 
 #define EXPORT __attribute__((visibility("default")))
 #define NR_WORDS 16 /* syscall numbers up to 1023 */

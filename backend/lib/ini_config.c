@@ -29,8 +29,8 @@
 
 #include <ini.h>
 
-#include "ini_config.h"
-#include "name_tables.h"
+#include "lib/ini_config.h"
+#include "lib/name_tables.h"
 
 #define VALUE_MAX 512
 #define TEXT_MAX 8192

@@ -16,7 +16,7 @@
 #ifndef MB_INI_CONFIG_H
 #define MB_INI_CONFIG_H
 
-#include "spec_parse.h"
+#include "lib/spec_parse.h"
 
 #define MB_INI_MAX_SECTIONS MB_MAX_RULES
 #define MB_INI_MAX_TARGETS 16

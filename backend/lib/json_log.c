@@ -8,7 +8,7 @@
 #include <unistd.h>
 #include <linux/types.h>
 
-#include "json_log.h"
+#include "lib/json_log.h"
 
 int mb_log_open(const char *path)
 {

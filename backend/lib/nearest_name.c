@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 #include <string.h>
 
-#include "name_tables.h"
+#include "lib/name_tables.h"
 
 /* Longer than any errno or syscall name; anything past it is not a typo
  * we can help with, and the bound keeps the work on the stack. */

@@ -8,7 +8,7 @@
 #include <sys/stat.h>
 
 #include "minderbinder/registry.h"
-#include "proc_info.h"
+#include "lib/proc_info.h"
 
 /* Reads /proc/PID/stat and returns the text after "(comm) ": comm may hold
  * spaces and ')' itself, so look for the last ')'. */

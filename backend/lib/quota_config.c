@@ -16,8 +16,8 @@
 
 #include <ini.h>
 
-#include "name_tables.h"
-#include "quota_config.h"
+#include "lib/name_tables.h"
+#include "lib/quota_config.h"
 
 #define CONF_MAX (64 * 1024)
 

@@ -17,7 +17,7 @@
 #include <sys/types.h>
 
 #include "minderbinder/quota.h"
-#include "spec_parse.h"
+#include "lib/spec_parse.h"
 
 void mb_quota_defaults(struct mb_quota_limits *l);
 /* Parses text (name is for messages) into l, or leaves l alone and fills

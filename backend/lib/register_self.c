@@ -16,9 +16,9 @@
 #include <unistd.h>
 
 #include "mb_paths.h"
-#include "name_tables.h"
-#include "register_self.h"
-#include "seccomp_filter.h"
+#include "lib/name_tables.h"
+#include "lib/register_self.h"
+#include "lib/seccomp_filter.h"
 
 
 /* The default is long enough for a first helper that loads the BPF

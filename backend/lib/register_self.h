@@ -10,7 +10,7 @@
 #include <sys/types.h>
 #include "minderbinder/registry.h"
 #include "minderbinder/wire.h"
-#include "spec_parse.h"
+#include "lib/spec_parse.h"
 
 struct mb_register_opts {
 	enum mb_scope scope;

@@ -9,7 +9,7 @@
 #include <linux/audit.h>
 #include <linux/seccomp.h>
 
-#include "seccomp_filter.h"
+#include "lib/seccomp_filter.h"
 
 #ifndef SECCOMP_FILTER_FLAG_TSYNC_ESRCH
 #define SECCOMP_FILTER_FLAG_TSYNC_ESRCH (1UL << 4)

@@ -19,8 +19,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "name_tables.h"
-#include "spec_parse.h"
+#include "lib/name_tables.h"
+#include "lib/spec_parse.h"
 
 #define TOKEN_MAX (MB_PATH_GLOB_MAX + 64)
 #define MAX_FIELDS 16

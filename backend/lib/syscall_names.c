@@ -2,7 +2,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "name_tables.h"
+#include "lib/name_tables.h"
 
 /* Names inline, not pointers: no relocation for the loader to apply in
  * every process that preloads the agent. */

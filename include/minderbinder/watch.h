@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
-/* `minderbinder watch`: state shared by watch.bpf.c and cli_watch.c.
+/* `minderbinder watch`: state shared by watch.bpf.c and its loader.
  * Data only; on the BPF side include this after vmlinux.h. */
 #ifndef MINDERBINDER_WATCH_H
 #define MINDERBINDER_WATCH_H

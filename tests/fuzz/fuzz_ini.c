@@ -4,8 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ini_config.h"
-#include "name_tables.h"
+#include "lib/ini_config.h"
+#include "lib/name_tables.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

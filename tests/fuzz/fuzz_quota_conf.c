@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "quota_config.h"
+#include "lib/quota_config.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

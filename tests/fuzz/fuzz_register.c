@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
  * libFuzzer target for the helper's checks of whole messages from an
- * untrusted caller (backend/helper_validate.c): REGISTER and INSTALLED's
+ * untrusted caller (backend/helper/validate.c): REGISTER and INSTALLED's
  * fixed part, as they arrive on the socket. The first byte picks:
  *   'R' REGISTER of exactly the remaining length (the length check too)
  *   'r' REGISTER, the rest zero-padded to the full size (the fields)
@@ -14,9 +14,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "helper_validate.h"
-#include "name_tables.h"
-#include "spec_parse.h"
+#include "helper/validate.h"
+#include "lib/name_tables.h"
+#include "lib/spec_parse.h"
 
 static void accepted_register(const struct mb_register_msg *m)
 {

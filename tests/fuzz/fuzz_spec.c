@@ -8,8 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "name_tables.h"
-#include "spec_parse.h"
+#include "lib/name_tables.h"
+#include "lib/spec_parse.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

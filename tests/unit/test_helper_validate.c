@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * The helper's checks of REGISTER and INSTALLED (backend/helper_validate.c):
+ * The helper's checks of REGISTER and INSTALLED (backend/helper/validate.c):
  * a real message passes, and each bad field is refused with a message that
  * names the field and its bad value.
  */
@@ -9,10 +9,10 @@
 
 #include <criterion/criterion.h>
 
-#include "helper_validate.h"
+#include "helper/validate.h"
 #include "minderbinder/scope.h"
-#include "name_tables.h"
-#include "spec_parse.h"
+#include "lib/name_tables.h"
+#include "lib/spec_parse.h"
 
 /* Each Criterion test runs in its own process: statics are per test. */
 static struct mb_register_msg m;

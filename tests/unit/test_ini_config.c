@@ -12,9 +12,9 @@
 
 #include <criterion/criterion.h>
 
-#include "ini_config.h"
-#include "name_tables.h"
-#include "spec_parse.h"
+#include "lib/ini_config.h"
+#include "lib/name_tables.h"
+#include "lib/spec_parse.h"
 
 #define CHAOS_INI MB_SOURCE_DIR "/examples/chaos.ini"
 

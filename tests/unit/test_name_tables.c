@@ -5,7 +5,7 @@
 
 #include <criterion/criterion.h>
 
-#include "name_tables.h"
+#include "lib/name_tables.h"
 
 static const char *errno_at(void *ctx, size_t i)
 {

@@ -14,7 +14,7 @@
 
 #include <criterion/criterion.h>
 
-#include "quota_config.h"
+#include "lib/quota_config.h"
 
 static struct mb_quota_limits l;
 static struct mb_error err;

@@ -6,8 +6,8 @@
 #include <string.h>
 #include <asm/unistd_64.h>
 
-#include "name_tables.h"
-#include "spec_parse.h"
+#include "lib/name_tables.h"
+#include "lib/spec_parse.h"
 
 static struct mb_spec spec;
 static struct mb_defaults defs;

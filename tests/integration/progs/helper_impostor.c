@@ -53,8 +53,8 @@
 
 #include "minderbinder/registry.h"
 #include "minderbinder/wire.h"
-#include "name_tables.h"
-#include "spec_parse.h"
+#include "lib/name_tables.h"
+#include "lib/spec_parse.h"
 
 static pid_t start_helper(const char *helper, int fd)
 {

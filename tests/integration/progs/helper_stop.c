@@ -29,8 +29,8 @@
 
 #include "minderbinder/registry.h"
 #include "minderbinder/wire.h"
-#include "name_tables.h"
-#include "spec_parse.h"
+#include "lib/name_tables.h"
+#include "lib/spec_parse.h"
 
 /* Whether /proc/locks shows pid holding a lock. */
 static int holds_lock(pid_t pid)

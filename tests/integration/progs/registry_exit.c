@@ -14,10 +14,10 @@
 
 #include <bpf/bpf.h>
 
-#include "name_tables.h"
-#include "proc_info.h"
-#include "registry.h"
-#include "spec_parse.h"
+#include "lib/name_tables.h"
+#include "lib/proc_info.h"
+#include "registry/registry.h"
+#include "lib/spec_parse.h"
 
 static int present(struct mb_registry *reg, pid_t pid)
 {

@@ -31,13 +31,13 @@
 
 #include <bpf/bpf.h>
 
-#include "engine_net.h"
-#include "engine_probe.h"
-#include "engine_syscall_bpf.h"
-#include "name_tables.h"
-#include "proc_info.h"
-#include "registry.h"
-#include "spec_parse.h"
+#include "engines/net.h"
+#include "engines/probe.h"
+#include "engines/syscall_bpf.h"
+#include "lib/name_tables.h"
+#include "lib/proc_info.h"
+#include "registry/registry.h"
+#include "lib/spec_parse.h"
 
 static int add(__u32 pid, const char *ticks, __u32 uid, const char *port, struct mb_registry *reg)
 {

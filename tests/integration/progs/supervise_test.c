@@ -35,12 +35,12 @@
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 
-#include "engine_seccomp.h"
-#include "name_tables.h"
-#include "proc_info.h"
-#include "spec_parse.h"
+#include "engines/seccomp/supervise.h"
+#include "lib/name_tables.h"
+#include "lib/proc_info.h"
+#include "lib/spec_parse.h"
 
-#include "engine_seccomp.h"
+#include "engines/seccomp/supervise.h"
 
 #if defined(__x86_64__)
 #define NATIVE_AUDIT_ARCH AUDIT_ARCH_X86_64

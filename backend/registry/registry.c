@@ -16,11 +16,11 @@
 #include <bpf/libbpf.h>
 
 #include "minderbinder/net.h"
-#include "quota.h"
-#include "registry.h"
+#include "registry/quota.h"
+#include "registry/registry.h"
 #include "registry.skel.h"
-#include "name_tables.h"
-#include "spec_parse.h"
+#include "lib/name_tables.h"
+#include "lib/spec_parse.h"
 
 #define LOCK_DIR "/run/minderbinder"
 #define LOCK_PATH MB_REGISTRY_LOCK_PATH

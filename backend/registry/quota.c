@@ -14,8 +14,8 @@
 #include <bpf/bpf.h>
 
 #include "mb_paths.h"
-#include "quota.h"
-#include "quota_config.h"
+#include "registry/quota.h"
+#include "lib/quota_config.h"
 
 int mb_quota_configure(struct mb_error *err)
 {

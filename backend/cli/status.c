@@ -8,16 +8,16 @@
 
 #include <bpf/bpf.h>
 
-#include "cli.h"
-#include "engine_probe.h"
-#include "name_tables.h"
+#include "cli/cli.h"
+#include "engines/probe.h"
+#include "lib/name_tables.h"
 #include "mb_paths.h"
 #include "minderbinder/registry.h"
-#include "quota.h"
-#include "quota_config.h"
-#include "register_self.h"
-#include "registry.h"
-#include "spec_parse.h"
+#include "registry/quota.h"
+#include "lib/quota_config.h"
+#include "lib/register_self.h"
+#include "registry/registry.h"
+#include "lib/spec_parse.h"
 
 static void print_engines(void)
 {

@@ -27,13 +27,13 @@
 #include <bpf/bpf.h>
 #include <microhttpd.h>
 
-#include "cli.h"
+#include "cli/cli.h"
 #include "minderbinder/registry.h"
-#include "name_tables.h"
-#include "proc_info.h"
-#include "register_self.h"
-#include "spec_parse.h"
-#include "stats_collect.h"
+#include "lib/name_tables.h"
+#include "lib/proc_info.h"
+#include "lib/register_self.h"
+#include "lib/spec_parse.h"
+#include "registry/snapshot.h"
 
 #define DEFAULT_LISTEN "127.0.0.1:2112"
 

@@ -8,8 +8,8 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
-#include "identity.h"
-#include "registry.h"
+#include "helper/identify.h"
+#include "registry/registry.h"
 #include "identity.skel.h"
 
 #define IDENTITY_PIN MB_PIN_DIR "/mb_identity_iter"

@@ -2,7 +2,7 @@
 /*
  * One walk over the pinned registry (mb_targets, mb_rules, mb_counters):
  * per live target and per rule, the calls seen and the faults injected.
- * Defined in cli_stats.c; used by `stats`, `serve` and `top`.
+ * Defined in cli/stats.c; used by `stats`, `serve` and `top`.
  */
 #ifndef MB_STATS_COLLECT_H
 #define MB_STATS_COLLECT_H

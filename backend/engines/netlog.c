@@ -12,12 +12,12 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
-#include "engine_netlog.h"
-#include "json_log.h"
+#include "engines/netlog.h"
+#include "lib/json_log.h"
 #include "minderbinder/net.h"
-#include "name_tables.h"
-#include "registry.h"
-#include "spec_parse.h"
+#include "lib/name_tables.h"
+#include "registry/registry.h"
+#include "lib/spec_parse.h"
 
 #define NSEC_PER_SEC 1000000000LL
 

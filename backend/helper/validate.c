@@ -2,8 +2,8 @@
 #include <errno.h>
 #include <string.h>
 
-#include "helper_validate.h"
-#include "name_tables.h"
+#include "helper/validate.h"
+#include "lib/name_tables.h"
 #include "minderbinder/scope.h"
 
 #define IFACE_CHARS "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-@,"

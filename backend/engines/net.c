@@ -18,11 +18,11 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
-#include "engine_net.h"
+#include "engines/net.h"
 #include "minderbinder/net.h"
 #include "net.skel.h"
-#include "proc_info.h"
-#include "registry.h"
+#include "lib/proc_info.h"
+#include "registry/registry.h"
 
 #define TC_PROG_PIN MB_PIN_DIR "/mb_tc_egress"
 #define IFACES_PIN MB_PIN_DIR "/mb_ifaces"

@@ -55,13 +55,13 @@
 #include <bpf/bpf.h>
 #include <linux/audit.h>
 
-#include "cli.h"
-#include "cli_exec.h"
+#include "cli/cli.h"
+#include "cli/exec.h"
 #include "mb_paths.h"
 #include "minderbinder/registry.h"
-#include "name_tables.h"
-#include "proc_info.h"
-#include "spec_parse.h"
+#include "lib/name_tables.h"
+#include "lib/proc_info.h"
+#include "lib/spec_parse.h"
 
 #if defined(__x86_64__)
 #define NATIVE_AUDIT_ARCH AUDIT_ARCH_X86_64

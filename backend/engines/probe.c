@@ -12,8 +12,8 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
-#include "engine_probe.h"
-#include "proc_info.h"
+#include "engines/probe.h"
+#include "lib/proc_info.h"
 
 #if defined(__x86_64__)
 #define SYSCALL_PREFIX "__x64_sys_"

@@ -6,7 +6,7 @@
 #include <stddef.h>
 
 #include "minderbinder/quota.h"
-#include "spec_parse.h"
+#include "lib/spec_parse.h"
 
 #define MB_QUOTA_PIN MB_PIN_DIR "/mb_quota"
 #define MB_QUOTA_LIMITS_PIN MB_PIN_DIR "/mb_quota_limits"

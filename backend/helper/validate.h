@@ -3,7 +3,7 @@
  * The helper's checks of the agent's messages, as pure functions of the
  * bytes received: no socket, no /proc, so that a fuzzer can drive them
  * (tests/fuzz/fuzz_register.c). Checks that need the caller's process
- * (its threads, its interfaces) stay in helper_main.c.
+ * (its threads, its interfaces) stay in helper/main.c.
  */
 #ifndef MB_HELPER_VALIDATE_H
 #define MB_HELPER_VALIDATE_H
@@ -11,7 +11,7 @@
 #include <stddef.h>
 
 #include "minderbinder/wire.h"
-#include "spec_parse.h"
+#include "lib/spec_parse.h"
 
 /* Longest MINDERBINDER_HELPER_TIMEOUT the agent sends (3600 s). */
 #define MB_TIMEOUT_MS_MAX 3600000u

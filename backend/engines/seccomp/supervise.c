@@ -32,13 +32,13 @@
 #include <linux/audit.h>
 #include <linux/seccomp.h>
 
-#include "engine_seccomp.h"
-#include "json_log.h"
+#include "engines/seccomp/supervise.h"
+#include "lib/json_log.h"
 #include "minderbinder/wire.h"
-#include "name_tables.h"
-#include "proc_info.h"
-#include "registry.h"
-#include "spec_parse.h"
+#include "lib/name_tables.h"
+#include "lib/proc_info.h"
+#include "registry/registry.h"
+#include "lib/spec_parse.h"
 
 /* Linux 6.6; older headers lack them, older kernels refuse them (fine). */
 #ifndef SECCOMP_IOCTL_NOTIF_SET_FLAGS

@@ -5,10 +5,10 @@
 
 #include <unistd.h>
 
-#include "cli.h"
-#include "engine_net.h"
-#include "name_tables.h"
-#include "registry.h"
+#include "cli/cli.h"
+#include "engines/net.h"
+#include "lib/name_tables.h"
+#include "registry/registry.h"
 
 int mb_cli_fail(int status, const char *fmt, ...)
 {

@@ -7,7 +7,7 @@
  * the terminal is in cbreak mode (no echo, no line buffering) while it
  * runs and restored on q, SIGINT, SIGTERM and SIGHUP.
  *
- * The registry is read by mb_stats_collect (cli_stats.c), the same walk
+ * The registry is read by mb_stats_collect (registry/snapshot.h), the same walk
  * `stats` and `serve` use.
  */
 #include <errno.h>
@@ -23,9 +23,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cli.h"
-#include "name_tables.h"
-#include "stats_collect.h"
+#include "cli/cli.h"
+#include "lib/name_tables.h"
+#include "registry/snapshot.h"
 
 #define HIST 30        /* faults/s samples kept per rule */
 #define HEAD_ROWS 2    /* the header line and the column titles */

@@ -20,16 +20,16 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
-#include "cli.h"
-#include "engine_net.h"
-#include "engine_probe.h"
-#include "engine_syscall_bpf.h"
-#include "ini_config.h"
+#include "cli/cli.h"
+#include "engines/net.h"
+#include "engines/probe.h"
+#include "engines/syscall_bpf.h"
+#include "lib/ini_config.h"
 #include "minderbinder/watch.h"
-#include "name_tables.h"
-#include "register_self.h"
-#include "registry.h"
-#include "spec_parse.h"
+#include "lib/name_tables.h"
+#include "lib/register_self.h"
+#include "registry/registry.h"
+#include "lib/spec_parse.h"
 #include "watch.skel.h"
 
 static void usage(FILE *f)

@@ -16,13 +16,13 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cli.h"
-#include "cli_exec.h"
-#include "ini_config.h"
+#include "cli/cli.h"
+#include "cli/exec.h"
+#include "lib/ini_config.h"
 #include "mb_paths.h"
-#include "name_tables.h"
-#include "register_self.h"
-#include "spec_parse.h"
+#include "lib/name_tables.h"
+#include "lib/register_self.h"
+#include "lib/spec_parse.h"
 
 
 static void usage(FILE *f)

@@ -14,9 +14,9 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
-#include "engine_syscall_bpf.h"
-#include "name_tables.h"
-#include "registry.h"
+#include "engines/syscall_bpf.h"
+#include "lib/name_tables.h"
+#include "registry/registry.h"
 #include "syscall_fault.skel.h"
 
 #if defined(__x86_64__)

@@ -28,22 +28,22 @@
 
 #include <bpf/bpf.h>
 
-#include "engine_net.h"
-#include "engine_netlog.h"
-#include "engine_probe.h"
-#include "engine_seccomp.h"
-#include "engine_syscall_bpf.h"
-#include "helper_validate.h"
-#include "identity.h"
-#include "json_log.h"
+#include "engines/net.h"
+#include "engines/netlog.h"
+#include "engines/probe.h"
+#include "engines/seccomp/supervise.h"
+#include "engines/syscall_bpf.h"
+#include "helper/validate.h"
+#include "helper/identify.h"
+#include "lib/json_log.h"
 #include "minderbinder/wire.h"
-#include "name_tables.h"
-#include "proc_info.h"
-#include "quota.h"
-#include "register_self.h"
-#include "registry.h"
-#include "seccomp_filter.h"
-#include "spec_parse.h"
+#include "lib/name_tables.h"
+#include "lib/proc_info.h"
+#include "registry/quota.h"
+#include "lib/register_self.h"
+#include "registry/registry.h"
+#include "lib/seccomp_filter.h"
+#include "lib/spec_parse.h"
 
 #define SOCK MB_HELPER_FD
 #ifndef SO_PEERPIDFD

@@ -4,7 +4,7 @@
 #define MB_CLI_EXEC_H
 
 #include <stddef.h>
-#include "spec_parse.h"
+#include "lib/spec_parse.h"
 
 struct mb_cli_exec {
 	const char *scope;      /* "tree" (NULL) or "process" */

@@ -73,7 +73,7 @@ deps: $(DEPS_STAMP)
 # --- generated name tables --------------------------------------------------
 GEN := $(OUT)/gen
 GEN_TABLES := $(GEN)/errno_table.inc $(GEN)/syscalls_x86_64.inc $(GEN)/syscalls_aarch64.inc \
-	$(GEN)/mb_paths.h
+	$(GEN)/mb_paths.h $(GEN)/pins.sh
 
 # Where the installed pieces find each other. Rewritten only when PREFIX
 # (or LIBDIR, LIBEXECDIR, SYSCONFDIR) changes, so `make install PREFIX=/usr` after a
@@ -86,6 +86,16 @@ $(GEN)/mb_paths.h: FORCE | $(DEPS_STAMP)
 
 .PHONY: FORCE
 FORCE:
+
+# The pin paths for the tests' shell, expanded by the compiler from the
+# one list (include/minderbinder/pins.h): MB_PIN_DIR=..., MB_TARGETS_PIN=...
+$(GEN)/pins.sh: include/minderbinder/pins.h | $(DEPS_STAMP)
+	$(call msg,GEN,$@)
+	$(Q)mkdir -p $(GEN)
+	$(Q)sed -n 's/^#define \(MB_[A-Z0-9_]*\) .*/sh_\1=\1/p' $< | \
+		{ echo '#include "minderbinder/pins.h"'; cat; } | \
+		$(CC) -E -P -Iinclude -x c - | sed -n 's/" "//g; s/^sh_\(MB_[A-Z0-9_]*\)=\(".*"\)$$/\1=\2/p' > $@.tmp
+	$(Q)grep -q '^MB_PIN_DIR="/' $@.tmp && mv $@.tmp $@
 
 $(GEN)/errno_table.inc: backend/lib/gen-errno.sh | $(DEPS_STAMP)
 	$(call msg,GEN,$@)

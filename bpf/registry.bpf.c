@@ -114,7 +114,7 @@ static __always_inline void forget(__u32 tgid)
 		key.idx = i;
 		bpf_map_delete_elem(&mb_rules, &key);
 		bpf_map_delete_elem(&mb_counters, &key);
-		bpf_map_delete_elem(&mb_net_rng, &key);
+		bpf_map_delete_elem(&mb_rule_rng, &key);
 	}
 	bpf_for_each_map_elem(&mb_sockets, forget_socket, &tgid, 0);
 	t = bpf_map_lookup_elem(&mb_targets, &tgid);

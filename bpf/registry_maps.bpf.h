@@ -46,9 +46,9 @@ struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, MB_MAX_TARGETS * 4);
 	__type(key, struct mb_rule_key);
-	__type(value, struct mb_net_rng);
+	__type(value, struct mb_rule_rng);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
-} mb_net_rng SEC(".maps");
+} mb_rule_rng SEC(".maps");
 
 /* MINDERBINDER_LOG: a registrant's ring buffer of network-fault events,
  * by its tgid (mb_target.owner for the targets forked from it). The

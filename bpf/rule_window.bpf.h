@@ -13,12 +13,12 @@
  * seed, the kernel's. */
 static __always_inline __u32 mb_coin(struct mb_rule_key *key, const struct mb_rule *r)
 {
-	struct mb_net_rng *rng;
+	struct mb_rule_rng *rng;
 	__u64 x;
 
 	if (!(r->flags & MB_F_SEED))
 		return bpf_get_prandom_u32();
-	rng = bpf_map_lookup_elem(&mb_net_rng, key);
+	rng = bpf_map_lookup_elem(&mb_rule_rng, key);
 	if (!rng)
 		return bpf_get_prandom_u32();
 	x = rng->state;

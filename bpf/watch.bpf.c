@@ -127,9 +127,9 @@ int BPF_PROG(mb_watch_exec, struct task_struct *task, pid_t old_pid,
 		bpf_map_update_elem(&mb_rules, &key, copy, BPF_ANY);
 		bpf_map_update_elem(&mb_counters, &key, &zero, BPF_ANY);
 		if (tmpl->rng) {
-			struct mb_net_rng rng = { .state = tmpl->rng };
+			struct mb_rule_rng rng = { .state = tmpl->rng };
 
-			bpf_map_update_elem(&mb_net_rng, &key, &rng, BPF_ANY);
+			bpf_map_update_elem(&mb_rule_rng, &key, &rng, BPF_ANY);
 		}
 	}
 	if (!n) {

@@ -408,7 +408,7 @@ static int net_counts(const struct mb_handle *h, __u32 k, struct mb_rule_stats *
 	int fd, ret = 0;
 
 	memset(&a, 0, sizeof(a));
-	a.pathname = (__u64)(unsigned long)(MB_PIN_DIR "/mb_counters");
+	a.pathname = (__u64)(unsigned long)(MB_COUNTERS_PIN);
 	fd = (int)sys_bpf(BPF_OBJ_GET, &a);
 	if (fd < 0)
 		return fail(-errno, "mb_stats: cannot read network counters: %s", strerror(errno));

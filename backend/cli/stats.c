@@ -49,31 +49,13 @@ void mb_stats_free(struct snapshot *s)
 	memset(s, 0, sizeof(*s));
 }
 
-/* /proc/PID/comm as the kernel has it (it may hold any byte but NUL,
- * newlines included): only the one newline the kernel adds is removed.
- * "?" when the pid is no longer the process that registered. */
+/* "?" when the pid is no longer the process that registered. */
 static void read_comm(__u32 pid, __u64 start_ticks, char *buf, size_t len)
 {
-	char path[64];
 	__u64 ticks;
-	ssize_t n;
-	int fd;
 
-	snprintf(buf, len, "?");
-	snprintf(path, sizeof(path), "/proc/%u/comm", pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return;
-	n = read(fd, buf, len - 1);
-	close(fd);
-	if (n <= 0) {
-		snprintf(buf, len, "?");
-		return;
-	}
-	if (buf[n - 1] == '\n')
-		n--;
-	buf[n] = '\0';
-	if (mb_proc_start_ticks((pid_t)pid, &ticks) || ticks != start_ticks)
+	if (mb_proc_comm((pid_t)pid, buf, len) || !buf[0] ||
+	    mb_proc_start_ticks((pid_t)pid, &ticks) || ticks != start_ticks)
 		snprintf(buf, len, "?");
 }
 
@@ -146,13 +128,13 @@ int mb_stats_collect(struct snapshot *s)
 	size_t i, cap = 0;
 
 	memset(s, 0, sizeof(*s));
-	targets_fd = bpf_obj_get(MB_PIN_DIR "/mb_targets");
+	targets_fd = bpf_obj_get(MB_TARGETS_PIN);
 	if (targets_fd < 0 && errno == ENOENT)
 		return 0;
 	if (targets_fd >= 0)
-		rules_fd = bpf_obj_get(MB_PIN_DIR "/mb_rules");
+		rules_fd = bpf_obj_get(MB_RULES_PIN);
 	if (rules_fd >= 0)
-		counters_fd = bpf_obj_get(MB_PIN_DIR "/mb_counters");
+		counters_fd = bpf_obj_get(MB_COUNTERS_PIN);
 	if (counters_fd < 0) {
 		err = -errno;
 		goto cleanup;

@@ -11,6 +11,7 @@
 #include "cli/cli.h"
 #include "engines/probe.h"
 #include "lib/name_tables.h"
+#include "lib/proc_info.h"
 #include "mb_paths.h"
 #include "minderbinder/registry.h"
 #include "registry/quota.h"
@@ -47,16 +48,11 @@ static void print_engines(void)
 
 static void print_comm(__u32 pid)
 {
-	char path[64], comm[32] = "?";
-	FILE *f;
+	char comm[32];
 
-	snprintf(path, sizeof(path), "/proc/%u/comm", pid);
-	f = fopen(path, "re");
-	if (f) {
-		if (fgets(comm, sizeof(comm), f))
-			comm[strcspn(comm, "\n")] = '\0';
-		fclose(f);
-	}
+	if (mb_proc_comm((pid_t)pid, comm, sizeof(comm)))
+		snprintf(comm, sizeof(comm), "?");
+	comm[strcspn(comm, "\n")] = '\0';
 	printf("%s", comm);
 }
 
@@ -66,9 +62,9 @@ static void print_targets(void)
 	__u32 key, next, *prev = NULL;
 	int n = 0;
 
-	reg.targets_fd = bpf_obj_get(MB_PIN_DIR "/mb_targets");
-	reg.rules_fd = bpf_obj_get(MB_PIN_DIR "/mb_rules");
-	reg.counters_fd = bpf_obj_get(MB_PIN_DIR "/mb_counters");
+	reg.targets_fd = bpf_obj_get(MB_TARGETS_PIN);
+	reg.rules_fd = bpf_obj_get(MB_RULES_PIN);
+	reg.counters_fd = bpf_obj_get(MB_COUNTERS_PIN);
 	if (reg.targets_fd < 0 || reg.rules_fd < 0 || reg.counters_fd < 0) {
 		printf("registry: not loaded (%s)\n", strerror(errno));
 		mb_registry_close(&reg);

@@ -353,18 +353,11 @@ static struct task *task_find(struct run *r, pid_t tid)
 
 static pid_t tgid_of(pid_t tid)
 {
-	char path[64], line[128];
+	char val[32];
 	int tgid = 0;
-	FILE *f;
 
-	snprintf(path, sizeof(path), "/proc/%d/status", (int)tid);
-	f = fopen(path, "re");
-	if (!f)
+	if (mb_proc_status(tid, "Tgid", val, sizeof(val)) || sscanf(val, "%d", &tgid) != 1)
 		return tid;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "Tgid: %d", &tgid) == 1)
-			break;
-	fclose(f);
 	return tgid > 0 ? (pid_t)tgid : tid;
 }
 
@@ -436,7 +429,7 @@ static int read_counters(struct sweep *sw, struct run *r)
 	struct mb_counters c;
 
 	if (sw->counters_fd < 0) {
-		sw->counters_fd = bpf_obj_get(MB_PIN_DIR "/mb_counters");
+		sw->counters_fd = bpf_obj_get(MB_COUNTERS_PIN);
 		if (sw->counters_fd < 0)
 			return -errno;
 	}

@@ -27,6 +27,7 @@
 #include "lib/ini_config.h"
 #include "minderbinder/watch.h"
 #include "lib/name_tables.h"
+#include "lib/proc_info.h"
 #include "lib/register_self.h"
 #include "registry/registry.h"
 #include "lib/spec_parse.h"
@@ -204,17 +205,9 @@ static void prune_owned(int owned_fd, struct mb_registry *reg)
 
 static void read_comm(__u32 pid, char *out, size_t len)
 {
-	char path[64];
-	FILE *f;
-
-	snprintf(out, len, "?");
-	snprintf(path, sizeof(path), "/proc/%u/comm", pid);
-	f = fopen(path, "r");
-	if (!f)
-		return;
-	if (fgets(out, (int)len, f))
-		out[strcspn(out, "\n")] = '\0';
-	fclose(f);
+	if (mb_proc_comm((pid_t)pid, out, len))
+		snprintf(out, len, "?");
+	out[strcspn(out, "\n")] = '\0';
 }
 
 /* Removes every target watch made that is still the same process. */
@@ -473,7 +466,7 @@ int mb_cli_watch(int argc, char **argv)
 	fflush(stdout);
 
 	owned_fd = bpf_map__fd(skel->maps.watch_owned);
-	rng_fd = bpf_map__fd(skel->maps.mb_net_rng);
+	rng_fd = bpf_map__fd(skel->maps.mb_rule_rng);
 	last_prune = time(NULL);
 	while (!stop) {
 		int n = ring_buffer__poll(rb, 1000);

@@ -24,8 +24,6 @@
 #include "lib/proc_info.h"
 #include "registry/registry.h"
 
-#define TC_PROG_PIN MB_PIN_DIR "/mb_tc_egress"
-#define IFACES_PIN MB_PIN_DIR "/mb_ifaces"
 
 static const char *const cgroup_links[] = {
 	"mb_sock_create_link", "mb_connect4_link", "mb_connect6_link",
@@ -112,7 +110,7 @@ static int load_net(struct mb_net_error *e)
 		goto out;
 	}
 	if (!pinned("mb_tc_egress")) {
-		err = bpf_program__pin(skel->progs.mb_tc_egress, TC_PROG_PIN);
+		err = bpf_program__pin(skel->progs.mb_tc_egress, MB_TC_EGRESS_PIN);
 		if (err)
 			goto out;
 	}
@@ -123,7 +121,7 @@ static int load_net(struct mb_net_error *e)
 			err = -errno;
 			goto out;
 		}
-		err = bpf_obj_pin(fd, IFACES_PIN) ? -errno : 0;
+		err = bpf_obj_pin(fd, MB_IFACES_PIN) ? -errno : 0;
 		close(fd);
 	}
 out:
@@ -267,8 +265,8 @@ int mb_net_attach_held(const char *interfaces, __u32 holder, struct mb_net_error
 		if (err)
 			goto out;
 	}
-	prog_fd = bpf_obj_get(TC_PROG_PIN);
-	ifaces_fd = bpf_obj_get(IFACES_PIN);
+	prog_fd = bpf_obj_get(MB_TC_EGRESS_PIN);
+	ifaces_fd = bpf_obj_get(MB_IFACES_PIN);
 	if (prog_fd < 0 || ifaces_fd < 0) {
 		err = -errno;
 		goto out;
@@ -387,7 +385,7 @@ int mb_net_sweep(int targets_fd, int rules_fd)
 	__u64 here = netns_id();
 	int fd, lock = -1, n = 0, mine = 0, i;
 
-	fd = bpf_obj_get(IFACES_PIN);
+	fd = bpf_obj_get(MB_IFACES_PIN);
 	if (fd < 0)
 		return errno == ENOENT ? 0 : -errno;
 	/* Most registrations find nothing of ours here: no lock for them. */
@@ -429,7 +427,7 @@ int mb_net_unload(void (*cb)(const char *what, void *ctx), void *ctx)
 	struct mb_iface rec;
 	char what[160];
 	__u64 here = netns_id();
-	int fd = bpf_obj_get(IFACES_PIN), foreign = 0, n_done = 0, i;
+	int fd = bpf_obj_get(MB_IFACES_PIN), foreign = 0, n_done = 0, i;
 
 	if (fd < 0)
 		return errno == ENOENT ? 0 : -errno;

@@ -158,12 +158,11 @@ int mb_engine_probe(enum mb_engine e, char *why, size_t len)
  * fmod_ret parses the kernel's BTF (tens of ms): each helper asks a pinned
  * array first. `minderbinder unload` (or a reboot) forgets the answers.
  */
-#define PROBE_CACHE_PIN MB_PIN_DIR "/mb_engine_probes"
 enum { CACHE_UNKNOWN = 0, CACHE_YES = 1, CACHE_NO = 2 };
 
 static int probe_cache(void)
 {
-	int fd = bpf_obj_get(PROBE_CACHE_PIN);
+	int fd = bpf_obj_get(MB_ENGINE_PROBES_PIN);
 
 	if (fd >= 0)
 		return fd;
@@ -171,10 +170,10 @@ static int probe_cache(void)
 			    MB_ENGINE_COUNT, NULL);
 	if (fd < 0)
 		return -errno;
-	if (bpf_obj_pin(fd, PROBE_CACHE_PIN)) {
+	if (bpf_obj_pin(fd, MB_ENGINE_PROBES_PIN)) {
 		close(fd);
 		/* another helper pinned one first: use that */
-		fd = bpf_obj_get(PROBE_CACHE_PIN);
+		fd = bpf_obj_get(MB_ENGINE_PROBES_PIN);
 		return fd >= 0 ? fd : -errno;
 	}
 	return fd;

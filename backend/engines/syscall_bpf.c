@@ -178,13 +178,13 @@ int mb_sysbpf_attach(enum mb_engine e, int nr, char *why, size_t len)
 		snprintf(why, len, "no syscall number %d on this machine", nr);
 		return err;
 	}
-	snprintf(pin, sizeof(pin), MB_PIN_DIR "/sys_%s_%s",
+	snprintf(pin, sizeof(pin), MB_SYSCALL_PROG_PIN_FMT,
 		 e == MB_ENGINE_KPROBE ? "kprobe" : "fmod_ret", fn + strlen(SYSCALL_PREFIX));
 	if (mb_pin_exists(pin))
 		return 0;
 	/* Once a trampoline is on a function, the kernel ignores a kprobe's
 	 * override there (seen on 6.12): one BPF engine per syscall. */
-	snprintf(other, sizeof(other), MB_PIN_DIR "/sys_%s_%s",
+	snprintf(other, sizeof(other), MB_SYSCALL_PROG_PIN_FMT,
 		 e == MB_ENGINE_KPROBE ? "fmod_ret" : "kprobe", fn + strlen(SYSCALL_PREFIX));
 	if (mb_pin_exists(other)) {
 		snprintf(why, len,

@@ -12,7 +12,6 @@
 #include "registry/registry.h"
 #include "identity.skel.h"
 
-#define IDENTITY_PIN MB_PIN_DIR "/mb_identity_iter"
 
 /* Load and pin, with the registry lock held. */
 static int load_and_pin(void)
@@ -27,7 +26,7 @@ static int load_and_pin(void)
 	if (err)
 		err = err == -EINVAL || err == -ENOENT ? -EOPNOTSUPP : err;
 	else
-		err = bpf_program__pin(skel->progs.mb_identity, IDENTITY_PIN);
+		err = bpf_program__pin(skel->progs.mb_identity, MB_IDENTITY_PIN);
 	identity_bpf__destroy(skel);
 	return err;
 }
@@ -36,17 +35,17 @@ int mb_identity_open(struct mb_identity_reader *r)
 {
 	int lock_fd, err = 0;
 
-	r->prog_fd = bpf_obj_get(IDENTITY_PIN);
+	r->prog_fd = bpf_obj_get(MB_IDENTITY_PIN);
 	if (r->prog_fd >= 0)
 		return 0;
 	lock_fd = mb_registry_lock();
 	if (lock_fd < 0)
 		return lock_fd;
-	r->prog_fd = bpf_obj_get(IDENTITY_PIN);
+	r->prog_fd = bpf_obj_get(MB_IDENTITY_PIN);
 	if (r->prog_fd < 0) {
 		err = load_and_pin();
 		if (!err) {
-			r->prog_fd = bpf_obj_get(IDENTITY_PIN);
+			r->prog_fd = bpf_obj_get(MB_IDENTITY_PIN);
 			if (r->prog_fd < 0)
 				err = -errno;
 		}

@@ -105,6 +105,33 @@ int mb_proc_status(pid_t pid, const char *key, char *val, size_t len)
 	return err;
 }
 
+int mb_proc_comm(pid_t pid, char *out, size_t len)
+{
+	char path[64];
+	ssize_t n;
+	int fd;
+
+	if (!len)
+		return -EINVAL;
+	out[0] = '\0';
+	snprintf(path, sizeof(path), "/proc/%d/comm", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = read(fd, out, len - 1);
+	if (n < 0)
+		n = -errno;
+	close(fd);
+	if (n <= 0) {
+		out[0] = '\0';
+		return n < 0 ? (int)n : -ENODATA;
+	}
+	if (out[n - 1] == '\n')
+		n--;
+	out[n] = '\0';
+	return 0;
+}
+
 int mb_proc_ppid(pid_t pid, pid_t *ppid)
 {
 	unsigned long long v;

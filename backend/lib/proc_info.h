@@ -11,6 +11,10 @@ int mb_proc_start_ticks(pid_t pid, __u64 *ticks);
 /* The value of one "Key:" line of /proc/PID/status (pid 0: self),
  * leading blanks skipped, newline cut. */
 int mb_proc_status(pid_t pid, const char *key, char *val, size_t len);
+/* /proc/PID/comm as the kernel has it (any byte but NUL, newlines
+ * included): only the one newline the kernel adds is removed. out is ""
+ * on failure. */
+int mb_proc_comm(pid_t pid, char *out, size_t len);
 /* Parent pid (field 4). */
 int mb_proc_ppid(pid_t pid, pid_t *ppid);
 /* Where cgroup v2 is mounted (from /proc/self/mountinfo). */

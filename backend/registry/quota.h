@@ -8,9 +8,6 @@
 #include "minderbinder/quota.h"
 #include "lib/spec_parse.h"
 
-#define MB_QUOTA_PIN MB_PIN_DIR "/mb_quota"
-#define MB_QUOTA_LIMITS_PIN MB_PIN_DIR "/mb_quota_limits"
-#define MB_QUOTA_CHARGE_PIN MB_PIN_DIR "/mb_quota_charge"
 
 /* Reads MB_CONFIG_PATH (root's, or refused) and puts its limits in
  * mb_quota_limits, for the helper and the fork hook alike. */

@@ -24,10 +24,6 @@
 
 #define LOCK_DIR "/run/minderbinder"
 #define LOCK_PATH MB_REGISTRY_LOCK_PATH
-#define EXIT_LINK_PIN MB_PIN_DIR "/mb_exit_link"
-#define FORK_LINK_PIN MB_PIN_DIR "/mb_fork_link"
-#define EXEC_LINK_PIN MB_PIN_DIR "/mb_exec_link"
-#define NET_RNG_PIN MB_PIN_DIR "/mb_net_rng"
 
 static int ensure_bpffs(void)
 {
@@ -69,12 +65,12 @@ int mb_pin_exists(const char *path)
 
 static int open_pinned(struct mb_registry *reg)
 {
-	reg->targets_fd = bpf_obj_get(MB_PIN_DIR "/mb_targets");
-	reg->rules_fd = bpf_obj_get(MB_PIN_DIR "/mb_rules");
-	reg->counters_fd = bpf_obj_get(MB_PIN_DIR "/mb_counters");
+	reg->targets_fd = bpf_obj_get(MB_TARGETS_PIN);
+	reg->rules_fd = bpf_obj_get(MB_RULES_PIN);
+	reg->counters_fd = bpf_obj_get(MB_COUNTERS_PIN);
 	if (reg->targets_fd >= 0 && reg->rules_fd >= 0 && reg->counters_fd >= 0 &&
-	    mb_pin_exists(EXIT_LINK_PIN) && mb_pin_exists(FORK_LINK_PIN) &&
-	    mb_pin_exists(EXEC_LINK_PIN) && mb_pin_exists(MB_QUOTA_CHARGE_PIN))
+	    mb_pin_exists(MB_EXIT_LINK_PIN) && mb_pin_exists(MB_FORK_LINK_PIN) &&
+	    mb_pin_exists(MB_EXEC_LINK_PIN) && mb_pin_exists(MB_QUOTA_CHARGE_PIN))
 		return 0;
 	mb_registry_close(reg);
 	return -ENOENT;
@@ -108,11 +104,11 @@ static int load_and_pin(void)
 	err = registry_bpf__load(skel);
 	if (err)
 		goto cleanup;
-	err = attach_pinned(skel->progs.mb_exit, EXIT_LINK_PIN);
+	err = attach_pinned(skel->progs.mb_exit, MB_EXIT_LINK_PIN);
 	if (!err)
-		err = attach_pinned(skel->progs.mb_fork, FORK_LINK_PIN);
+		err = attach_pinned(skel->progs.mb_fork, MB_FORK_LINK_PIN);
 	if (!err)
-		err = attach_pinned(skel->progs.mb_exec, EXEC_LINK_PIN);
+		err = attach_pinned(skel->progs.mb_exec, MB_EXEC_LINK_PIN);
 	if (!err && !mb_pin_exists(MB_QUOTA_CHARGE_PIN))
 		err = bpf_program__pin(skel->progs.mb_quota_charge, MB_QUOTA_CHARGE_PIN);
 cleanup:
@@ -294,9 +290,9 @@ static void seed_rules(__u32 tgid, const struct mb_spec *spec)
 
 		if (!z)
 			continue;
-		if (fd < 0 && (fd = bpf_obj_get(NET_RNG_PIN)) < 0)
+		if (fd < 0 && (fd = bpf_obj_get(MB_RULE_RNG_PIN)) < 0)
 			return;
-		bpf_map_update_elem(fd, &key, &(struct mb_net_rng){ z }, BPF_ANY);
+		bpf_map_update_elem(fd, &key, &(struct mb_rule_rng){ z }, BPF_ANY);
 	}
 	if (fd >= 0)
 		close(fd);

@@ -6,7 +6,6 @@
 #include <sys/types.h>
 #include "minderbinder/registry.h"
 
-#define MB_LOG_RINGS_PIN MB_PIN_DIR "/mb_log_rings"
 
 struct mb_registry {
 	int targets_fd;

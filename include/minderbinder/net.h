@@ -50,7 +50,7 @@ struct mb_iface {
 
 /* Random stream of a network rule (seed=): plain xorshift state; a race
  * between CPUs only perturbs the sequence, never the rate. */
-struct mb_net_rng {
+struct mb_rule_rng {
 	__u64 state;
 };
 

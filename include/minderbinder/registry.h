@@ -13,12 +13,10 @@
 #ifndef __VMLINUX_H__
 #include <linux/types.h>
 #endif
+#include "pins.h"
 #include "rule.h"
 #include "scope.h"
 
-/* Bumped whenever a map layout changes: old helpers keep their own dir. */
-#define MB_BPFFS_ROOT "/sys/fs/bpf"
-#define MB_PIN_DIR MB_BPFFS_ROOT "/minderbinder/v6"
 #define MB_MAX_TARGETS 16384
 /* mb_rules and mb_counters: one entry per rule of each target. */
 #define MB_MAX_RULE_ENTRIES (MB_MAX_TARGETS * 4)

@@ -28,7 +28,7 @@ struct mb_watch_names {
 /* A template rule: copied to each new target, start_ticks filled in. */
 struct mb_watch_rule {
 	struct mb_rule_entry entry;
-	__u64 rng; /* initial mb_net_rng state (seed=), 0 if none */
+	__u64 rng; /* initial mb_rule_rng state (seed=), 0 if none */
 };
 
 /* One per process watch made a target. */

@@ -6,10 +6,10 @@
 OUT=$(cd "$OUT" && pwd)
 PROGS="$OUT/tests/progs"
 RESULTS=${RESULTS:-/dev/null}
-# The pinned registry: the directory the helper was built with.
-PIN=/sys/fs/bpf$(sed -n 's/^#define MB_PIN_DIR MB_BPFFS_ROOT "\(.*\)"$/\1/p' \
-	"$(dirname "$0")/../../include/minderbinder/registry.h")
-[ "$PIN" != /sys/fs/bpf ] || { echo "FAIL lib.sh: MB_PIN_DIR not found in registry.h"; exit 1; }
+# The pinned registry: the paths the helper was built with.
+[ -r "$OUT/gen/pins.sh" ] || { echo "FAIL lib.sh: $OUT/gen/pins.sh missing (make all writes it)"; exit 1; }
+. "$OUT/gen/pins.sh"
+PIN=$MB_PIN_DIR
 
 # Durations the tests wait or measure are multiplied by this: the VM tier
 # (software-emulated CPU, 10-30x slower) sets MB_TEST_SLOW=10.
@@ -116,7 +116,7 @@ net_ready() {
 net_no_leftovers() {
 	sleep 0.2
 	socks=$(bpftool -j map dump pinned "$PIN/mb_sockets" 2>&1)
-	tgts=$(bpftool -j map dump pinned "$PIN/mb_targets" 2>&1)
+	tgts=$(bpftool -j map dump pinned "$MB_TARGETS_PIN" 2>&1)
 	left=""
 	for p in $(cat "$2"); do
 		echo "$socks" | grep -q "\"tgid\":$p," && left="$left socket-of-$p"

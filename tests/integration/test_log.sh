@@ -231,7 +231,7 @@ no_helpers() { [ -z "$(our_helpers)" ]; }
 ring_holds() {
 	# One lookup of the one key (a little-endian u32), not a dump: a dump
 	# walks entries that other targets' loggers remove meanwhile.
-	bpftool map lookup pinned "$PIN/mb_log_rings" key $(($1 & 255)) $(($1 >> 8 & 255)) \
+	bpftool map lookup pinned "$MB_LOG_RINGS_PIN" key $(($1 & 255)) $(($1 >> 8 & 255)) \
 		$(($1 >> 16 & 255)) $(($1 >> 24 & 255)) > /dev/null 2>&1
 }
 if [ $NETOK = 1 ]; then

@@ -47,7 +47,7 @@ target() {
 
 # counters_of PID IDX: "calls faults" of that rule in mb_counters.
 counters_of() {
-	bpftool -j map dump pinned "$PIN/mb_counters" 2>/dev/null |
+	bpftool -j map dump pinned "$MB_COUNTERS_PIN" 2>/dev/null |
 		sed 's/"formatted"/\n/g' | grep "\"tgid\":$1,\"idx\":$2}" |
 		sed -n 's/.*"calls":\([0-9]*\),"faults":\([0-9]*\).*/\1 \2/p'
 }

@@ -5,5 +5,5 @@ if need_root "registry: exit program forgets a target"; then
 	check "registry: exit program forgets a target (tp_btf/sched_process_exit)" \
 		"$PROGS/registry_exit"
 	check "registry: maps, exit and fork links pinned under $PIN" \
-		ls "$PIN/mb_targets" "$PIN/mb_exit_link" "$PIN/mb_fork_link"
+		ls "$MB_TARGETS_PIN" "$MB_EXIT_LINK_PIN" "$MB_FORK_LINK_PIN"
 fi

@@ -94,7 +94,7 @@ report() { echo "exit $(cat "$T/$1.rc"): $(tr '\n' ' ' < "$T/$1" | cut -c1-200) 
 
 # quota UID: "targets rules refused" the registry's mb_quota holds for UID.
 quota() {
-	bpftool -j map dump pinned "$PIN/mb_quota" > "$T/quota.json" 2>/dev/null ||
+	bpftool -j map dump pinned "$MB_QUOTA_PIN" > "$T/quota.json" 2>/dev/null ||
 		{ echo "(no mb_quota)"; return; }
 	jq -r --argjson u "$1" '[.[] | .formatted | select(.key == $u) | .value][0] //
 			{targets: 0, rules: 0, refused: 0} | "\(.targets) \(.rules) \(.refused)"' "$T/quota.json"
@@ -112,7 +112,7 @@ if [ "$(field "$T/warm" errnos)" != 30 ] || ! command -v jq > /dev/null; then
 fi
 pass "security quota: uid $NOBODY registers (precondition)"
 check "security quota: the registry pins its per-uid usage (mb_quota)" \
-	bpftool map show pinned "$PIN/mb_quota"
+	bpftool map show pinned "$MB_QUOTA_PIN"
 
 # --- 5. one user fills the registry ------------------------------------------------
 set -- $(quota $NOBODY)

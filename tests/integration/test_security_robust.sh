@@ -192,7 +192,7 @@ nobody orphan2 env MINDERBINDER_NET=tcp:9:drop LD_PRELOAD="$S/libmbpreload.so" s
 hold_writer
 wait_line "$W/orphan2.out" '^pid ' 100
 opid=$(field "$W/orphan2.out" pid)
-parent=$(bpftool -j map lookup pinned "$PIN/mb_targets" key $(printf '%d %d %d %d' \
+parent=$(bpftool -j map lookup pinned "$MB_TARGETS_PIN" key $(printf '%d %d %d %d' \
 	$((opid & 255)) $((opid >> 8 & 255)) $((opid >> 16 & 255)) $((opid >> 24 & 255))) 2>/dev/null |
 	jq -r '.formatted.value.parent // empty' 2>/dev/null)
 release

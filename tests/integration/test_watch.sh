@@ -42,7 +42,7 @@ watch_stop() {
 # owned_left: the pids watch targeted that mb_targets still holds.
 owned_left() {
 	pids=$(sed -n 's/^watch: targeting pid \([0-9]*\) .*/\1/p' "$TMP/watch.out")
-	keys=$(bpftool -j map dump pinned "$PIN/mb_targets" 2>/dev/null |
+	keys=$(bpftool -j map dump pinned "$MB_TARGETS_PIN" 2>/dev/null |
 		python3 -c 'import json,sys; print(" ".join(str(e["formatted"]["key"]) for e in json.load(sys.stdin)))' 2>/dev/null)
 	for p in $pids; do
 		for k in $keys; do [ "$p" = "$k" ] && echo "$p"; done

@@ -520,26 +520,6 @@ static bool path_matches(const struct supervisor *s, const struct mb_rule *r)
 
 /* --- MINDERBINDER_LOG ---------------------------------------------------- */
 
-static void read_comm(pid_t tid, char *out, size_t size)
-{
-	char path[64];
-	ssize_t n;
-	int fd;
-
-	out[0] = '\0';
-	snprintf(path, sizeof(path), "/proc/%d/comm", (int)tid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return;
-	n = read(fd, out, size - 1);
-	close(fd);
-	if (n <= 0)
-		return;
-	out[n] = '\0';
-	if (n > 0 && out[n - 1] == '\n')
-		out[n - 1] = '\0';
-}
-
 static void log_open(struct supervisor *s, const char *path)
 {
 	s->log_fd = -1;
@@ -587,7 +567,7 @@ static void log_fault(struct supervisor *s, int fd, const struct seccomp_notif *
 		path = s->paths[arg].buf;
 	if (!tgid && !proc_tgid((pid_t)req->pid, &tgid))
 		t->tgid = tgid;
-	read_comm((pid_t)req->pid, comm, sizeof(comm));
+	mb_proc_comm((pid_t)req->pid, comm, sizeof(comm));
 	if (mb_rule_format(r, (enum mb_arch)s->spec.arch, rule, sizeof(rule)) < 0)
 		rule[0] = '\0';
 	clock_gettime(CLOCK_REALTIME, &ts);

@@ -51,7 +51,7 @@ ALL_CFLAGS := $(CFLAGS) $(WARN) -std=gnu11 -fPIC -D_GNU_SOURCE \
 # --- dependencies: a fresh Debian 12 needs nothing but this Makefile -------
 DEB_PACKAGES := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev \
 	libinih-dev libcriterion-dev pkg-config linux-libc-dev-arm64-cross \
-	iproute2 strace fiu-utils libmicrohttpd-dev python3-prometheus-client curl tmux
+	iproute2 strace fiu-utils libmicrohttpd-dev python3-prometheus-client python3-pytest curl tmux
 DEPS_STAMP := $(OUT)/.deps-ok
 
 # Re-checked when the Makefile (and so the package list) changes.
@@ -84,7 +84,6 @@ $(GEN)/mb_paths.h: FORCE | $(DEPS_STAMP)
 		'$(LIBDIR)' '$(LIBEXECDIR)' '$(SYSCONFDIR)/minderbinder.conf' > $@.tmp
 	$(Q)cmp -s $@.tmp $@ && rm -f $@.tmp || mv $@.tmp $@
 
-.PHONY: FORCE
 FORCE:
 
 # The pin paths for the tests' shell, expanded by the compiler from the
@@ -136,17 +135,24 @@ $(OUT)/%.skel.h: $(OUT)/bpf/%.bpf.o
 	$(call msg,GEN-SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< > $@
 
-# --- shared user-space core (spec grammar, tables, INI, wire) --------------
-CORE_SRCS := $(wildcard backend/lib/*.c)
-CORE_OBJS := $(patsubst %.c,$(OUT)/obj/%.o,$(CORE_SRCS))
-CORE_LIB := $(OUT)/libmbcore.a
+# --- backend/lib: shared by agent, helper, CLI, C API (grammar, tables, INI) --
+LIB_SRCS := $(wildcard backend/lib/*.c)
+LIB_OBJS := $(patsubst %.c,$(OUT)/obj/%.o,$(LIB_SRCS))
+LIB_A := $(OUT)/libmbshared.a
 
-$(OUT)/obj/%.o: %.c $(GEN_TABLES) $(SKELS) | $(DEPS_STAMP)
+$(OUT)/obj/%.o: %.c $(GEN_TABLES) | $(DEPS_STAMP)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(dir $@)
 	$(Q)$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
 
-$(CORE_LIB): $(CORE_OBJS)
+# Each object that includes a skeleton depends on that one (as in
+# libbpf-bootstrap's $(APPS).o: %.o: %.skel.h); the compiler's .d files
+# keep the rest of its headers.
+SKEL_USERS := $(shell grep -l '^\#include ".*\.skel\.h"' $(wildcard backend/*/*.c backend/*/*/*.c))
+$(foreach c,$(SKEL_USERS),$(eval $(OUT)/obj/$(c:.c=.o): \
+	$(patsubst %,$(OUT)/%,$(shell sed -n 's/^\#include "\(.*\.skel\.h\)"/\1/p' $(c)))))
+
+$(LIB_A): $(LIB_OBJS)
 	$(call msg,AR,$@)
 	$(Q)rm -f $@ && ar rcs $@ $^
 
@@ -169,13 +175,13 @@ AGENT_SRCS := $(wildcard preload/*.c)
 PROGS :=
 ifneq ($(wildcard backend/helper/main.c),)
 PROGS += $(OUT)/mb-helper
-$(OUT)/mb-helper: $(patsubst %.c,$(OUT)/obj/%.o,$(HELPER_SRCS)) $(CORE_LIB)
+$(OUT)/mb-helper: $(patsubst %.c,$(OUT)/obj/%.o,$(HELPER_SRCS)) $(LIB_A)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(BPF_LIBS) $(INIH_LIBS)
 endif
 ifneq ($(wildcard backend/cli/main.c),)
 PROGS += $(OUT)/minderbinder
-$(OUT)/minderbinder: $(patsubst %.c,$(OUT)/obj/%.o,$(CLI_SRCS)) $(CORE_LIB)
+$(OUT)/minderbinder: $(patsubst %.c,$(OUT)/obj/%.o,$(CLI_SRCS)) $(LIB_A)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(BPF_LIBS) $(INIH_LIBS) $(MHD_LIBS)
 endif
@@ -183,13 +189,13 @@ endif
 # runtime cannot be preloaded into a program that was not built with it.
 AGENT_CFLAGS := $(filter-out $(SAN_FLAGS),$(ALL_CFLAGS))
 AGENT_OBJS := $(patsubst %.c,$(OUT)/obj-agent/%.o,$(AGENT_SRCS))
-AGENT_CORE_LIB := $(OUT)/libmbcore-agent.a
+AGENT_LIB_A := $(OUT)/libmbshared-agent.a
 
-$(AGENT_CORE_LIB): $(patsubst %.c,$(OUT)/obj-agent/%.o,$(CORE_SRCS))
+$(AGENT_LIB_A): $(patsubst %.c,$(OUT)/obj-agent/%.o,$(LIB_SRCS))
 	$(call msg,AR,$@)
 	$(Q)rm -f $@ && ar rcs $@ $^
 
-$(OUT)/obj-agent/%.o: %.c $(GEN_TABLES) $(SKELS) | $(DEPS_STAMP)
+$(OUT)/obj-agent/%.o: %.c $(GEN_TABLES) | $(DEPS_STAMP)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(dir $@)
 	$(Q)$(CC) $(AGENT_CFLAGS) -MMD -MP -c $< -o $@
@@ -201,7 +207,7 @@ PROGS += $(OUT)/libmbpreload.so
 # The agent lives in other people's processes: no sanitizer runtime, every
 # symbol hidden but those the version script exports. Lazy binding: -z now
 # cost ~25 us at every start of every preloaded program (make bench).
-$(OUT)/libmbpreload.so: $(AGENT_OBJS) $(AGENT_CORE_LIB) preload/libmbpreload.map
+$(OUT)/libmbpreload.so: $(AGENT_OBJS) $(AGENT_LIB_A) preload/libmbpreload.map
 	$(call msg,LINK,$@)
 	$(Q)$(CC) -shared -o $@ $(filter %.o %.a,$^) \
 		-Wl,--version-script=preload/libmbpreload.map -Wl,-z,defs
@@ -210,17 +216,17 @@ endif
 # The C API: libminderbinder.so (only the public API exported) and .a.
 CAPI_OBJS := $(OUT)/obj/backend/capi/minderbinder.o
 PROGS += $(OUT)/libminderbinder.so $(OUT)/libminderbinder.a
-$(OUT)/libminderbinder.so: $(CAPI_OBJS) $(CORE_LIB) backend/capi/libminderbinder.map
+$(OUT)/libminderbinder.so: $(CAPI_OBJS) $(LIB_A) backend/capi/libminderbinder.map
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(LDFLAGS) -shared -Wl,-soname,libminderbinder.so.0 -o $@ $(filter %.o %.a,$^) \
 		-Wl,--version-script=backend/capi/libminderbinder.map -Wl,-z,defs -pthread
 	$(Q)ln -sf libminderbinder.so $(OUT)/libminderbinder.so.0
 
-$(OUT)/libminderbinder.a: $(CAPI_OBJS) $(CORE_OBJS)
+$(OUT)/libminderbinder.a: $(CAPI_OBJS) $(LIB_OBJS)
 	$(call msg,AR,$@)
 	$(Q)rm -f $@ && ar rcs $@ $^
 
-all: $(DEPS_STAMP) $(SKELS) $(CORE_LIB) $(PROGS)
+all: $(DEPS_STAMP) $(SKELS) $(LIB_A) $(PROGS)
 
 # --- tests -----------------------------------------------------------------
 # The helper's message checks are pure (no socket, no /proc): unit-tested
@@ -231,11 +237,11 @@ UNIT_SRCS := $(wildcard tests/unit/*.c)
 UNIT_BIN := $(OUT)/tests/unit-tests
 CRITERION_LIBS := $(shell pkg-config --libs criterion 2>/dev/null || echo -lcriterion)
 
-$(UNIT_BIN): $(UNIT_SRCS) $(CORE_SRCS) $(HELPER_PURE_SRCS) $(wildcard backend/lib/*.h backend/helper/*.h include/minderbinder/*.h) $(GEN_TABLES) | $(DEPS_STAMP)
+$(UNIT_BIN): $(UNIT_SRCS) $(LIB_SRCS) $(HELPER_PURE_SRCS) $(wildcard backend/lib/*.h backend/helper/*.h include/minderbinder/*.h) $(GEN_TABLES) | $(DEPS_STAMP)
 	$(call msg,LINK,$@)
 	$(Q)mkdir -p $(dir $@)
 	$(Q)$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) -DMB_SOURCE_DIR='"$(CURDIR)"' -o $@ \
-		$(UNIT_SRCS) $(CORE_SRCS) $(HELPER_PURE_SRCS) $(CRITERION_LIBS) $(INIH_LIBS)
+		$(UNIT_SRCS) $(LIB_SRCS) $(HELPER_PURE_SRCS) $(CRITERION_LIBS) $(INIH_LIBS)
 
 check-unit: $(UNIT_BIN)
 	@echo "== unit tests (Criterion, ASan/UBSan)"
@@ -248,10 +254,10 @@ TEST_PROGS := $(patsubst tests/integration/progs/%.c,$(OUT)/tests/progs/%,$(TEST
 
 TEST_LINK_OBJS := $(patsubst %.c,$(OUT)/obj/%.o,$(filter-out backend/helper/main.c,$(HELPER_SRCS)))
 
-$(OUT)/tests/progs/%: tests/integration/progs/%.c $(TEST_LINK_OBJS) $(CORE_LIB) $(SKELS)
+$(OUT)/tests/progs/%: tests/integration/progs/%.c $(TEST_LINK_OBJS) $(LIB_A)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(dir $@)
-	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) -pthread -o $@ $< $(TEST_LINK_OBJS) $(CORE_LIB) $(BPF_LIBS) $(INIH_LIBS)
+	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) -pthread -o $@ $< $(TEST_LINK_OBJS) $(LIB_A) $(BPF_LIBS) $(INIH_LIBS)
 
 # Static programs (no libc dynamic loader, so LD_PRELOAD cannot reach them):
 # what `minderbinder run` must cover by registering before exec.
@@ -274,11 +280,11 @@ FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(OUT)/fuzz/%,$(FUZZ_SRCS))
 FUZZ_SECONDS ?= 20
 FUZZ_FLAGS := -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -g -O1
 
-$(OUT)/fuzz/%: tests/fuzz/%.c $(CORE_SRCS) $(HELPER_PURE_SRCS) $(GEN_TABLES) | $(DEPS_STAMP)
+$(OUT)/fuzz/%: tests/fuzz/%.c $(LIB_SRCS) $(HELPER_PURE_SRCS) $(GEN_TABLES) | $(DEPS_STAMP)
 	$(call msg,FUZZ-CC,$@)
 	$(Q)mkdir -p $(dir $@)
 	$(Q)$(CLANG) $(FUZZ_FLAGS) -std=gnu11 -D_GNU_SOURCE -Iinclude -Ibackend -I$(GEN) \
-		-o $@ $< $(CORE_SRCS) $(HELPER_PURE_SRCS) $(INIH_LIBS)
+		-o $@ $< $(LIB_SRCS) $(HELPER_PURE_SRCS) $(INIH_LIBS)
 
 fuzz-build: $(FUZZ_BINS)
 
@@ -293,7 +299,7 @@ fuzz: $(FUZZ_BINS)
 		grep -E '^Done|#[0-9]+.*DONE' $(OUT)/fuzz/$$name.log | tail -1; \
 	done
 
-demo: all
+demo: deps all
 	$(Q)OUT=$(OUT) sh examples/demo.sh
 
 # The quick look at the fault-injection kernel (about 30 s).
@@ -307,8 +313,6 @@ vm-smoke: all
 
 vmcheck: vm-suite
 
-check: all check-unit check-integration fuzz
-	@echo "== make check: all tiers passed"
 
 # --- install ---------------------------------------------------------------
 install: all
@@ -333,7 +337,6 @@ install: all
 clean:
 	rm -rf build build-san
 
-.PHONY: all deps demo vm-smoke vmcheck check check-unit check-integration fuzz fuzz-build install clean
 .DEFAULT_GOAL := all
 
 # --- bench -----------------------------------------------------------------
@@ -369,14 +372,12 @@ bench: all $(BENCH_DIR)/bench $(BENCH_DIR)/loop $(BENCH_DIR)/libempty.so $(BENCH
 	$(Q)OUT=$(OUT) sh bench/net_throughput.sh | tee -a $(BENCH_DIR)/results.txt
 	$(Q)$(BENCH_DIR)/capi_pair | tee -a $(BENCH_DIR)/results.txt
 
-.PHONY: bench
 
 # --- C API tests and examples ----------------------------------------------
 # `make check-capi`: the C API against the real kernel (root; Criterion runs
 # each test in a process of its own, --jobs 1 because tests time real loops
 # and sockets). `make check-examples`: examples/c-criterion, examples/shell
 # and examples/python, each run for real.
-EXAMPLES_DEB_PACKAGES := python3-pytest
 EXAMPLES_PYTHON := /usr/bin/python3
 CAPI_TEST_BIN := $(OUT)/tests/capi-tests
 EXAMPLE_C_BIN := $(OUT)/examples/c-criterion/test-handler
@@ -395,22 +396,12 @@ $(EXAMPLE_C_BIN): $(wildcard examples/c-criterion/*.c examples/c-criterion/*.h) 
 	$(Q)mkdir -p $(dir $@)
 	$(Q)$(CC) $(CAPI_USER_CFLAGS) $(LDFLAGS) -o $@ $(filter %.c,$^) $(CAPI_USER_LIBS)
 
-examples-deps:
-	$(Q)for p in $(EXAMPLES_DEB_PACKAGES); do \
-		dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' && continue; \
-		echo "  DEPS     installing: $$p"; \
-		SUDO=; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
-		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$p >/dev/null 2>&1 || \
-		{ $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
-			$$SUDO apt-get install -y -qq $$p >/dev/null; } || exit 1; \
-	done
-
 check-capi: all $(CAPI_TEST_BIN)
 	@echo "== C API tests (root, real kernel)"
 	$(Q)if [ "$$(id -u)" != 0 ]; then echo "NOT RUN check-capi: needs root"; exit 0; fi; \
 		$(CAPI_TEST_BIN) --jobs 1
 
-check-examples: all $(EXAMPLE_C_BIN) examples-deps
+check-examples: all $(EXAMPLE_C_BIN)
 	$(Q)if [ "$$(id -u)" != 0 ]; then echo "NOT RUN check-examples: needs root"; exit 0; fi; \
 	echo "== examples/c-criterion" && $(EXAMPLE_C_BIN) --jobs 1 && \
 	echo "== examples/shell" && OUT=$(OUT) sh examples/shell/chaos.sh && \
@@ -422,6 +413,9 @@ check-examples: all $(EXAMPLE_C_BIN) examples-deps
 			$(EXAMPLES_PYTHON) -m pytest -q -p no:cacheprovider examples/python; \
 	fi
 
-check: check-capi check-examples
+# --- make check: every tier this machine can run ---------------------------
+check: deps all check-unit check-integration fuzz check-capi check-examples
+	@echo "== make check: all tiers passed"
 
-.PHONY: check-capi check-examples examples-deps
+.PHONY: all deps demo vm-smoke vmcheck check check-unit check-integration check-capi check-examples \
+	fuzz fuzz-build install clean bench vm-suite vm-kernel vm-bench FORCE

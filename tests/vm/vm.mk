@@ -18,7 +18,7 @@ vm-suite: all $(TEST_PROGS) $(STATIC_PROGS)
 vm-kernel: | $(DEPS_STAMP)
 	$(Q)OUT=$(OUT) sh tests/vm/build-kernel.sh
 
-.PHONY: vm-suite vm-kernel
+
 
 # make vm-bench: bench/engines.sh (the syscall engines' per-call cost and
 # their programs' run_time_ns/run_cnt, side by side) in the fault-injection
@@ -27,4 +27,4 @@ vm-bench: all $(OUT)/bench/loop
 	$(Q)OUT=$(OUT) VM_CONFIGS="$(or $(VM_CONFIGS),faultinject:auto)" \
 		VM_TESTS=tests/vm/bench-guest.sh VM_VERBOSE=1 sh tests/vm/vmcheck.sh
 
-.PHONY: vm-bench
+

@@ -249,22 +249,32 @@ check-unit: $(UNIT_BIN)
 
 # Small real programs the integration tests drive; they may use the
 # registry and the shared core.
-TEST_PROG_SRCS := $(wildcard tests/integration/progs/*.c)
-TEST_PROGS := $(patsubst tests/integration/progs/%.c,$(OUT)/tests/progs/%,$(TEST_PROG_SRCS))
+# What the integration scripts run, all built into $(OUT)/tests/progs:
+# targets/ are the programs faults are aimed at (and the attacker's tools of
+# the security tests); c/ are whole tests written in C, that a script runs
+# and reads the verdict of.
+TEST_PROG_SRCS := $(wildcard tests/integration/targets/*.c)
+TEST_C_SRCS := $(wildcard tests/integration/c/*.c)
+TEST_PROGS := $(patsubst tests/integration/targets/%.c,$(OUT)/tests/progs/%,$(TEST_PROG_SRCS)) \
+	$(patsubst tests/integration/c/%.c,$(OUT)/tests/progs/%,$(TEST_C_SRCS))
 
 TEST_LINK_OBJS := $(patsubst %.c,$(OUT)/obj/%.o,$(filter-out backend/helper/main.c,$(HELPER_SRCS)))
 
-$(OUT)/tests/progs/%: tests/integration/progs/%.c $(TEST_LINK_OBJS) $(LIB_A)
-	$(call msg,CC,$@)
-	$(Q)mkdir -p $(dir $@)
-	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) -pthread -o $@ $< $(TEST_LINK_OBJS) $(LIB_A) $(BPF_LIBS) $(INIH_LIBS)
+define test_prog_rule
+$(OUT)/tests/progs/%: tests/integration/$(1)/%.c $(TEST_LINK_OBJS) $(LIB_A)
+	$$(call msg,CC,$$@)
+	$(Q)mkdir -p $$(dir $$@)
+	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) -pthread -o $$@ $$< $(TEST_LINK_OBJS) $(LIB_A) $(BPF_LIBS) $(INIH_LIBS)
+endef
+$(eval $(call test_prog_rule,targets))
+$(eval $(call test_prog_rule,c))
 
 # Static programs (no libc dynamic loader, so LD_PRELOAD cannot reach them):
 # what `minderbinder run` must cover by registering before exec.
-STATIC_PROG_SRCS := $(wildcard tests/integration/progs/static/*.c)
-STATIC_PROGS := $(patsubst tests/integration/progs/static/%.c,$(OUT)/tests/progs/static-%,$(STATIC_PROG_SRCS))
+STATIC_PROG_SRCS := $(wildcard tests/integration/targets/static/*.c)
+STATIC_PROGS := $(patsubst tests/integration/targets/static/%.c,$(OUT)/tests/progs/static-%,$(STATIC_PROG_SRCS))
 
-$(OUT)/tests/progs/static-%: tests/integration/progs/static/%.c | $(DEPS_STAMP)
+$(OUT)/tests/progs/static-%: tests/integration/targets/static/%.c | $(DEPS_STAMP)
 	$(call msg,CC-STATIC,$@)
 	$(Q)mkdir -p $(dir $@)
 	$(Q)$(CC) $(CFLAGS) $(WARN) -std=gnu11 -D_GNU_SOURCE -static -o $@ $<

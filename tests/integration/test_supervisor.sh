@@ -4,9 +4,9 @@
 # program prints ("PASS name" / "FAIL name: why") becomes one check.
 . "$(dirname "$0")/lib.sh"
 
-prog="$PROGS/supervise_test"
+prog="$PROGS/test_supervisor"
 if [ ! -x "$prog" ]; then
-	fail "supervisor: supervise_test" "$prog not built"
+	fail "supervisor: test_supervisor" "$prog not built"
 	exit 0
 fi
 out=$("$prog" 2>&1)
@@ -28,5 +28,5 @@ $out
 END
 # A crash or a hang (alarm) leaves no FAIL line of its own.
 if [ "$status" != 0 ] && [ "$failed" = 0 ]; then
-	fail "supervisor: supervise_test" "exited $status: $(echo "$out" | tail -5)"
+	fail "supervisor: test_supervisor" "exited $status: $(echo "$out" | tail -5)"
 fi

@@ -109,7 +109,7 @@ check_early "agent: a thread the program started before the agent (preinit_array
 CC=${CC:-cc}
 if command -v "$CC" > /dev/null &&
 	"$CC" -shared -fPIC -pthread -O2 -DEARLY_THREAD_SO -o "$T/libearlythread.so" \
-		"$REPO/tests/integration/progs/early_thread.c" 2> "$T/cc.err"; then
+		"$REPO/tests/integration/targets/early_thread.c" 2> "$T/cc.err"; then
 	EARLY_THREAD_DIR=$T/early.d EARLY_THREAD_FILE=/etc/hostname MINDERBINDER_SYSCALL=$RULES \
 		LD_PRELOAD="$AGENT:$T/libearlythread.so" /bin/true > "$T/early-so.out" 2>&1
 	check_early "agent: a thread another preloaded library's constructor started before the agent gets the faults too (TSYNC)" \

@@ -41,6 +41,37 @@ suid_dir() {
 	mkdir -p "$S"
 }
 
+# as_nobody NAME [TOOL...]: NOBODY (65534) and AS_NOBODY, the command
+# prefix that runs as that user. Says NOT RUN NAME and returns 1 when
+# setpriv (or a TOOL the caller also needs) is missing.
+as_nobody() {
+	an_name=$1
+	shift
+	for tool in setpriv "$@"; do
+		command -v "$tool" > /dev/null && continue
+		notrun "$an_name" "no $(echo setpriv "$@" | sed 's/ /, /g; s/, \([^,]*\)$/ or \1/') (util-linux)"
+		return 1
+	done
+	NOBODY=65534
+	AS_NOBODY="setpriv --reuid=$NOBODY --regid=$NOBODY --clear-groups"
+}
+
+# suid_helper NAME FILE...: the helper set-uid root in a new suid_dir S,
+# with the agent and FILE... beside it (root's, mode 755); HELPER is that
+# copy (our_helpers looks for it) and W a directory anyone may write.
+suid_helper() {
+	suid_dir "$1" || return 1
+	shift
+	cp "$HELPER" "$AGENT" "$@" "$S/"
+	chown root:root "$S" "$S"/*
+	chmod 755 "$S" "$S"/*
+	chmod 4755 "$S/mb-helper"
+	HELPER=$S/mb-helper
+	W=$T/w
+	mkdir -p "$W"
+	chmod 777 "$W"
+}
+
 # mb_setup NAME: $T (scratch, mode 755), $BIN with copies of the binaries,
 # and AGENT, HELPER, MB, PROBE, STATIC. Fails NAME and exits when the
 # build is incomplete.

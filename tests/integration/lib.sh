@@ -111,6 +111,29 @@ net_ready() {
 	done
 }
 
+# net_target OUT SPEC CMD...: CMD opted in with MINDERBINDER_NET=SPEC (the
+# agent $AGENT), in the background; TPID is its pid, kept in $TMP/pids for
+# net_no_leftovers.
+net_target() {
+	o=$1; s=$2; shift 2
+	MINDERBINDER_NET="$s" LD_PRELOAD="$AGENT" "$@" > "$o" 2>&1 &
+	TPID=$!
+	echo "$TPID" >> "$TMP/pids"
+}
+
+# net_registers NAME SPEC ERE CMD...: CMD opted in with SPEC registers and
+# prints a line matching ERE; else NAME fails and it returns 1, for every
+# later check would be meaningless.
+net_registers() {
+	n=$1; s=$2; e=$3; shift 3
+	MINDERBINDER_NET="$s" LD_PRELOAD="$AGENT" "$@" > "$TMP/probe" 2>&1
+	if [ "$?" = 125 ] || grep -q '^minderbinder:' "$TMP/probe" || ! grep -Eq "$e" "$TMP/probe"; then
+		fail "$n" "$(lines "$TMP/probe")"
+		return 1
+	fi
+	pass "$n"
+}
+
 # net_no_leftovers NAME PIDFILE: no mb_sockets or mb_targets entry of the
 # exited targets whose pids PIDFILE lists.
 net_no_leftovers() {

@@ -27,15 +27,6 @@ server() {
 	wait_line "$TMP/$n.srv" '^ready' || { echo "server $*: $(lines "$TMP/$n.srv")"; return 1; }
 }
 
-# target OUT SPEC CMD...: CMD opted in with MINDERBINDER_NET=SPEC, in the
-# background; TPID is its pid (kept for the cleanup checks).
-target() {
-	o=$1; s=$2; shift 2
-	MINDERBINDER_NET="$s" LD_PRELOAD="$AGENT" "$@" > "$o" 2>&1 &
-	TPID=$!
-	echo "$TPID" >> "$TMP/pids"
-}
-
 # plain OUT CMD...: CMD without the agent, in the background; PPID_ is its pid.
 plain() {
 	o=$1; shift
@@ -65,13 +56,8 @@ if ip -6 addr show dev lo 2>/dev/null | grep -q 'inet6 ::1/128' &&
 	HAVE6=1
 fi
 
-# Registration itself must work, or every check below is meaningless.
-MINDERBINDER_NET="tcp:$P1:drop" LD_PRELOAD="$AGENT" "$PROGS/net_tcp_client" -t 300 127.0.0.1 "$P2" > "$TMP/probe" 2>&1
-if [ "$?" = 125 ] || grep -q '^minderbinder:' "$TMP/probe" || ! grep -q '^connected' "$TMP/probe"; then
-	fail "net tcp: a target with a drop rule registers and runs" "$(lines "$TMP/probe")"
-	exit 0
-fi
-pass "net tcp: a target with a drop rule registers and runs"
+net_registers "net tcp: a target with a drop rule registers and runs" "tcp:$P1:drop" '^connected' \
+	"$PROGS/net_tcp_client" -t 300 127.0.0.1 "$P2" || exit 0
 # The engines that just served it are reported as such.
 "$OUT/minderbinder" status > "$TMP/status" 2>&1
 if grep -Eq '^ *cgroup +available' "$TMP/status" && grep -Eq '^ *tc +available' "$TMP/status"; then
@@ -86,7 +72,7 @@ plain "$TMP/before" "$PROGS/net_tcp_client" -t 1000 127.0.0.1 "$P1"
 wait "$PPID_"
 expect "net tcp drop: without the agent the client connects" "$TMP/before" 1 '^connected'
 
-target "$TMP/drop" "tcp:$P1:drop" "$PROGS/net_tcp_client" -t 1000 127.0.0.1 "$P1"
+net_target "$TMP/drop" "tcp:$P1:drop" "$PROGS/net_tcp_client" -t 1000 127.0.0.1 "$P1"
 T=$TPID
 plain "$TMP/sibling" "$PROGS/net_tcp_client" -t 1000 127.0.0.1 "$P1"
 S=$PPID_
@@ -97,31 +83,31 @@ expect "net tcp drop: a non-opted client connecting at the same moment succeeds"
 	"$TMP/sibling" 1 '^connected'
 
 # --- port filter, IPv4: one process, the named port dropped, the other not.
-target "$TMP/ports" "tcp:$P1:drop" "$PROGS/net_tcp_client" -t 700 127.0.0.1 "$P1" 127.0.0.1 "$P2"
+net_target "$TMP/ports" "tcp:$P1:drop" "$PROGS/net_tcp_client" -t 700 127.0.0.1 "$P1" 127.0.0.1 "$P2"
 wait "$TPID"
 expect "net tcp port filter: the matched port is dropped (IPv4)" "$TMP/ports" 1 '^timeout'
 expect "net tcp port filter: another port passes (IPv4)" "$TMP/ports" 2 '^connected'
 
 # A port range and the wildcard.
-target "$TMP/range" "tcp:$P1-$((P1 + 0)):drop;tcp:$((P2 + 1))-$((P2 + 50)):drop" \
+net_target "$TMP/range" "tcp:$P1-$((P1 + 0)):drop;tcp:$((P2 + 1))-$((P2 + 50)):drop" \
 	"$PROGS/net_tcp_client" -t 700 127.0.0.1 "$P2" 127.0.0.1 "$P1"
 wait "$TPID"
 expect "net tcp port filter: a range N-M that excludes the port passes" "$TMP/range" 1 '^connected'
 expect "net tcp port filter: a range N-N drops its port" "$TMP/range" 2 '^timeout'
-target "$TMP/star" "tcp:*:drop" "$PROGS/net_tcp_client" -t 700 127.0.0.1 "$P2"
+net_target "$TMP/star" "tcp:*:drop" "$PROGS/net_tcp_client" -t 700 127.0.0.1 "$P2"
 wait "$TPID"
 expect "net tcp port filter: tcp:*:drop drops every port" "$TMP/star" 1 '^timeout'
-target "$TMP/udponly" "udp:*:drop" "$PROGS/net_tcp_client" -t 700 127.0.0.1 "$P1"
+net_target "$TMP/udponly" "udp:*:drop" "$PROGS/net_tcp_client" -t 700 127.0.0.1 "$P1"
 wait "$TPID"
 expect "net tcp port filter: a udp rule leaves TCP alone" "$TMP/udponly" 1 '^connected'
 
 # --- IPv6.
 if [ "$HAVE6" = 1 ]; then
-	target "$TMP/six" "tcp:$P1:drop" "$PROGS/net_tcp_client" -t 700 ::1 "$P1" ::1 "$P2"
+	net_target "$TMP/six" "tcp:$P1:drop" "$PROGS/net_tcp_client" -t 700 ::1 "$P1" ::1 "$P2"
 	wait "$TPID"
 	expect "net tcp port filter: the matched port is dropped (IPv6, ::1)" "$TMP/six" 1 '^timeout'
 	expect "net tcp port filter: another port passes (IPv6, ::1)" "$TMP/six" 2 '^connected'
-	target "$TMP/six_addr" "tcp:$P1:drop:addr=[::1]/128" \
+	net_target "$TMP/six_addr" "tcp:$P1:drop:addr=[::1]/128" \
 		"$PROGS/net_tcp_client" -t 700 127.0.0.1 "$P1" ::1 "$P1"
 	wait "$TPID"
 	expect "net tcp addr filter: addr=[::1]/128 leaves IPv4 to the same port alone" \
@@ -130,7 +116,7 @@ if [ "$HAVE6" = 1 ]; then
 	# A dual-stack (AF_INET6) socket reaching 127.0.0.1 as ::ffff:127.0.0.1
 	# (what Java and others do): its packets are IPv4, and an IPv4 addr=
 	# rule must apply to it, for drop (tc) and refuse (connect6) alike.
-	target "$TMP/mapped" "tcp:$P1:drop:addr=127.0.0.1/32;tcp:$P2:refuse:addr=127.0.0.1/32" \
+	net_target "$TMP/mapped" "tcp:$P1:drop:addr=127.0.0.1/32;tcp:$P2:refuse:addr=127.0.0.1/32" \
 		"$PROGS/net_tcp_client" -t 700 ::ffff:127.0.0.1 "$P1" ::ffff:127.0.0.1 "$P2"
 	wait "$TPID"
 	expect "net tcp addr filter: drop with addr=127.0.0.1/32 applies to ::ffff:127.0.0.1 (dual-stack socket)" \
@@ -142,19 +128,19 @@ else
 fi
 
 # --- addr= filter: 127.0.0.2 vs 127.0.0.1, both on lo.
-target "$TMP/addr" "tcp:$P1:drop:addr=127.0.0.2/32" \
+net_target "$TMP/addr" "tcp:$P1:drop:addr=127.0.0.2/32" \
 	"$PROGS/net_tcp_client" -t 700 127.0.0.2 "$P1" 127.0.0.1 "$P1"
 wait "$TPID"
 expect "net tcp addr filter: addr=127.0.0.2/32 drops 127.0.0.2" "$TMP/addr" 1 '^timeout'
 expect "net tcp addr filter: addr=127.0.0.2/32 leaves 127.0.0.1 alone" "$TMP/addr" 2 '^connected'
-target "$TMP/addr8" "tcp:*:drop:addr=127.0.0.0/8" \
+net_target "$TMP/addr8" "tcp:*:drop:addr=127.0.0.0/8" \
 	"$PROGS/net_tcp_client" -t 700 127.0.0.2 "$P2"
 wait "$TPID"
 expect "net tcp addr filter: addr=127.0.0.0/8 covers 127.0.0.2" "$TMP/addr8" 1 '^timeout'
 
 # --- refuse: ECONNREFUSED at once although a server listens; a plain
 # client at the same moment connects.
-target "$TMP/refuse" "tcp:$P1:refuse" "$PROGS/net_tcp_client" -t 2000 127.0.0.1 "$P1" 127.0.0.1 "$P2"
+net_target "$TMP/refuse" "tcp:$P1:refuse" "$PROGS/net_tcp_client" -t 2000 127.0.0.1 "$P1" 127.0.0.1 "$P2"
 T=$TPID
 plain "$TMP/refuse_sib" "$PROGS/net_tcp_client" -t 2000 127.0.0.1 "$P1"
 S=$PPID_
@@ -171,36 +157,36 @@ expect "net tcp refuse: another port connects" "$TMP/refuse" 2 '^connected'
 expect "net tcp refuse: a non-opted client at the same moment connects" \
 	"$TMP/refuse_sib" 1 '^connected'
 if [ "$HAVE6" = 1 ]; then
-	target "$TMP/refuse6" "tcp:$P1:refuse" "$PROGS/net_tcp_client" -t 2000 ::1 "$P1"
+	net_target "$TMP/refuse6" "tcp:$P1:refuse" "$PROGS/net_tcp_client" -t 2000 ::1 "$P1"
 	wait "$TPID"
 	expect "net tcp refuse: IPv6 connect() fails with ECONNREFUSED (connect6)" \
 		"$TMP/refuse6" 1 '^errno ECONNREFUSED'
 fi
 
 # --- custom errnos, two rules in one spec.
-target "$TMP/errnos" "tcp:$P1:ETIMEDOUT;tcp:$P2:EHOSTUNREACH" \
+net_target "$TMP/errnos" "tcp:$P1:ETIMEDOUT;tcp:$P2:EHOSTUNREACH" \
 	"$PROGS/net_tcp_client" -t 2000 127.0.0.1 "$P1" 127.0.0.1 "$P2"
 wait "$TPID"
 expect "net tcp errno: tcp:PORT:ETIMEDOUT gives ETIMEDOUT" "$TMP/errnos" 1 '^errno ETIMEDOUT'
 expect "net tcp errno: tcp:PORT:EHOSTUNREACH gives EHOSTUNREACH" "$TMP/errnos" 2 '^errno EHOSTUNREACH'
-target "$TMP/errnum" "tcp:$P1:-101" "$PROGS/net_tcp_client" -t 2000 127.0.0.1 "$P1"
+net_target "$TMP/errnum" "tcp:$P1:-101" "$PROGS/net_tcp_client" -t 2000 127.0.0.1 "$P1"
 wait "$TPID"
 expect "net tcp errno: a numeric errno (-101) gives ENETUNREACH" "$TMP/errnum" 1 '^errno ENETUNREACH'
 # First matching rule decides: a narrow addr= rule before a broad one.
-target "$TMP/order" "tcp:$P1:EACCES:addr=127.0.0.2/32;tcp:$P1:refuse" \
+net_target "$TMP/order" "tcp:$P1:EACCES:addr=127.0.0.2/32;tcp:$P1:refuse" \
 	"$PROGS/net_tcp_client" -t 2000 127.0.0.2 "$P1" 127.0.0.1 "$P1"
 wait "$TPID"
 expect "net tcp errno: the first matching rule decides (narrow rule)" "$TMP/order" 1 '^errno EACCES'
 expect "net tcp errno: the first matching rule decides (broad rule)" "$TMP/order" 2 '^errno ECONNREFUSED'
 # times= on an errno rule: one refusal, then through.
-target "$TMP/times" "tcp:$P1:refuse:times=1" \
+net_target "$TMP/times" "tcp:$P1:refuse:times=1" \
 	"$PROGS/net_tcp_client" -t 2000 127.0.0.1 "$P1" 127.0.0.1 "$P1"
 wait "$TPID"
 expect "net tcp errno: times=1 refuses once" "$TMP/times" 1 '^errno ECONNREFUSED'
 expect "net tcp errno: times=1 then lets the connect through" "$TMP/times" 2 '^connected'
 
 # --- SO_MARK: the target keeps the mark it set, and its rule still works.
-target "$TMP/mark" "tcp:$P1:drop" "$PROGS/net_tcp_client" -m 42 -t 700 127.0.0.1 "$P1" 127.0.0.1 "$P2"
+net_target "$TMP/mark" "tcp:$P1:drop" "$PROGS/net_tcp_client" -m 42 -t 700 127.0.0.1 "$P1" 127.0.0.1 "$P2"
 wait "$TPID"
 expect "net tcp SO_MARK: a target sets SO_MARK=42 and reads 42 back" "$TMP/mark" 1 '^mark set=42 got=42$'
 expect "net tcp SO_MARK: its drop rule still drops" "$TMP/mark" 2 '^timeout'
@@ -210,7 +196,7 @@ expect "net tcp SO_MARK: the mark is still 42 after a connect" "$TMP/mark" 6 '^m
 
 # --- untouched: several plain clients (same program, same user) run
 # while a target with a drop rule on every port runs.
-target "$TMP/busy" "tcp:*:drop" "$PROGS/net_tcp_client" -t 1000 127.0.0.1 "$P1"
+net_target "$TMP/busy" "tcp:*:drop" "$PROGS/net_tcp_client" -t 1000 127.0.0.1 "$P1"
 T=$TPID
 pids=""
 for i in 1 2 3; do
@@ -235,7 +221,7 @@ fi
 # own sockets; with MINDERBINDER_SCOPE=process it is untouched. `; true`
 # makes sh fork the client rather than exec it.
 C="$PROGS/net_tcp_client -t 700 127.0.0.1 $P1"
-target "$TMP/tree" "tcp:$P1:drop" sh -c "$C; true"
+net_target "$TMP/tree" "tcp:$P1:drop" sh -c "$C; true"
 wait "$TPID"
 expect "net tcp scope tree: a child of the target has its packets dropped too" "$TMP/tree" 1 '^timeout'
 MINDERBINDER_SCOPE=process MINDERBINDER_NET="tcp:$P1:drop" LD_PRELOAD="$AGENT" \

@@ -38,13 +38,6 @@ finish() {
 }
 seqs() { sed -n 's/^seqs //p' "$TMP/$1.cnt"; }
 
-target() {
-	o=$1; s=$2; shift 2
-	MINDERBINDER_NET="$s" LD_PRELOAD="$AGENT" "$@" > "$o" 2>&1 &
-	TPID=$!
-	echo "$TPID" >> "$TMP/pids"
-}
-
 # counters_of PID IDX: "calls faults" of that rule in mb_counters.
 counters_of() {
 	bpftool -j map dump pinned "$MB_COUNTERS_PIN" 2>/dev/null |
@@ -57,20 +50,15 @@ SEND="$PROGS/net_udp_send"
 P1=$((BASE + 1))
 P2=$((BASE + 2))
 
-# Registration itself must work, or every check below is meaningless.
-MINDERBINDER_NET="udp:$P2:drop" LD_PRELOAD="$AGENT" "$SEND" 127.0.0.1 "$P1" 1 > "$TMP/probe" 2>&1
-if [ "$?" = 125 ] || grep -q '^minderbinder:' "$TMP/probe" || ! grep -q '^sent 1 0' "$TMP/probe"; then
-	fail "net udp: a target with a drop rule registers and runs" "$(lines "$TMP/probe")"
-	exit 0
-fi
-pass "net udp: a target with a drop rule registers and runs"
+net_registers "net udp: a target with a drop rule registers and runs" "udp:$P2:drop" '^sent 1 0' \
+	"$SEND" 127.0.0.1 "$P1" 1 || exit 0
 
 # --- port filter, IPv4: the same rule, datagrams to its port are lost,
 # to another port delivered (and sendto() itself succeeds: a silent drop).
 if counter a 127.0.0.1 "$P1" && counter b 127.0.0.1 "$P2"; then
-	target "$TMP/pa" "udp:$P1:drop" "$SEND" 127.0.0.1 "$P1" 20
+	net_target "$TMP/pa" "udp:$P1:drop" "$SEND" 127.0.0.1 "$P1" 20
 	wait "$TPID"
-	target "$TMP/pb" "udp:$P1:drop" "$SEND" 127.0.0.1 "$P2" 20
+	net_target "$TMP/pb" "udp:$P1:drop" "$SEND" 127.0.0.1 "$P2" 20
 	wait "$TPID"
 	finish a
 	ra=$GOT
@@ -95,9 +83,9 @@ fi
 # --- the same for IPv6 on ::1.
 if ip -6 addr show dev lo 2>/dev/null | grep -q 'inet6 ::1/128'; then
 	if counter a6 ::1 "$P1" && counter b6 ::1 "$P2"; then
-		target "$TMP/pa6" "udp:$P1:drop" "$SEND" ::1 "$P1" 20
+		net_target "$TMP/pa6" "udp:$P1:drop" "$SEND" ::1 "$P1" 20
 		wait "$TPID"
-		target "$TMP/pb6" "udp:$P1:drop" "$SEND" ::1 "$P2" 20
+		net_target "$TMP/pb6" "udp:$P1:drop" "$SEND" ::1 "$P2" 20
 		wait "$TPID"
 		finish a6
 		ra=$GOT
@@ -117,9 +105,9 @@ fi
 
 # --- proto any, and a tcp rule that must leave UDP alone.
 if counter y 127.0.0.1 "$P1"; then
-	target "$TMP/any" "any:$P1:drop" "$SEND" 127.0.0.1 "$P1" 10
+	net_target "$TMP/any" "any:$P1:drop" "$SEND" 127.0.0.1 "$P1" 10
 	wait "$TPID"
-	target "$TMP/tcp" "tcp:$P1:drop" "$SEND" 127.0.0.1 "$P1" 10
+	net_target "$TMP/tcp" "tcp:$P1:drop" "$SEND" 127.0.0.1 "$P1" 10
 	wait "$TPID"
 	finish y
 	got=$GOT
@@ -141,7 +129,7 @@ N=2000
 LO=$(awk -v n=$N 'BEGIN { printf "%d", n / 2 - 5 * sqrt(n / 4) + 0.999 }')
 HI=$(awk -v n=$N 'BEGIN { printf "%d", n / 2 + 5 * sqrt(n / 4) }')
 if counter r 127.0.0.1 "$P1"; then
-	target "$TMP/rate" "udp:$P1:drop:rate=50%" "$SEND" -p 4000 127.0.0.1 "$P1" "$N"
+	net_target "$TMP/rate" "udp:$P1:drop:rate=50%" "$SEND" -p 4000 127.0.0.1 "$P1" "$N"
 	T=$TPID
 	if wait_line "$TMP/rate" '^done' 100; then
 		sleep 0.2
@@ -174,7 +162,7 @@ fi
 # --- delay=500ms: a datagram sent at once arrives, one sent 700 ms later
 # is dropped.
 if counter d 127.0.0.1 "$P1"; then
-	target "$TMP/delay" "udp:$P1:drop:delay=500ms" "$SEND" 127.0.0.1 "$P1" 1 1@700
+	net_target "$TMP/delay" "udp:$P1:drop:delay=500ms" "$SEND" 127.0.0.1 "$P1" 1 1@700
 	wait "$TPID"
 	finish d
 	got=$GOT
@@ -190,7 +178,7 @@ fi
 
 # --- after=3:times=2: the first 3 pass, the next 2 are dropped, the rest pass.
 if counter t 127.0.0.1 "$P1"; then
-	target "$TMP/after" "udp:$P1:drop:after=3:times=2" "$SEND" 127.0.0.1 "$P1" 10
+	net_target "$TMP/after" "udp:$P1:drop:after=3:times=2" "$SEND" 127.0.0.1 "$P1" 10
 	wait "$TPID"
 	finish t
 	s=$(seqs t)
@@ -205,11 +193,11 @@ fi
 
 # --- seed=: the same seed, the same datagrams dropped.
 if counter s1 127.0.0.1 "$P1"; then
-	target "$TMP/seed1" "udp:$P1:drop:rate=50%:seed=42" "$SEND" 127.0.0.1 "$P1" 200
+	net_target "$TMP/seed1" "udp:$P1:drop:rate=50%:seed=42" "$SEND" 127.0.0.1 "$P1" 200
 	wait "$TPID"
 	finish s1
 	counter s2 127.0.0.1 "$P1"
-	target "$TMP/seed2" "udp:$P1:drop:rate=50%:seed=42" "$SEND" 127.0.0.1 "$P1" 200
+	net_target "$TMP/seed2" "udp:$P1:drop:rate=50%:seed=42" "$SEND" 127.0.0.1 "$P1" 200
 	wait "$TPID"
 	finish s2
 	a=$(seqs s1)
@@ -228,12 +216,12 @@ fi
 # --- udp:PORT:ENETUNREACH: sendto() with an address fails with it; another
 # port is not affected; a plain sender at the same moment is not either.
 if counter e 127.0.0.1 "$P1" && counter e2 127.0.0.1 "$P2"; then
-	target "$TMP/unreach" "udp:$P1:ENETUNREACH" "$SEND" 127.0.0.1 "$P1" 3
+	net_target "$TMP/unreach" "udp:$P1:ENETUNREACH" "$SEND" 127.0.0.1 "$P1" 3
 	T=$TPID
 	"$SEND" 127.0.0.1 "$P1" 5 > "$TMP/unreach_sib" 2>&1 &
 	S=$!
 	wait "$T" "$S"
-	target "$TMP/unreach2" "udp:$P1:ENETUNREACH" "$SEND" 127.0.0.1 "$P2" 3
+	net_target "$TMP/unreach2" "udp:$P1:ENETUNREACH" "$SEND" 127.0.0.1 "$P2" 3
 	wait "$TPID"
 	finish e
 	got=$GOT
@@ -262,7 +250,7 @@ fi
 # --- untouched: a plain sender, same program, same user, while a target
 # with udp:*:drop sends to the same server.
 if counter u 127.0.0.1 "$P1"; then
-	target "$TMP/ut" "udp:*:drop" "$SEND" -u 100 127.0.0.1 "$P1" 300
+	net_target "$TMP/ut" "udp:*:drop" "$SEND" -u 100 127.0.0.1 "$P1" 300
 	T=$TPID
 	"$SEND" -u 100 127.0.0.1 "$P1" 300 > "$TMP/us" 2>&1 &
 	S=$!

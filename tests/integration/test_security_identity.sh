@@ -22,29 +22,17 @@
 
 need_root "identity: the set-uid helper" || exit 0
 mb_setup "identity: setup"
-NOBODY=65534
-if ! command -v setpriv > /dev/null || ! command -v unshare > /dev/null; then
-	notrun "identity: the set-uid helper" "no setpriv or unshare (util-linux)"
-	exit 0
-fi
+as_nobody "identity: the set-uid helper" unshare || exit 0
 net_ready identity identity_victim stale_entry at_pid || exit 0
-AS_NOBODY="setpriv --reuid=$NOBODY --regid=$NOBODY --clear-groups"
 cp "$PROGS/identity_victim" "$PROGS/stale_entry" "$PROGS/at_pid" "$BIN/"
 VICTIM=$BIN/identity_victim
 
 # The helper set-uid root, in a directory that honours the bit.
-suid_dir "identity: the set-uid helper" || exit 0
+suid_helper "identity: the set-uid helper" "$BIN/helper_impostor" "$VICTIM" || exit 0
 KILL_AT_EXIT=""
 trap 'for p in $KILL_AT_EXIT; do kill -KILL $p 2>/dev/null; done; mb_cleanup' EXIT
-cp "$HELPER" "$AGENT" "$BIN/helper_impostor" "$VICTIM" "$S/"
 cp "$VICTIM" "$S/suid-victim"
-chown root:root "$S" "$S"/*
-chmod 755 "$S" "$S"/*
-chmod 4755 "$S/mb-helper" "$S/suid-victim"
-HELPER=$S/mb-helper # our_helpers looks for this one
-W=$T/w
-mkdir -p "$W"
-chmod 777 "$W"
+chmod 4755 "$S/suid-victim"
 PORT=$((20000 + $$ % 20000))
 NET="tcp:$PORT:ENETUNREACH"
 

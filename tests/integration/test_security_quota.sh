@@ -22,21 +22,15 @@
 . "$(dirname "$0")/agent_lib.sh"
 
 need_root "security quota: the set-uid helper" || exit 0
-if ! command -v setpriv > /dev/null || ! command -v unshare > /dev/null ||
-	! command -v nsenter > /dev/null; then
-	notrun "security quota: the set-uid helper" "no setpriv, unshare or nsenter (util-linux)"
-	exit 0
-fi
+as_nobody "security quota: the set-uid helper" unshare nsenter || exit 0
 CONF=/etc/minderbinder.conf
 
 mb_setup "security quota: setup"
-NOBODY=65534
 OTHER=65533
-AS_NOBODY="setpriv --reuid=$NOBODY --regid=$NOBODY --clear-groups"
 AS_OTHER="setpriv --reuid=$OTHER --regid=$OTHER --clear-groups"
 
 # The helper set-uid root, in a directory that honours the bit.
-suid_dir "security quota: the set-uid helper" || exit 0
+suid_helper "security quota: the set-uid helper" "$PROBE" || exit 0
 NS=mbquota-$$
 cleanup() {
 	[ -n "${KILL_PIDS:-}" ] && kill $KILL_PIDS 2>/dev/null
@@ -44,14 +38,6 @@ cleanup() {
 	mb_cleanup
 }
 trap cleanup EXIT
-cp "$HELPER" "$AGENT" "$PROBE" "$S/"
-chown root:root "$S" "$S"/*
-chmod 755 "$S" "$S"/*
-chmod 4755 "$S/mb-helper"
-HELPER=$S/mb-helper # our_helpers looks for this one
-W=$T/w
-mkdir -p "$W"
-chmod 777 "$W"
 
 # The test config. $IN_CONF CMD...: CMD in a mount namespace of its own
 # where $CONF is a copy of it (CMD's helper, its child, sees it too): an
@@ -91,6 +77,15 @@ as() {
 	remember_pid "$T/$o"
 }
 report() { echo "exit $(cat "$T/$1.rc"): $(tr '\n' ' ' < "$T/$1" | cut -c1-200) $(tr '\n' ' ' < "$T/$1.err")"; }
+# refused TAG NAME -E|-F PATTERN: NAME passes when the command `as` ran as
+# TAG exited 125 and its stderr matches PATTERN (grep -E or -F).
+refused() {
+	if [ "$(cat "$T/$1.rc")" = 125 ] && grep -q "$3" -- "$4" "$T/$1.err"; then
+		pass "$2"
+	else
+		fail "$2" "want /$4/: $(report "$1")"
+	fi
+}
 
 # quota UID: "targets rules refused" the registry's mb_quota holds for UID.
 quota() {
@@ -217,34 +212,19 @@ targets = $((BASE_T + 10))
 rules = $((BASE_R + 2))"
 as nobody rules env MINDERBINDER_NET='udp:9:ECONNREFUSED;udp:10:ECONNREFUSED;udp:11:ECONNREFUSED' \
 	LD_PRELOAD="$S/libmbpreload.so" "$S/mbprobe" none
-name="security quota: a registration of 3 rules with 2 rule entries left is refused naming rules="
 want="uid $NOBODY holds $BASE_R of its $((BASE_R + 2)) rule entries, 3 more asked \(quota, $CONF \[quota\] rules=\)"
-if [ "$(cat "$T/rules.rc")" = 125 ] && grep -Eq "$want" "$T/rules.err"; then
-	pass "$name"
-else
-	fail "$name" "want /$want/: $(report rules)"
-fi
+refused rules "security quota: a registration of 3 rules with 2 rule entries left is refused naming rules=" -E "$want"
 
 # --- the config is root's, or nobody's registration is refused ---------------------------
 conf "[quota]
 targets = lots"
 as nobody badval env MINDERBINDER_SYSCALL=mkdirat:EROFS LD_PRELOAD="$S/libmbpreload.so" "$S/mbprobe" mkdir "$W/d4"
-name="security quota: a bad value in $CONF refuses registration naming file, line, key and token"
 want="$CONF:2: \[quota\] targets: bad value 'lots' \(want 0\.\.16384 or unlimited\)"
-if [ "$(cat "$T/badval.rc")" = 125 ] && grep -Eq "$want" "$T/badval.err"; then
-	pass "$name"
-else
-	fail "$name" "want /$want/: $(report badval)"
-fi
+refused badval "security quota: a bad value in $CONF refuses registration naming file, line, key and token" -E "$want"
 conf "[quota]
 tragets = 1"
 as nobody badkey env MINDERBINDER_SYSCALL=mkdirat:EROFS LD_PRELOAD="$S/libmbpreload.so" "$S/mbprobe" mkdir "$W/d5"
-name="security quota: an unknown key in $CONF is refused naming the nearest one"
-if [ "$(cat "$T/badkey.rc")" = 125 ] && grep -q "unknown key 'tragets', did you mean targets" "$T/badkey.err"; then
-	pass "$name"
-else
-	fail "$name" "$(report badkey)"
-fi
+refused badkey "security quota: an unknown key in $CONF is refused naming the nearest one" -F "unknown key 'tragets', did you mean targets"
 # uid 65534 writes itself a generous quota: refused, whoever owns it or
 # whoever may write it.
 conf "[quota]
@@ -252,21 +232,11 @@ targets = unlimited
 rules = unlimited"
 chown $NOBODY "$QCONF"
 as nobody owned env MINDERBINDER_SYSCALL=mkdirat:EROFS LD_PRELOAD="$S/libmbpreload.so" "$S/mbprobe" mkdir "$W/d6"
-name="security quota: a $CONF owned by uid $NOBODY is refused"
-if [ "$(cat "$T/owned.rc")" = 125 ] && grep -q "$CONF: refused: owned by uid $NOBODY, not 0" "$T/owned.err"; then
-	pass "$name"
-else
-	fail "$name" "$(report owned)"
-fi
+refused owned "security quota: a $CONF owned by uid $NOBODY is refused" -F "$CONF: refused: owned by uid $NOBODY, not 0"
 chown root "$QCONF"
 chmod 666 "$QCONF"
 as nobody wr env MINDERBINDER_SYSCALL=mkdirat:EROFS LD_PRELOAD="$S/libmbpreload.so" "$S/mbprobe" mkdir "$W/d7"
-name="security quota: a $CONF writable by others is refused"
-if [ "$(cat "$T/wr.rc")" = 125 ] && grep -q "$CONF: refused: writable by group or others (mode 0666)" "$T/wr.err"; then
-	pass "$name"
-else
-	fail "$name" "$(report wr)"
-fi
+refused wr "security quota: a $CONF writable by others is refused" -F "$CONF: refused: writable by group or others (mode 0666)"
 chmod 644 "$QCONF"
 conf ""
 

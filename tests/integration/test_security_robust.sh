@@ -14,33 +14,20 @@
 
 need_root "robust: the set-uid helper" || exit 0
 mb_setup "robust: setup"
-NOBODY=65534
-if ! command -v setpriv > /dev/null; then
-	notrun "robust: the set-uid helper" "no setpriv (util-linux)"
-	exit 0
-fi
-AS_NOBODY="setpriv --reuid=$NOBODY --regid=$NOBODY --clear-groups"
+as_nobody "robust: the set-uid helper" || exit 0
 if [ ! -x "$PROGS/helper_stop" ]; then
 	fail "robust: setup" "$PROGS/helper_stop not built"
 	exit 0
 fi
 
 # The helper set-uid root, in a directory that honours the bit.
-suid_dir "robust: the set-uid helper" || exit 0
+suid_helper "robust: the set-uid helper" "$PROBE" "$PROGS/helper_stop" || exit 0
 KILL_PIDS=""
 cleanup() {
 	for p in $KILL_PIDS; do kill "$p" 2>/dev/null; done
 	mb_cleanup
 }
 trap cleanup EXIT
-cp "$HELPER" "$AGENT" "$PROBE" "$PROGS/helper_stop" "$S/"
-chown root:root "$S" "$S"/*
-chmod 755 "$S" "$S"/*
-chmod 4755 "$S/mb-helper"
-HELPER=$S/mb-helper # our_helpers looks for this one
-W=$T/w
-mkdir -p "$W"
-chmod 777 "$W"
 echo x > "$W/a.fail"
 echo x > "$W/a.ok"
 chmod 644 "$W/a.fail" "$W/a.ok"

@@ -10,24 +10,12 @@
 
 need_root "setuid: the set-uid helper" || exit 0
 mb_setup "setuid: setup"
-NOBODY=65534
-if ! command -v setpriv > /dev/null; then
-	notrun "setuid: the set-uid helper" "no setpriv (util-linux)"
-	exit 0
-fi
-AS_NOBODY="setpriv --reuid=$NOBODY --regid=$NOBODY --clear-groups"
+as_nobody "setuid: the set-uid helper" || exit 0
 
 # The helper set-uid root, in a directory that honours the bit.
-suid_dir "setuid: the set-uid helper" || exit 0
-cp "$HELPER" "$AGENT" "$PROBE" "$BIN/helper_impostor" "$S/"
+suid_helper "setuid: the set-uid helper" "$PROBE" "$BIN/helper_impostor" || exit 0
 cp "$PROBE" "$S/suid-probe"
-chown root:root "$S" "$S"/*
-chmod 755 "$S" "$S"/*
-chmod 4755 "$S/mb-helper" "$S/suid-probe"
-HELPER=$S/mb-helper # our_helpers looks for this one
-W=$T/w
-mkdir -p "$W"
-chmod 777 "$W"
+chmod 4755 "$S/suid-probe"
 echo x > "$W/a.fail"
 echo x > "$W/a.ok"
 chmod 644 "$W/a.fail" "$W/a.ok"

@@ -206,6 +206,17 @@ serve_up() {
 	wait_line "$TMP/$1.out" '^serving ' || return 1
 	URL=$(sed -n 's/^serving //p' "$TMP/$1.out")
 }
+# stop_serve SIG OUT: SIG stops the serve SRV cleanly (exit 0, "stopped (SIGSIG)").
+stop_serve() {
+	kill -"$1" "$SRV"
+	wait "$SRV"
+	st=$?
+	if [ "$st" = 0 ] && grep -q "^stopped (SIG$1)\$" "$2"; then
+		pass "serve: SIG$1 stops it cleanly (exit 0)"
+	else
+		fail "serve: SIG$1 stops it cleanly" "exit $st: $(lines "$2")"
+	fi
+}
 
 SP=$(free_port)
 if serve_up v4 "127.0.0.1:$SP" && [ "$URL" = "http://127.0.0.1:$SP/metrics" ]; then
@@ -234,14 +245,7 @@ if serve_up v4 "127.0.0.1:$SP" && [ "$URL" = "http://127.0.0.1:$SP/metrics" ]; t
 	else
 		fail "serve: an address in use" "exit $st: $(lines "$TMP/busy")"
 	fi
-	kill -TERM "$SRV"
-	wait "$SRV"
-	st=$?
-	if [ "$st" = 0 ] && grep -q '^stopped (SIGTERM)$' "$TMP/v4.out"; then
-		pass "serve: SIGTERM stops it cleanly (exit 0)"
-	else
-		fail "serve: SIGTERM stops it cleanly" "exit $st: $(lines "$TMP/v4.out")"
-	fi
+	stop_serve TERM "$TMP/v4.out"
 else
 	fail "serve: starts on 127.0.0.1:$SP" "$(lines "$TMP/v4.out")"
 fi
@@ -250,14 +254,7 @@ if ip -6 addr show dev lo 2>/dev/null | grep -q 'inet6 ::1/128'; then
 	if serve_up v6 '[::1]:0'; then
 		curl -sS -g -o "$TMP/v6.body" "$URL" 2> "$TMP/v6.curl"
 		check_doc "serve: --listen [::1]:0 serves the same metrics over IPv6 ($URL)" prom "$TMP/v6.body"
-		kill -INT "$SRV"
-		wait "$SRV"
-		st=$?
-		if [ "$st" = 0 ] && grep -q '^stopped (SIGINT)$' "$TMP/v6.out"; then
-			pass "serve: SIGINT stops it cleanly (exit 0)"
-		else
-			fail "serve: SIGINT stops it cleanly" "exit $st: $(lines "$TMP/v6.out")"
-		fi
+		stop_serve INT "$TMP/v6.out"
 	else
 		fail "serve: starts on [::1]:0" "$(lines "$TMP/v6.out")"
 	fi

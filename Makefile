@@ -261,7 +261,7 @@ TEST_PROGS := $(patsubst tests/integration/targets/%.c,$(OUT)/tests/progs/%,$(TE
 TEST_LINK_OBJS := $(patsubst %.c,$(OUT)/obj/%.o,$(filter-out backend/helper/main.c,$(HELPER_SRCS)))
 
 define test_prog_rule
-$(OUT)/tests/progs/%: tests/integration/$(1)/%.c $(TEST_LINK_OBJS) $(LIB_A)
+$(OUT)/tests/progs/%: tests/integration/$(1)/%.c $(wildcard tests/integration/targets/*.h) $(TEST_LINK_OBJS) $(LIB_A)
 	$$(call msg,CC,$$@)
 	$(Q)mkdir -p $$(dir $$@)
 	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) -pthread -o $$@ $$< $(TEST_LINK_OBJS) $(LIB_A) $(BPF_LIBS) $(INIH_LIBS)

@@ -94,6 +94,18 @@ wait_registered() {
 	wait_line "$1" "$2" $(((${MINDERBINDER_HELPER_TIMEOUT:-30} * 10 + 100 * SLOW) / SLOW)) "$3"
 }
 
+# progs_built NAME PROG...: the named test programs are built, or NAME
+# fails saying which is not, and it returns 1.
+progs_built() {
+	pb_name=$1
+	shift
+	for p in "$@"; do
+		[ -x "$PROGS/$p" ] && continue
+		fail "$pb_name" "$PROGS/$p not built (make check-integration builds it)"
+		return 1
+	done
+}
+
 # net_ready NAME PROG...: root, cgroup v2 and the named test programs, or
 # say why not (NOT RUN / FAIL) and return 1.
 net_ready() {
@@ -103,12 +115,12 @@ net_ready() {
 		notrun "$name: network faults" "cgroup v2 is not mounted"
 		return 1
 	fi
-	for p in "$@"; do
-		if [ ! -x "$PROGS/$p" ]; then
-			fail "$name: $p" "$PROGS/$p not built"
-			return 1
-		fi
-	done
+	progs_built "$name: test programs" "$@"
+}
+
+# first_line NAME FILE BRE: NAME passes when FILE's first line matches BRE.
+first_line() {
+	if head -1 "$2" | grep -q -- "$3"; then pass "$1"; else fail "$1" "$(lines "$2")"; fi
 }
 
 # net_target OUT SPEC CMD...: CMD opted in with MINDERBINDER_NET=SPEC (the

@@ -10,12 +10,8 @@
 
 need_root "log: MINDERBINDER_LOG" || exit 0
 mb_setup "log: setup"
-TARGET=$PROGS/log_target
-if [ ! -x "$TARGET" ]; then
-	fail "log: setup" "$TARGET not built (make check-integration builds it)"
-	exit 0
-fi
-cp "$TARGET" "$BIN/" || exit 1
+progs_built "log: setup" log_target || exit 0
+cp "$PROGS/log_target" "$BIN/" || exit 1
 TARGET=$BIN/log_target
 PY=/usr/bin/python3
 if [ ! -x "$PY" ]; then

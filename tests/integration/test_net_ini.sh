@@ -20,20 +20,8 @@ sed 's/^delay_ms = 100/delay_ms = 3000/' "$(dirname "$0")/../../examples/chaos.i
 "$OUT/minderbinder" run --config "$(dirname "$0")/../../examples/chaos.ini" \
 	--profile break_wget_network -- \
 	"$PROGS/net_tcp_client" -t 700 -w 300 127.0.0.1 "$P" > "$TMP/late" 2>&1
-if head -1 "$TMP/early" | grep -q '^connected'; then
-	pass "net ini: [outgoing_network] delay_ms lets the first connect through"
-else
-	fail "net ini: [outgoing_network] delay_ms lets the first connect through" "$(cat "$TMP/early")"
-fi
-if head -1 "$TMP/late" | grep -q '^timeout'; then
-	pass "net ini: break_wget_network drops the target's packets after delay_ms"
-else
-	fail "net ini: break_wget_network drops the target's packets after delay_ms" "$(cat "$TMP/late")"
-fi
+first_line "net ini: [outgoing_network] delay_ms lets the first connect through" "$TMP/early" '^connected'
+first_line "net ini: break_wget_network drops the target's packets after delay_ms" "$TMP/late" '^timeout'
 printf '[outgoing_network refuse_db]\ntargets = app\nprotocol = tcp\nport = %s\naction = refuse\n' "$P" > "$TMP/db.ini"
 "$OUT/minderbinder" run --config "$TMP/db.ini" -- "$PROGS/net_tcp_client" -t 700 127.0.0.1 "$P" > "$TMP/refuse" 2>&1
-if head -1 "$TMP/refuse" | grep -q '^errno ECONNREFUSED'; then
-	pass "net ini: protocol/port/action=refuse extensions give ECONNREFUSED"
-else
-	fail "net ini: protocol/port/action=refuse extensions give ECONNREFUSED" "$(cat "$TMP/refuse")"
-fi
+first_line "net ini: protocol/port/action=refuse extensions give ECONNREFUSED" "$TMP/refuse" '^errno ECONNREFUSED'

@@ -15,10 +15,7 @@
 need_root "robust: the set-uid helper" || exit 0
 mb_setup "robust: setup"
 as_nobody "robust: the set-uid helper" || exit 0
-if [ ! -x "$PROGS/helper_stop" ]; then
-	fail "robust: setup" "$PROGS/helper_stop not built"
-	exit 0
-fi
+progs_built "robust: setup" helper_stop || exit 0
 
 # The helper set-uid root, in a directory that honours the bit.
 suid_helper "robust: the set-uid helper" "$PROBE" "$PROGS/helper_stop" || exit 0

@@ -8,10 +8,7 @@
 
 need_root "sweep: minderbinder sweep" || exit 0
 mb_setup "sweep: setup"
-if [ ! -f "$PROGS/sweep_target" ]; then
-	fail "sweep: setup" "$PROGS/sweep_target not built (make check-integration builds it)"
-	exit 0
-fi
+progs_built "sweep: setup" sweep_target || exit 0
 cp "$PROGS/sweep_target" "$BIN/" || exit 1
 TARGET=$BIN/sweep_target
 PY=/usr/bin/python3

@@ -67,21 +67,9 @@ wait_line "$TMP/watch.out" "^watch: targeting pid $LIVE " 30 "$W"
 wait "$EARLY"
 EARLY=
 
-if head -1 "$TMP/named" | grep -q '^timeout'; then
-	pass "watch: a process named in targets has its packets dropped"
-else
-	fail "watch: a process named in targets has its packets dropped" "$(lines "$TMP/named")"
-fi
-if head -1 "$TMP/other" | grep -q '^connected'; then
-	pass "watch: a process with another name connects"
-else
-	fail "watch: a process with another name connects" "$(lines "$TMP/other")"
-fi
-if head -1 "$TMP/early" | grep -q '^connected'; then
-	pass "watch: a process started before watch is left alone"
-else
-	fail "watch: a process started before watch is left alone" "$(lines "$TMP/early")"
-fi
+first_line "watch: a process named in targets has its packets dropped" "$TMP/named" '^timeout'
+first_line "watch: a process with another name connects" "$TMP/other" '^connected'
+first_line "watch: a process started before watch is left alone" "$TMP/early" '^connected'
 if grep -Eq '^watch: targeting pid [0-9]+ \(mbwclient\) with \[outgoing_network w\]' "$TMP/watch.out" &&
 	! grep -q '(mbwother)' "$TMP/watch.out"; then
 	pass "watch: one line per targeted process"
@@ -103,11 +91,7 @@ else
 		"rc=$WRC left=[$left] $(lines "$TMP/watch.out") $(lines "$TMP/watch.err")"
 fi
 wait "$LIVE"
-if head -1 "$TMP/live" | grep -q '^connected'; then
-	pass "watch: a removed target connects again"
-else
-	fail "watch: a removed target connects again" "$(lines "$TMP/live")"
-fi
+first_line "watch: a removed target connects again" "$TMP/live" '^connected'
 
 printf '[outgoing_network r]\ntargets = mbwclient\nprotocol = tcp\nport = %s\naction = refuse\n' "$P" > "$TMP/refuse.ini"
 if watch_start "$TMP/refuse.ini"; then

@@ -31,6 +31,8 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "thread_status.h"
+
 struct result {
 	long filters;
 	long mkdir_errno;
@@ -44,29 +46,11 @@ static int go[2] = { -1, -1 };
 static pthread_t worker;
 static int started;
 
-static long filters(void)
-{
-	char buf[4096], *p;
-	ssize_t n;
-	int fd = (int)syscall(SYS_openat, AT_FDCWD, "/proc/thread-self/status",
-			      O_RDONLY | O_CLOEXEC);
-
-	if (fd < 0)
-		return -1;
-	n = syscall(SYS_read, fd, buf, sizeof(buf) - 1);
-	syscall(SYS_close, fd);
-	if (n <= 0)
-		return -1;
-	buf[n] = '\0';
-	p = strstr(buf, "Seccomp_filters:");
-	return p ? strtol(p + 16, NULL, 10) : -1;
-}
-
 static void calls(struct result *r)
 {
 	long ret;
 
-	r->filters = filters();
+	r->filters = thread_status_field("Seccomp_filters:");
 	ret = syscall(SYS_mkdirat, AT_FDCWD, dir_path, 0700);
 	r->mkdir_errno = ret < 0 ? errno : 0;
 	if (!ret)
@@ -99,7 +83,7 @@ static void start(int argc, char **argv, char **envp)
 		else if (!strncmp(*e, "EARLY_THREAD_FILE=", 18))
 			file_path = *e + 18;
 	}
-	filters_at_start = filters();
+	filters_at_start = thread_status_field("Seccomp_filters:");
 	if (pipe2(go, O_CLOEXEC))
 		return;
 	started = !pthread_create(&worker, NULL, work, NULL);

@@ -37,6 +37,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "thread_status.h"
+
 #define MAX_CALLS 100000
 
 extern char **environ;
@@ -132,24 +134,6 @@ static void sleep_us(long us)
 
 	while (nanosleep(&ts, &ts) && errno == EINTR)
 		;
-}
-
-static long status_field(const char *name)
-{
-	char buf[4096], *p;
-	ssize_t n;
-	int fd;
-
-	fd = (int)syscall(SYS_openat, AT_FDCWD, "/proc/thread-self/status", O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	n = syscall(SYS_read, fd, buf, sizeof(buf) - 1);
-	syscall(SYS_close, fd);
-	if (n <= 0)
-		return -1;
-	buf[n] = '\0';
-	p = strstr(buf, name);
-	return p ? strtol(p + strlen(name), NULL, 10) : -1;
 }
 
 int main(int argc, char **argv)
@@ -268,8 +252,8 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	/* After the calls: reading /proc is an openat of its own. */
-	say("seccomp %ld\n", status_field("Seccomp_filters:"));
-	say("nnp %ld\n", status_field("NoNewPrivs:"));
+	say("seccomp %ld\n", thread_status_field("Seccomp_filters:"));
+	say("nnp %ld\n", thread_status_field("NoNewPrivs:"));
 	say("done\n");
 	if (out) {
 		fd = (int)syscall(SYS_openat, AT_FDCWD, out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);

@@ -30,6 +30,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "sockaddr.h"
+
 static long long now_ms(void)
 {
 	struct timespec ts;
@@ -48,26 +50,11 @@ static const char *ename(int e)
 static int sockaddr_of(const char *addr, const char *port, struct sockaddr_storage *ss,
 		       socklen_t *len)
 {
-	struct sockaddr_in *in4 = (struct sockaddr_in *)ss;
-	struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)ss;
 	long p = strtol(port, NULL, 10);
 
-	memset(ss, 0, sizeof(*ss));
 	if (p <= 0 || p > 65535)
 		return -1;
-	if (inet_pton(AF_INET, addr, &in4->sin_addr) == 1) {
-		in4->sin_family = AF_INET;
-		in4->sin_port = htons((unsigned short)p);
-		*len = sizeof(*in4);
-		return 0;
-	}
-	if (inet_pton(AF_INET6, addr, &in6->sin6_addr) == 1) {
-		in6->sin6_family = AF_INET6;
-		in6->sin6_port = htons((unsigned short)p);
-		*len = sizeof(*in6);
-		return 0;
-	}
-	return -1;
+	return target_sockaddr(addr, port, ss, len);
 }
 
 static int read_mark(int s)

@@ -18,6 +18,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "sockaddr.h"
+
 #define MAX_LISTEN 16
 
 static volatile sig_atomic_t stop;
@@ -31,22 +33,10 @@ static void on_signal(int sig)
 static int listen_on(const char *addr, const char *port)
 {
 	struct sockaddr_storage ss;
-	struct sockaddr_in *in4 = (struct sockaddr_in *)&ss;
-	struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&ss;
-	long p = strtol(port, NULL, 10);
 	socklen_t len;
 	int s, one = 1;
 
-	memset(&ss, 0, sizeof(ss));
-	if (inet_pton(AF_INET, addr, &in4->sin_addr) == 1) {
-		in4->sin_family = AF_INET;
-		in4->sin_port = htons((unsigned short)p);
-		len = sizeof(*in4);
-	} else if (inet_pton(AF_INET6, addr, &in6->sin6_addr) == 1) {
-		in6->sin6_family = AF_INET6;
-		in6->sin6_port = htons((unsigned short)p);
-		len = sizeof(*in6);
-	} else {
+	if (target_sockaddr(addr, port, &ss, &len)) {
 		fprintf(stderr, "bad address %s\n", addr);
 		return -1;
 	}

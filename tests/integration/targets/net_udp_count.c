@@ -21,6 +21,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "sockaddr.h"
+
 #define MAX_SEQS 100000
 
 static volatile sig_atomic_t stop;
@@ -58,8 +60,6 @@ static int take(int s, int flags, long *n, unsigned *ovfl)
 int main(int argc, char **argv)
 {
 	struct sockaddr_storage ss;
-	struct sockaddr_in *in4 = (struct sockaddr_in *)&ss;
-	struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&ss;
 	int o, s, list = 0, secs = 60, big = 16 << 20, one = 1;
 	struct sigaction sa;
 	unsigned ovfl = 0;
@@ -81,18 +81,8 @@ int main(int argc, char **argv)
 	if (argc - optind != 2)
 		goto usage;
 	port = strtol(argv[optind + 1], NULL, 10);
-	memset(&ss, 0, sizeof(ss));
-	if (inet_pton(AF_INET, argv[optind], &in4->sin_addr) == 1) {
-		in4->sin_family = AF_INET;
-		in4->sin_port = htons((unsigned short)port);
-		len = sizeof(*in4);
-	} else if (inet_pton(AF_INET6, argv[optind], &in6->sin6_addr) == 1) {
-		in6->sin6_family = AF_INET6;
-		in6->sin6_port = htons((unsigned short)port);
-		len = sizeof(*in6);
-	} else {
+	if (target_sockaddr(argv[optind], argv[optind + 1], &ss, &len))
 		goto usage;
-	}
 	s = socket(ss.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (s < 0)
 		return 1;

@@ -24,6 +24,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "sockaddr.h"
+
 static long long now_ms(void)
 {
 	struct timespec ts;
@@ -35,10 +37,8 @@ static long long now_ms(void)
 int main(int argc, char **argv)
 {
 	struct sockaddr_storage ss;
-	struct sockaddr_in *in4 = (struct sockaddr_in *)&ss;
-	struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&ss;
 	long long t0 = now_ms();
-	long pause_ms = 0, usec = 0, port, ok = 0, failed = 0;
+	long pause_ms = 0, usec = 0, ok = 0, failed = 0;
 	int o, s, conn = 0, first_err = 0, i;
 	unsigned seq = 0;
 	socklen_t len;
@@ -60,19 +60,8 @@ int main(int argc, char **argv)
 	}
 	if (argc - optind < 3)
 		goto usage;
-	port = strtol(argv[optind + 1], NULL, 10);
-	memset(&ss, 0, sizeof(ss));
-	if (inet_pton(AF_INET, argv[optind], &in4->sin_addr) == 1) {
-		in4->sin_family = AF_INET;
-		in4->sin_port = htons((unsigned short)port);
-		len = sizeof(*in4);
-	} else if (inet_pton(AF_INET6, argv[optind], &in6->sin6_addr) == 1) {
-		in6->sin6_family = AF_INET6;
-		in6->sin6_port = htons((unsigned short)port);
-		len = sizeof(*in6);
-	} else {
+	if (target_sockaddr(argv[optind], argv[optind + 1], &ss, &len))
 		goto usage;
-	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	s = socket(ss.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (s < 0) {

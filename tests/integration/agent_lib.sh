@@ -41,6 +41,15 @@ suid_dir() {
 	mkdir -p "$S"
 }
 
+# bin_progs NAME PROG...: copies of the named test programs in $BIN (where
+# path= globs and the set-uid copies expect them), or NAME fails and it
+# returns 1.
+bin_progs() {
+	progs_built "$@" || return 1
+	shift
+	for p in "$@"; do cp "$PROGS/$p" "$BIN/" || return 1; done
+}
+
 # as_nobody NAME [TOOL...]: NOBODY (65534) and AS_NOBODY, the command
 # prefix that runs as that user. Says NOT RUN NAME and returns 1 when
 # setpriv (or a TOOL the caller also needs) is missing.

@@ -10,8 +10,7 @@
 
 need_root "log: MINDERBINDER_LOG" || exit 0
 mb_setup "log: setup"
-progs_built "log: setup" log_target || exit 0
-cp "$PROGS/log_target" "$BIN/" || exit 1
+bin_progs "log: setup" log_target || exit 0
 TARGET=$BIN/log_target
 PY=/usr/bin/python3
 if [ ! -x "$PY" ]; then

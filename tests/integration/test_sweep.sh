@@ -8,8 +8,7 @@
 
 need_root "sweep: minderbinder sweep" || exit 0
 mb_setup "sweep: setup"
-progs_built "sweep: setup" sweep_target || exit 0
-cp "$PROGS/sweep_target" "$BIN/" || exit 1
+bin_progs "sweep: setup" sweep_target || exit 0
 TARGET=$BIN/sweep_target
 PY=/usr/bin/python3
 # The data apart from $BIN: path= globs below must not match the agent.

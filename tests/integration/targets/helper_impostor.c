@@ -122,34 +122,47 @@ static int has_child(pid_t pid)
 	return found;
 }
 
-static int park(int argc, char **argv)
+/* A REGISTER for this process (tree scope, engine auto) with the rules
+ * mkdirat:EROFS and, when net is not NULL, net; NULL after saying why. */
+static struct mb_register_msg *new_request(const char *net)
 {
-	struct timespec tick = { 0, 10 * 1000 * 1000 };
 	struct mb_register_msg *req = calloc(1, sizeof(*req));
 	struct mb_error err = { "" };
 	struct mb_defaults d;
-	char net[64];
-	const char *fifo = argv[2], *helper = argv[4];
-	pid_t helper_pid, holder;
-	int sv[2], i, parked = 0;
 
 	if (!req)
-		return 1;
+		return NULL;
 	req->hdr.magic = MB_WIRE_MAGIC;
 	req->hdr.version = MB_WIRE_VERSION;
 	req->hdr.type = MB_MSG_REGISTER;
 	req->scope = MB_SCOPE_TREE;
 	req->wish = MB_WISH_AUTO;
-	if (strcmp(fifo, "-"))
-		snprintf(req->log_path, sizeof(req->log_path), "%s", fifo);
-	snprintf(net, sizeof(net), "tcp:%s:ENETUNREACH", argv[3]);
 	mb_defaults_init(&d);
 	mb_spec_init(&req->spec, mb_native_arch());
 	if (mb_spec_add_syscalls(&req->spec, "spec", "mkdirat:EROFS", &d, &err) ||
-	    mb_spec_add_net(&req->spec, "spec", net, &d, &err)) {
+	    (net && mb_spec_add_net(&req->spec, "spec", net, &d, &err))) {
 		fprintf(stderr, "%s\n", err.msg);
-		return 1;
+		free(req);
+		return NULL;
 	}
+	return req;
+}
+
+static int park(int argc, char **argv)
+{
+	struct timespec tick = { 0, 10 * 1000 * 1000 };
+	struct mb_register_msg *req;
+	char net[64];
+	const char *fifo = argv[2], *helper = argv[4];
+	pid_t helper_pid, holder;
+	int sv[2], i, parked = 0;
+
+	snprintf(net, sizeof(net), "tcp:%s:ENETUNREACH", argv[3]);
+	req = new_request(net);
+	if (!req)
+		return 1;
+	if (strcmp(fifo, "-"))
+		snprintf(req->log_path, sizeof(req->log_path), "%s", fifo);
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv)) {
 		perror("socketpair");
 		return 1;
@@ -214,8 +227,6 @@ int main(int argc, char **argv)
 {
 	struct mb_register_msg *req;
 	struct mb_plan_msg plan;
-	struct mb_defaults d;
-	struct mb_error err = { "" };
 	struct pollfd p;
 	const char *mode, *helper;
 	pid_t child = -1, helper_pid;
@@ -230,20 +241,9 @@ int main(int argc, char **argv)
 	}
 	mode = argv[1];
 	helper = argv[argc - 1];
-	req = calloc(1, sizeof(*req));
+	req = new_request(NULL);
 	if (!req)
 		return 1;
-	req->hdr.magic = MB_WIRE_MAGIC;
-	req->hdr.version = MB_WIRE_VERSION;
-	req->hdr.type = MB_MSG_REGISTER;
-	req->scope = MB_SCOPE_TREE;
-	req->wish = MB_WISH_AUTO;
-	mb_defaults_init(&d);
-	mb_spec_init(&req->spec, mb_native_arch());
-	if (mb_spec_add_syscalls(&req->spec, "spec", "mkdirat:EROFS", &d, &err)) {
-		fprintf(stderr, "%s\n", err.msg);
-		return 1;
-	}
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv)) {
 		perror("socketpair");
 		return 1;

@@ -356,6 +356,13 @@ clean:
 BENCH_DIR := $(OUT)/bench
 BENCH_CFLAGS := -O2 -g $(WARN) -std=gnu11 -D_GNU_SOURCE
 
+# bench itself is main + its parts; every other bench/X.c is a program alone.
+BENCH_PARTS := bench/measure.c bench/startup.c bench/percall.c
+$(BENCH_DIR)/bench: bench/bench.c $(BENCH_PARTS) bench/bench.h | $(DEPS_STAMP)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(BENCH_DIR)
+	$(Q)$(CC) $(BENCH_CFLAGS) -o $@ $(filter %.c,$^)
+
 $(BENCH_DIR)/%: bench/%.c | $(DEPS_STAMP)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(BENCH_DIR)
@@ -394,7 +401,7 @@ EXAMPLE_C_BIN := $(OUT)/examples/c-criterion/test-handler
 CAPI_USER_CFLAGS := $(CFLAGS) $(WARN) -std=gnu11 -D_GNU_SOURCE -Iinclude
 CAPI_USER_LIBS := -L$(OUT) -lminderbinder -Wl,-rpath,$(abspath $(OUT)) $(CRITERION_LIBS) -pthread
 
-$(CAPI_TEST_BIN): $(wildcard tests/capi/*.c) include/minderbinder.h $(OUT)/libminderbinder.so | $(DEPS_STAMP)
+$(CAPI_TEST_BIN): $(wildcard tests/capi/*.c tests/capi/*.h) include/minderbinder.h $(OUT)/libminderbinder.so | $(DEPS_STAMP)
 	$(call msg,LINK,$@)
 	$(Q)mkdir -p $(dir $@)
 	$(Q)$(CC) $(CAPI_USER_CFLAGS) -DMB_BUILD_DIR='"$(abspath $(OUT))"' $(LDFLAGS) -o $@ \

@@ -59,6 +59,7 @@
 #include "cli/exec.h"
 #include "mb_paths.h"
 #include "minderbinder/registry.h"
+#include "lib/escape.h"
 #include "lib/name_tables.h"
 #include "lib/proc_info.h"
 #include "lib/spec_parse.h"
@@ -777,16 +778,7 @@ static void put_c_string(const char *s)
 static void put_json_string(const char *s)
 {
 	putchar('"');
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if (c == '"' || c == '\\')
-			printf("\\%c", c);
-		else if (c < 0x20 || c >= 0x7f) /* bytes, not UTF-8: keep it valid */
-			printf("\\u%04x", c);
-		else
-			putchar(c);
-	}
+	mb_escape_file(stdout, s, MB_ESC_JSON);
 	putchar('"');
 }
 

@@ -7,8 +7,8 @@
  * the terminal is in cbreak mode (no echo, no line buffering) while it
  * runs and restored on q, SIGINT, SIGTERM and SIGHUP.
  *
- * The registry is read by mb_stats_collect (registry/snapshot.h), the same walk
- * `stats` and `serve` use.
+ * The registry is read by mb_snapshot_read (registry/snapshot.h), the walk
+ * `stats`, `serve` and `status` use.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -25,6 +25,7 @@
 
 #include "cli/cli.h"
 #include "lib/name_tables.h"
+#include "cli/stats.h"
 #include "registry/snapshot.h"
 
 #define HIST 30        /* faults/s samples kept per rule */
@@ -48,7 +49,7 @@ struct hist {
 
 struct top {
 	double interval;
-	struct snapshot s;
+	struct mb_snapshot s;
 	struct hist *h;
 	size_t n_h, cap_h;
 	struct timespec last;
@@ -105,12 +106,12 @@ static double rate(__u64 now, __u64 before, double dt)
  * sample. Rules of targets that went away are forgotten. */
 static int sample(struct top *tp)
 {
-	struct snapshot s;
+	struct mb_snapshot s;
 	struct timespec ts;
 	double t = now_s(&ts), dt;
 	size_t i, k;
 	__u32 j;
-	int err = mb_stats_collect(&s);
+	int err = mb_snapshot_read(&s);
 
 	if (err)
 		return err;
@@ -118,14 +119,14 @@ static int sample(struct top *tp)
 	for (k = 0; k < tp->n_h; k++)
 		tp->h[k].seen = 0;
 	for (i = 0; i < s.n; i++) {
-		const struct stat_target *st = &s.targets[i];
+		const struct mb_snapshot_target *st = &s.targets[i];
 
 		for (j = 0; j < st->n_rules; j++) {
-			const struct stat_rule *r = &st->rules[j];
+			const struct mb_snapshot_rule *r = &st->rules[j];
 			struct hist *h = hist_find(tp, st->pid, st->t.start_ticks, r->idx);
 
 			if (!h) {
-				mb_stats_free(&s);
+				mb_snapshot_free(&s);
 				return -ENOMEM;
 			}
 			h->seen = 1;
@@ -149,7 +150,7 @@ static int sample(struct top *tp)
 			tp->h[k] = tp->h[--tp->n_h];
 		else
 			k++;
-	mb_stats_free(&tp->s);
+	mb_snapshot_free(&tp->s);
 	tp->s = s;
 	tp->last = ts;
 	tp->have_last = 1;
@@ -293,12 +294,6 @@ static void put_sparkline(struct line *l, const struct hist *h)
 	putf(l, " max %s", m);
 }
 
-static const char *scope_word(__u32 scope)
-{
-	return scope == MB_SCOPE_TREE ? "tree" : scope == MB_SCOPE_PROCESS ? "process"
-		: scope == MB_SCOPE_THREAD ? "thread" : "unknown";
-}
-
 /* The body: everything below the column titles. */
 static int build_body(const struct top *tp, struct screen *sc)
 {
@@ -322,7 +317,7 @@ static int build_body(const struct top *tp, struct screen *sc)
 		return 0;
 	}
 	for (i = 0; i < tp->s.n; i++) {
-		const struct stat_target *t = &tp->s.targets[i];
+		const struct mb_snapshot_target *t = &tp->s.targets[i];
 
 		if (i && !(l = new_line(sc)))
 			return -ENOMEM;
@@ -330,12 +325,12 @@ static int build_body(const struct top *tp, struct screen *sc)
 			return -ENOMEM;
 		putf(l, "pid %u (", t->pid);
 		put(l, t->comm);
-		putf(l, ") uid %u scope %s", t->t.uid, scope_word(t->t.scope));
+		putf(l, ") uid %u scope %s", t->t.uid, mb_snapshot_scope_name(t->t.scope));
 		if (t->t.parent)
 			putf(l, " parent %u", t->t.parent);
 		putf(l, " rules %u", t->n_rules);
 		for (j = 0; j < t->n_rules; j++) {
-			const struct stat_rule *r = &t->rules[j];
+			const struct mb_snapshot_rule *r = &t->rules[j];
 			const struct hist *h = hist_get(tp, t->pid, t->t.start_ticks, r->idx);
 			const char *seen, *faults;
 			char a[32], b[32];
@@ -344,11 +339,11 @@ static int build_body(const struct top *tp, struct screen *sc)
 				return -ENOMEM;
 			putf(l, "  [%u] ", r->idx);
 			put_field(l, r->text, rw - l->col);
-			if (r->how == IN_FILTER) {
+			if (r->how == MB_IN_FILTER) {
 				put(l, " not counted (in the seccomp filter)");
 				continue;
 			}
-			if (r->how == AT_ANCESTOR) {
+			if (r->how == MB_AT_ANCESTOR) {
 				putf(l, " counted with pid %u (whole tree)", r->counted_at);
 				continue;
 			}
@@ -366,7 +361,7 @@ static int build_body(const struct top *tp, struct screen *sc)
 
 			if (!(l = new_line(sc)))
 				return -ENOMEM;
-			mb_stats_meaning(r->engine, &seen, &faults);
+			mb_snapshot_meaning(r->engine, &seen, &faults);
 			putf(l, "      %s/s ", faults);
 			if (h && h->n_samples)
 				put_sparkline(l, h);
@@ -721,7 +716,7 @@ int mb_cli_top(int argc, char **argv)
 	}
 	term_restore();
 out:
-	mb_stats_free(&tp.s);
+	mb_snapshot_free(&tp.s);
 	free(tp.h);
 	sigprocmask(SIG_SETMASK, &unblocked, NULL);
 	if (cerr)

@@ -54,6 +54,7 @@
 #include "mb_paths.h"
 #include "minderbinder/registry.h"
 #include "lib/name_tables.h"
+#include "lib/register_self.h"
 #include "lib/spec_parse.h"
 
 #define DEFAULT_MAX_RUNS 1000UL
@@ -296,7 +297,7 @@ int mb_cli_sweep(int argc, char **argv)
 				   "sweep: needs root (it reads the supervisor's counters in %s)",
 				   MB_PIN_DIR);
 	}
-	if (mb_cli_find_helper(sw->helper, sizeof(sw->helper))) {
+	if (mb_helper_find(NULL, sw->helper, sizeof(sw->helper))) {
 		free(sw);
 		return mb_cli_fail(EXIT_SWEEP_FAILED,
 				   "cannot find mb-helper next to minderbinder or in %s",

@@ -135,7 +135,8 @@ int mb_helper_timeout(int *ms, struct mb_error *err)
 	return 0;
 }
 
-int mb_helper_find(const void *anchor, char *buf, size_t len)
+int mb_find_beside(const void *anchor, const char *name, const char *fallback_dir, int mode,
+		   char *buf, size_t len)
 {
 	Dl_info info;
 	char self[PATH_MAX];
@@ -151,19 +152,18 @@ int mb_helper_find(const void *anchor, char *buf, size_t len)
 			obj = self;
 		}
 	}
-	if (obj) {
-		slash = strrchr(obj, '/');
-		if ((size_t)(slash - obj) + sizeof("/mb-helper") <= len) {
-			memcpy(buf, obj, (size_t)(slash - obj));
-			strcpy(buf + (slash - obj), "/mb-helper");
-			if (!access(buf, X_OK))
-				return 0;
-		}
-	}
-	if (strlen(MB_LIBEXECDIR "/mb-helper") >= len)
+	slash = obj ? strrchr(obj, '/') : NULL;
+	if (slash && snprintf(buf, len, "%.*s/%s", (int)(slash - obj), obj, name) < (int)len &&
+	    !access(buf, mode))
+		return 0;
+	if (snprintf(buf, len, "%s/%s", fallback_dir, name) >= (int)len)
 		return -ENAMETOOLONG;
-	strcpy(buf, MB_LIBEXECDIR "/mb-helper");
-	return access(buf, X_OK) ? -ENOENT : 0;
+	return access(buf, mode) ? -ENOENT : 0;
+}
+
+int mb_helper_find(const void *anchor, char *buf, size_t len)
+{
+	return mb_find_beside(anchor, "mb-helper", MB_LIBEXECDIR, X_OK, buf, len);
 }
 
 static int spawn_helper(const char *path, int fd, pid_t *pid)

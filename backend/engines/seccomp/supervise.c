@@ -542,7 +542,7 @@ static void log_fault(struct supervisor *s, int fd, const struct seccomp_notif *
 		      struct tid_info *t, __u32 i)
 {
 	const struct mb_rule *r = &s->spec.rules[i];
-	struct line l = { .buf = s->log_line, .cap = LOG_LINE_MAX - 1 };
+	struct mb_log_line l = { .buf = s->log_line, .cap = LOG_LINE_MAX - 1 };
 	const char *name = mb_syscall_name((enum mb_arch)s->spec.arch, (int)req->data.nr);
 	const char *path = NULL;
 	char rule[1024], comm[64];
@@ -571,37 +571,37 @@ static void log_fault(struct supervisor *s, int fd, const struct seccomp_notif *
 	if (mb_rule_format(r, (enum mb_arch)s->spec.arch, rule, sizeof(rule)) < 0)
 		rule[0] = '\0';
 	clock_gettime(CLOCK_REALTIME, &ts);
-	put_raw(&l, "{\"time\":", 8);
-	put_json_time(&l, &ts);
-	put_fmt(&l, ",\"pid\":%d,\"tid\":%d,\"comm\":", (int)tgid, (int)req->pid);
-	put_json_str(&l, comm);
-	put_raw(&l, ",\"syscall\":", 11);
+	mb_log_put(&l, "{\"time\":", 8);
+	mb_log_json_time(&l, &ts);
+	mb_log_putf(&l, ",\"pid\":%d,\"tid\":%d,\"comm\":", (int)tgid, (int)req->pid);
+	mb_log_json_str(&l, comm);
+	mb_log_put(&l, ",\"syscall\":", 11);
 	if (name)
-		put_json_str(&l, name);
+		mb_log_json_str(&l, name);
 	else
-		put_fmt(&l, "\"syscall%d\"", (int)req->data.nr);
+		mb_log_putf(&l, "\"syscall%d\"", (int)req->data.nr);
 	if (path) {
-		put_raw(&l, ",\"path\":", 8);
-		put_json_str(&l, path);
+		mb_log_put(&l, ",\"path\":", 8);
+		mb_log_json_str(&l, path);
 	}
-	put_raw(&l, ",\"result\":", 10);
+	mb_log_put(&l, ",\"result\":", 10);
 	if (r->sys.result == MB_RES_ERRNO) {
 		const char *e = mb_errno_name((int)r->sys.value);
 
 		if (e)
-			put_json_str(&l, e);
+			mb_log_json_str(&l, e);
 		else
-			put_fmt(&l, "\"-%lld\"", (long long)r->sys.value);
+			mb_log_putf(&l, "\"-%lld\"", (long long)r->sys.value);
 	} else if (r->sys.result == MB_RES_VALUE) {
-		put_fmt(&l, "\"%+lld\"", (long long)r->sys.value);
+		mb_log_putf(&l, "\"%+lld\"", (long long)r->sys.value);
 	} else {
-		put_raw(&l, "\"latency\"", 9);
+		mb_log_put(&l, "\"latency\"", 9);
 	}
 	if (r->latency_ns)
-		put_fmt(&l, ",\"latency_ns\":%llu", (unsigned long long)r->latency_ns);
-	put_raw(&l, ",\"rule\":", 8);
-	put_json_str(&l, rule);
-	put_fmt(&l, ",\"rule_index\":%u,\"engine\":\"seccomp\"}", i);
+		mb_log_putf(&l, ",\"latency_ns\":%llu", (unsigned long long)r->latency_ns);
+	mb_log_put(&l, ",\"rule\":", 8);
+	mb_log_json_str(&l, rule);
+	mb_log_putf(&l, ",\"rule_index\":%u,\"engine\":\"seccomp\"}", i);
 	if (l.full)
 		return; /* cannot happen with LOG_LINE_MAX; never a torn line */
 	l.buf[l.len++] = '\n';

@@ -41,7 +41,7 @@ static int fail(struct parse *p, const char *fmt, ...)
 	if (!p->failed) {
 		p->failed = 1;
 		va_start(ap, fmt);
-		vsnprintf(p->err.msg, sizeof(p->err.msg), fmt, ap);
+		mb_error_vset(&p->err, fmt, ap);
 		va_end(ap);
 	}
 	return 0; /* inih: an error on this line */

@@ -40,7 +40,7 @@ extern const char *const ini_key_names[K_COUNT];
 
 #define KEYS_MAX 10
 
-/* The seed's fields first, then the extensions: the order of messages. */
+/* A section type: its header word and the keys it takes. */
 struct sec_info {
 	const char *name;
 	unsigned n_keys;

@@ -10,9 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "lib/name_tables.h"
-
 #include "lib/ini_internal.h"
+#include "lib/name_tables.h"
 
 const char *const ini_key_names[K_COUNT] = {
 	[K_SYSCALL] = "syscall",       [K_RET_CODE] = "ret_code",
@@ -24,6 +23,7 @@ const char *const ini_key_names[K_COUNT] = {
 	[K_ADDR] = "addr",             [K_ACTION] = "action",
 };
 
+/* The seed's fields first, then the extensions: the order of messages. */
 const struct sec_info ini_sec_info[SEC_COUNT] = {
 	[SEC_SYSCALL] = {
 		.name = "syscall",

@@ -11,9 +11,8 @@
 #include <errno.h>
 #include <string.h>
 
-#include "lib/name_tables.h"
-
 #include "lib/ini_internal.h"
+#include "lib/name_tables.h"
 
 static const char *skip_space(const char *s)
 {

@@ -13,8 +13,6 @@
 
 #include "lib/ini_internal.h"
 
-/* --- building and parsing the spec text ------------------------------------ */
-
 static void text_reset(struct ini_state *st)
 {
 	st->text_len = 0;

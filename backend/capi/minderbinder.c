@@ -34,6 +34,7 @@
 #include "lib/name_tables.h"
 #include "lib/register_self.h"
 #include "lib/seccomp_filter.h"
+#include "lib/error.h"
 #include "lib/spec_parse.h"
 
 #define EXPORT __attribute__((visibility("default")))
@@ -50,7 +51,7 @@ struct mb_handle {
 	struct mb_handle *next_net; /* on api.net_handles while enabled */
 };
 
-static __thread char last_error[MB_ERR_MAX];
+static __thread struct mb_error last_error;
 /* Syscalls our newest filter layer routes to the supervisor. */
 static __u64 routed_all[NR_WORDS];
 
@@ -75,14 +76,14 @@ static int fail(int err, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(last_error, sizeof(last_error), fmt, ap);
+	mb_error_vset(&last_error, fmt, ap);
 	va_end(ap);
 	return err;
 }
 
 EXPORT const char *mb_last_error(void)
 {
-	return last_error;
+	return last_error.msg;
 }
 
 static int routed(const __u64 *set, int nr)
@@ -623,13 +624,13 @@ EXPORT struct mb_handle *mb__block_begin(const char *spec, const char *file, int
 	/* The block would run without its faults and could pass for the
 	 * wrong reason: stop here, loudly. */
 	fprintf(stderr, "minderbinder: %s:%d: MB_WITH_FAILURES(\"%s\"): %s\n", file, line,
-		spec ? spec : "(null)", last_error);
+		spec ? spec : "(null)", last_error.msg);
 	abort();
 }
 
 EXPORT void mb__block_end(struct mb_handle **h)
 {
 	if (*h && mb_disable(*h))
-		fprintf(stderr, "minderbinder: MB_WITH_FAILURES: %s\n", last_error);
+		fprintf(stderr, "minderbinder: MB_WITH_FAILURES: %s\n", last_error.msg);
 	*h = NULL;
 }

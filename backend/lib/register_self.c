@@ -67,11 +67,6 @@ int mb_log_path_check(const char *var, const char *path, struct mb_error *err)
 	return 0;
 }
 
-static const char *list_at(void *ctx, size_t i)
-{
-	return ((const char *const *)ctx)[i];
-}
-
 static int pick(const char *var, const char *text, const char *const *names,
 		size_t n, int *out, struct mb_error *err)
 {
@@ -84,7 +79,7 @@ static int pick(const char *var, const char *text, const char *const *names,
 			return 0;
 		}
 	}
-	near = mb_nearest(text, n, list_at, (void *)names);
+	near = mb_nearest(text, n, mb_nearest_list_at, (void *)names);
 	if (near)
 		mb_error_set(err, "%s: unknown value '%s' (did you mean '%s'?)", var,
 			     text, near);

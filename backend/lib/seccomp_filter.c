@@ -15,13 +15,26 @@
 #define SECCOMP_FILTER_FLAG_TSYNC_ESRCH (1UL << 4)
 #endif
 
+/* mb_gate_syscall(nr, a0..a4): the one syscall instruction our filter lets
+ * through; mb_gate_ret is the address right after it. Only the moving of
+ * arguments into place differs between the architectures. */
+#define GATE_BEGIN(function_type)                                 \
+	".pushsection .text\n"                                    \
+	".globl mb_gate_syscall\n"                                \
+	".hidden mb_gate_syscall\n"                               \
+	".type mb_gate_syscall," function_type "\n"               \
+	"mb_gate_syscall:\n"
+#define GATE_END                                                  \
+	".globl mb_gate_ret\n"                                    \
+	".hidden mb_gate_ret\n"                                   \
+	"mb_gate_ret:\n"                                          \
+	"	ret\n"                                             \
+	".size mb_gate_syscall, .-mb_gate_syscall\n"              \
+	".popsection\n"
+
 #if defined(__x86_64__)
 #define MB_AUDIT_ARCH AUDIT_ARCH_X86_64
-__asm__(".pushsection .text\n"
-	".globl mb_gate_syscall\n"
-	".hidden mb_gate_syscall\n"
-	".type mb_gate_syscall,@function\n"
-	"mb_gate_syscall:\n"
+__asm__(GATE_BEGIN("@function")
 	"	mov %rdi, %rax\n"
 	"	mov %rsi, %rdi\n"
 	"	mov %rdx, %rsi\n"
@@ -29,19 +42,10 @@ __asm__(".pushsection .text\n"
 	"	mov %r8, %r10\n"
 	"	mov %r9, %r8\n"
 	"	syscall\n"
-	".globl mb_gate_ret\n"
-	".hidden mb_gate_ret\n"
-	"mb_gate_ret:\n"
-	"	ret\n"
-	".size mb_gate_syscall, .-mb_gate_syscall\n"
-	".popsection\n");
+	GATE_END);
 #elif defined(__aarch64__)
 #define MB_AUDIT_ARCH AUDIT_ARCH_AARCH64
-__asm__(".pushsection .text\n"
-	".globl mb_gate_syscall\n"
-	".hidden mb_gate_syscall\n"
-	".type mb_gate_syscall,%function\n"
-	"mb_gate_syscall:\n"
+__asm__(GATE_BEGIN("%function")
 	"	mov x8, x0\n"
 	"	mov x0, x1\n"
 	"	mov x1, x2\n"
@@ -49,12 +53,7 @@ __asm__(".pushsection .text\n"
 	"	mov x3, x4\n"
 	"	mov x4, x5\n"
 	"	svc #0\n"
-	".globl mb_gate_ret\n"
-	".hidden mb_gate_ret\n"
-	"mb_gate_ret:\n"
-	"	ret\n"
-	".size mb_gate_syscall, .-mb_gate_syscall\n"
-	".popsection\n");
+	GATE_END);
 #else
 #error "minderbinder's seccomp engine supports x86_64 and aarch64"
 #endif

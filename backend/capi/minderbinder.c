@@ -22,12 +22,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 #include <linux/bpf.h>
-#include <linux/seccomp.h>
 
 #include "minderbinder.h"
 #include "minderbinder/registry.h"
@@ -234,9 +232,7 @@ static int add_layer(const struct mb_spec *spec)
 	struct sock_filter prog[MB_FILTER_MAX];
 	__u64 want[NR_WORDS];
 	__u32 engines[MB_MAX_RULES * 8], i;
-	struct sock_fprog fprog;
-	int len, nr, fresh = 0, ret;
-	long fd;
+	int len, nr, fresh = 0, ret, fd;
 
 	memcpy(want, routed_all, sizeof(want));
 	/* The first layer also routes what MINDERBINDER_API_SYSCALLS declares,
@@ -277,23 +273,16 @@ static int add_layer(const struct mb_spec *spec)
 			return fail(ret ? ret : api.reply.status,
 				    "mb_enable: the supervisor did not release its listener");
 	}
-	fprog.len = (unsigned short)len;
-	fprog.filter = prog;
-	if (gate(SYS_prctl, PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
-		return fail(-EPERM, "failed to set no_new_privs");
-	fd = gate(SYS_seccomp, SECCOMP_SET_MODE_FILTER,
-		  (long)(SECCOMP_FILTER_FLAG_NEW_LISTENER | SECCOMP_FILTER_FLAG_TSYNC |
-			 (1UL << 4) /* TSYNC_ESRCH */),
-		  (long)&fprog, 0, 0);
+	fd = mb_seccomp_install(prog, (size_t)len, MB_SECCOMP_WANT_LISTENER | MB_SECCOMP_VIA_GATE);
 	if (fd == -EBUSY)
 		return fail(-EBUSY, "this process's seccomp filters already have a listener "
 				    "(inherited from a parent that uses minderbinder's "
 				    "supervisor, or MINDERBINDER_SYSCALL with options): the "
 				    "kernel allows one per filter chain");
 	if (fd < 0)
-		return fail((int)fd, "failed to install seccomp filter: %s", strerror((int)-fd));
+		return fail(fd, "failed to install seccomp filter: %s", strerror(-fd));
 	memcpy(routed_all, want, sizeof(want));
-	return (int)fd;
+	return fd;
 }
 
 /*

@@ -445,7 +445,9 @@ int mb_register_self(const struct mb_spec *spec, const struct mb_register_opts *
 		goto out;
 	}
 	ret = mb_seccomp_install(prog, (size_t)len,
-				 mb_seccomp_needs_listener(spec, plan.engines));
+				 mb_seccomp_needs_listener(spec, plan.engines)
+					 ? MB_SECCOMP_WANT_LISTENER
+					 : 0);
 	if (ret == -EBUSY) {
 		mb_error_set(err, "failed to install seccomp filter: this process's filters "
 				  "already have a listener (inherited from a parent that uses "

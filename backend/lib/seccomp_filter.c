@@ -223,27 +223,38 @@ int mb_seccomp_ours(void)
 	return syscall(SYS_close, PROBE_FD) == -1 && errno == PROBE_ERRNO;
 }
 
-int mb_seccomp_install(const struct sock_filter *prog, size_t len,
-		       int want_listener)
+/* A raw syscall, through the gate or not; -errno on failure. */
+static long install_call(unsigned int flags, long nr, long a1, long a2, long a3)
+{
+	long r;
+
+	if (flags & MB_SECCOMP_VIA_GATE)
+		return mb_gate(nr, a1, a2, a3, 0, 0);
+	r = syscall(nr, a1, a2, a3, 0, 0);
+	return r < 0 ? -errno : r;
+}
+
+int mb_seccomp_install(const struct sock_filter *prog, size_t len, unsigned int flags)
 {
 	struct sock_fprog fprog = {
 		.len = (unsigned short)len,
 		.filter = (struct sock_filter *)prog,
 	};
-	unsigned long flags = SECCOMP_FILTER_FLAG_TSYNC;
+	unsigned long mode = SECCOMP_FILTER_FLAG_TSYNC;
 	long ret;
 
 	/* Without privilege a filter needs no_new_privs; it also means a
 	 * set-uid program exec'd later runs without its privileges, so a
 	 * fault can never be turned against privileged code. */
-	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0))
-		return -errno;
-	if (want_listener)
-		flags |= SECCOMP_FILTER_FLAG_NEW_LISTENER | SECCOMP_FILTER_FLAG_TSYNC_ESRCH;
-	ret = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags, &fprog);
+	ret = install_call(flags, SYS_prctl, PR_SET_NO_NEW_PRIVS, 1, 0);
 	if (ret < 0)
-		return -errno;
-	if (!want_listener && ret > 0)
+		return (int)ret;
+	if (flags & MB_SECCOMP_WANT_LISTENER)
+		mode |= SECCOMP_FILTER_FLAG_NEW_LISTENER | SECCOMP_FILTER_FLAG_TSYNC_ESRCH;
+	ret = install_call(flags, SYS_seccomp, SECCOMP_SET_MODE_FILTER, (long)mode, (long)&fprog);
+	if (ret < 0)
+		return (int)ret;
+	if (!(flags & MB_SECCOMP_WANT_LISTENER) && ret > 0)
 		return -EBUSY; /* thread ret could not be synchronised */
 	return (int)ret;
 }

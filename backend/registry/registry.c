@@ -16,6 +16,7 @@
 #include <bpf/libbpf.h>
 
 #include "minderbinder/net.h"
+#include "minderbinder/rng.h"
 #include "registry/quota.h"
 #include "registry/registry.h"
 #include "registry.skel.h"
@@ -268,16 +269,7 @@ int mb_registry_remove_if(struct mb_registry *reg, __u32 tgid, __u64 start_ticks
 
 __u64 mb_rule_rng_state(const struct mb_rule *r)
 {
-	__u64 z;
-
-	if (!(r->flags & MB_F_SEED))
-		return 0;
-	/* splitmix64, as the supervisor seeds its streams */
-	z = r->seed + 0x9e3779b97f4a7c15ULL;
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	z ^= z >> 31;
-	return z ? z : 1;
+	return (r->flags & MB_F_SEED) ? mb_rng_state(r->seed) : 0;
 }
 
 static void seed_rules(__u32 tgid, const struct mb_spec *spec)

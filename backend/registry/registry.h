@@ -38,8 +38,8 @@ int mb_registry_remove(struct mb_registry *reg, __u32 tgid);
 /* Removes tgid's entries unless its target entry is another process's
  * (another start time): -ESRCH then. */
 int mb_registry_remove_if(struct mb_registry *reg, __u32 tgid, __u64 start_ticks);
-/* seed= of a rule a BPF engine serves: the coin's xorshift state (never
- * zero), or 0 when the rule has no seed. */
+/* seed= of a rule a BPF engine serves: its stream's first state (never
+ * zero, minderbinder/rng.h), or 0 when the rule has no seed. */
 __u64 mb_rule_rng_state(const struct mb_rule *r);
 /* The target entry for tgid if it is still the same process. */
 int mb_registry_lookup(struct mb_registry *reg, __u32 tgid, __u64 start_ticks,

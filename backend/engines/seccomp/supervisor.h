@@ -57,7 +57,7 @@ struct slot {
 struct rule_state {
 	__u64 calls;  /* matching calls seen */
 	__u64 faults; /* faults decided (a slowed call counts) */
-	__u64 rng[4]; /* xoshiro256** state */
+	__u64 rng;    /* seed='s stream, minderbinder/rng.h */
 };
 
 struct tid_info {

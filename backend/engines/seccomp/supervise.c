@@ -9,6 +9,9 @@
  * Runs in a process of its own, forked by the helper after it dropped its
  * privileges: everything it learns about the target comes from the
  * notification itself and from /proc, with the target's own credentials.
+ *
+ * This file: set-up, the poll loop, receiving a call; every other job has
+ * a file of its own (supervisor.h lists them).
  */
 #include <errno.h>
 #include <poll.h>

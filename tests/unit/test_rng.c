@@ -54,7 +54,7 @@ Test(rng, rate_edges)
 /*
  * rate=50%:seed=42, one draw per call: the first 64 calls' faults. The
  * same string is what the seccomp supervisor gives a single-threaded target
- * (tests/integration/progs/supervise_test.c checks the whole run against
+ * (tests/integration/c/test_supervisor.c checks the whole run against
  * this generator) and what a BPF engine gives. Changing the generator
  * changes every seeded user's fault pattern: this test says so.
  */

@@ -100,13 +100,14 @@ static int arm(struct request *rq, struct mb_registry *reg, struct mb_error *why
 	return err;
 }
 
+/* The supervisor takes the listener and the control socket: ours close. */
 static int start_supervisor(struct request *rq, struct mb_registry *reg,
-			    const struct mb_installed_msg *inst, int listener, int control,
+			    const struct mb_installed_msg *inst, int *listener, int *control,
 			    pid_t *sup, struct mb_error *why)
 {
 	if (!inst->has_listener && !inst->has_control)
 		return 0;
-	*sup = mb_spawn_supervisor(rq, reg, listener, control);
+	*sup = mb_spawn_supervisor(rq, reg, *listener, *control);
 	if (*sup < 0) {
 		int err = (int)*sup;
 
@@ -114,6 +115,11 @@ static int start_supervisor(struct request *rq, struct mb_registry *reg,
 		mb_error_set(why, "mb-helper failed to start the supervisor");
 		return err;
 	}
+	if (*listener >= 0)
+		close(*listener);
+	if (*control >= 0)
+		close(*control);
+	*listener = *control = -1;
 	rq->target.supervisor = (__u32)*sup;
 	mb_registry_update(reg, rq->key, &rq->target);
 	/* The supervisor runs: the caller must still be who it was. */
@@ -189,7 +195,7 @@ int main(int argc, char **argv)
 	if (!err)
 		err = arm(rq, &reg, &why);
 	if (!err)
-		err = start_supervisor(rq, &reg, &inst, listener, control, &sup, &why);
+		err = start_supervisor(rq, &reg, &inst, &listener, &control, &sup, &why);
 	if (!err)
 		mb_error_set(&why, "ok");
 out:

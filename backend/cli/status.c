@@ -29,17 +29,17 @@ static void print_engines(void)
 		{ MB_ENGINE_CGROUP, "cgroup" },
 		{ MB_ENGINE_TC, "tc" },
 	};
-	char why[256];
+	struct mb_error why;
 	size_t i;
 
 	printf("engines (syscall faults in order of preference, then network faults):\n");
 	for (i = 0; i < sizeof(engines) / sizeof(engines[0]); i++) {
-		int ok = mb_engine_probe(engines[i].e, why, sizeof(why));
+		int ok = mb_engine_probe(engines[i].e, &why);
 
 		if (ok == 1)
 			printf("  %-9s available\n", engines[i].name);
 		else
-			printf("  %-9s unavailable: %s\n", engines[i].name, why);
+			printf("  %-9s unavailable: %s\n", engines[i].name, why.msg);
 	}
 }
 

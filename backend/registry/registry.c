@@ -186,14 +186,14 @@ int mb_registry_lock(void)
 	return fd;
 }
 
-void mb_registry_lock_why(int err, char *buf, size_t len)
+void mb_registry_lock_why(int err, struct mb_error *e)
 {
 	if (err == -ETIMEDOUT)
-		snprintf(buf, len, "timed out after %d ms waiting for the registry lock %s "
-			 "(another registration or an unload holds it)", lock_wait_ms, LOCK_PATH);
+		mb_error_set(e, "timed out after %d ms waiting for the registry lock %s "
+			     "(another registration or an unload holds it)", lock_wait_ms, LOCK_PATH);
 	else
-		snprintf(buf, len, "failed to lock the registry (%s): %s", LOCK_PATH,
-			 strerror(-err));
+		mb_error_set(e, "failed to lock the registry (%s): %s", LOCK_PATH,
+			     strerror(-err));
 }
 
 void mb_registry_unlock(int fd)
@@ -231,6 +231,23 @@ void mb_registry_close(struct mb_registry *reg)
 	if (reg->counters_fd >= 0)
 		close(reg->counters_fd);
 	reg->targets_fd = reg->rules_fd = reg->counters_fd = -1;
+}
+
+void mb_registry_keep_counters(struct mb_registry *reg)
+{
+	int counters_fd = reg->counters_fd;
+
+	reg->counters_fd = -1;
+	mb_registry_close(reg);
+	reg->counters_fd = counters_fd;
+}
+
+int mb_registry_rule(const struct mb_registry *reg, __u32 tgid, __u32 idx,
+		     struct mb_rule_entry *out)
+{
+	struct mb_rule_key key = { .tgid = tgid, .idx = idx };
+
+	return bpf_map_lookup_elem(reg->rules_fd, &key, out) ? -errno : 0;
 }
 
 int mb_registry_remove(struct mb_registry *reg, __u32 tgid)

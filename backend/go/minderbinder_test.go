@@ -98,6 +98,35 @@ func listen(t *testing.T) (string, int) {
 	return l.Addr().String(), l.Addr().(*net.TCPAddr).Port
 }
 
+// enableNet is EnableSpec for a network rule. As a user other than root,
+// once this process has enabled a syscall rule it has no_new_privs (the
+// seccomp filter needs it), so the set-uid mb-helper that a network rule
+// starts runs unprivileged and cannot register it: a limitation of the C
+// API (README.md). The test is then NOT RUN, saying so; run it in a process
+// of its own (go test -run 'Connect|Network') to test it as that user.
+func enableNet(t *testing.T, spec string) *Handle {
+	t.Helper()
+	h, err := EnableSpec(spec, ScopeProcess)
+	if err != nil && os.Geteuid() != 0 && noNewPrivs(t) &&
+		strings.HasPrefix(err.Error(), "mb-helper cannot identify pid") {
+		t.Skipf("NOT RUN as uid %d after a syscall rule (no_new_privs: the set-uid "+
+			"helper runs unprivileged): %v", os.Geteuid(), err)
+	}
+	if err != nil {
+		t.Fatalf("EnableSpec(%q): %v", spec, err)
+	}
+	t.Cleanup(func() { h.Disable() })
+	return h
+}
+
+func noNewPrivs(t *testing.T) bool {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return strings.Contains(string(b), "\nNoNewPrivs:\t1\n")
+}
+
 func dial(addr string) error {
 	c, err := net.Dial("tcp", addr)
 	if err == nil {
@@ -111,10 +140,7 @@ func TestConnectRefusedOnLoopback(t *testing.T) {
 	if err := dial(addr); err != nil {
 		t.Fatalf("dial with the rules off: %v", err)
 	}
-	h, err := EnableSpec("tcp:"+strconv.Itoa(port)+":refuse", ScopeProcess)
-	if err != nil {
-		t.Fatalf("EnableSpec: %v", err)
-	}
+	h := enableNet(t, "tcp:"+strconv.Itoa(port)+":refuse")
 	if err := dial(addr); !errors.Is(err, syscall.ECONNREFUSED) {
 		t.Errorf("dial inside: %v; want ECONNREFUSED", err)
 	}
@@ -154,7 +180,7 @@ func TestStatsCountExactlyWithTimes(t *testing.T) {
 
 func TestNetworkStatsCountExactlyWithTimes(t *testing.T) {
 	addr, port := listen(t)
-	h := Enable(t, "tcp:"+strconv.Itoa(port)+":refuse:times=1")
+	h := enableNet(t, "tcp:"+strconv.Itoa(port)+":refuse:times=1")
 	var refused int
 	for i := 0; i < 3; i++ {
 		if err := dial(addr); errors.Is(err, syscall.ECONNREFUSED) {

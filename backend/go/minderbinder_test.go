@@ -8,6 +8,7 @@ import (
 	"errors"
 	"net"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -268,4 +269,23 @@ func TestWithFailuresTurnsOffWhenFnPanics(t *testing.T) {
 			{Syscall: "openat", Result: "ENOENT", Path: f}}}, func() { panic("boom") })
 	}()
 	mustOpen(t, f)
+}
+
+// Enable fails the test, with the library's message, when the rules
+// cannot be turned on: the test binary runs itself for that one test.
+func TestEnableFailsTheTestWithTheMessage(t *testing.T) {
+	if os.Getenv("MB_GO_ENABLE_BAD") == "1" {
+		Enable(t, "opennat:ENOENT")
+		t.Log("still running: Enable did not stop the test")
+		return
+	}
+	cmd := exec.Command(os.Args[0], "-test.run=^TestEnableFailsTheTestWithTheMessage$", "-test.v")
+	cmd.Env = append(os.Environ(), "MB_GO_ENABLE_BAD=1")
+	out, err := cmd.CombinedOutput()
+	const want = `minderbinder.Enable("opennat:ENOENT"): mb_enable: unknown syscall 'opennat' ` +
+		`at column 1 (did you mean 'openat'?)`
+	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 1 ||
+		!strings.Contains(string(out), want) || strings.Contains(string(out), "still running") {
+		t.Fatalf("child: %v\n%s\nwant exit status 1 and %q", err, out, want)
+	}
 }

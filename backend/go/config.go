@@ -132,10 +132,14 @@ func (s *specBuilder) num(name string, v int64, unit string) {
 	}
 }
 
-func (s *specBuilder) rate(v float64) {
-	if v != 0 {
-		s.opt("rate", strconv.FormatFloat(v, 'f', -1, 64)+"%")
+// window is the options both kinds of rule share, in the INI file's order.
+func (s *specBuilder) window(delayMs int, rate float64, after, times int) {
+	s.num("delay", int64(delayMs), "ms")
+	if rate != 0 {
+		s.opt("rate", strconv.FormatFloat(rate, 'f', -1, 64)+"%")
 	}
+	s.num("after", int64(after), "")
+	s.num("times", int64(times), "")
 }
 
 func (s *specBuilder) seed(v uint64) {
@@ -169,10 +173,7 @@ func (c FailureConfig) Spec() string {
 		case r.RetCode > 0:
 			s.b.WriteString(":+" + strconv.Itoa(r.RetCode))
 		}
-		s.num("delay", int64(r.DelayMs), "ms")
-		s.rate(r.FailureRate)
-		s.num("after", int64(r.After), "")
-		s.num("times", int64(r.Times), "")
+		s.window(r.DelayMs, r.FailureRate, r.After, r.Times)
 		if r.Path != "" {
 			s.opt("path", escape(r.Path))
 		}
@@ -194,10 +195,7 @@ func (c FailureConfig) Spec() string {
 			action = "drop"
 		}
 		s.b.WriteString(escape(proto) + ":" + port + ":" + escape(action))
-		s.num("delay", int64(r.DelayMs), "ms")
-		s.rate(r.FailureRate)
-		s.num("after", int64(r.After), "")
-		s.num("times", int64(r.Times), "")
+		s.window(r.DelayMs, r.FailureRate, r.After, r.Times)
 		if r.Addr != "" {
 			s.opt("addr", escape(r.Addr))
 		}

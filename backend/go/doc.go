@@ -55,6 +55,11 @@
 // (make install does that; MINDERBINDER_HELPER names another copy).
 // Counters of network rules are read from the pinned registry, which
 // needs root: as another user Stats returns that error for a network rule.
+// Also as another user: once the process has enabled a syscall rule it has
+// no_new_privs (its seccomp filter needs it), so the set-uid mb-helper a
+// later network rule starts runs unprivileged and the enable fails
+// ("mb-helper cannot identify pid N: Permission denied"); enable network
+// rules first, or in a test binary of their own.
 //
 // # Without cgo
 //

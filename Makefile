@@ -51,7 +51,8 @@ ALL_CFLAGS := $(CFLAGS) $(WARN) -std=gnu11 -fPIC -D_GNU_SOURCE \
 # --- dependencies: a fresh Debian 12 needs nothing but this Makefile -------
 DEB_PACKAGES := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev \
 	libinih-dev libcriterion-dev pkg-config linux-libc-dev-arm64-cross \
-	iproute2 strace fiu-utils libmicrohttpd-dev python3-prometheus-client python3-pytest curl tmux
+	iproute2 strace fiu-utils libmicrohttpd-dev python3-prometheus-client python3-pytest curl tmux \
+	golang-go nodejs
 DEPS_STAMP := $(OUT)/.deps-ok
 
 # Re-checked when the Makefile (and so the package list) changes.
@@ -430,9 +431,34 @@ check-examples: all $(EXAMPLE_C_BIN)
 			$(EXAMPLES_PYTHON) -m pytest -q -p no:cacheprovider examples/python; \
 	fi
 
+# --- Go (backend/go, examples/go) and Node (examples/node) -----------------
+# `make check-go`: the Go package's tests and the seed's Big Picture as a
+# real `go test`, as root and as uid 65534 with a set-uid helper
+# (backend/go/check.sh). Go's cache and the test binaries live under
+# $(OUT)/go; no module is ever downloaded (GOPROXY=off).
+# `make check-node`: examples/node with `node --test`.
+GO_OUT := $(abspath $(OUT))/go
+GO_ENV := OUT=$(OUT) GO_OUT=$(GO_OUT) GOCACHE=$(GO_OUT)/cache GOPATH=$(GO_OUT)/path \
+	GOPROXY=off GOFLAGS= GOTOOLCHAIN=local GO111MODULE=on \
+	CGO_CFLAGS="-I$(CURDIR)/include" \
+	CGO_LDFLAGS="-L$(abspath $(OUT)) -Wl,-rpath,$(abspath $(OUT))"
+
+check-go: all
+	$(Q)if [ "$(SANITIZE)" = 1 ]; then \
+		echo "NOT RUN check-go: cgo cannot link the ASan-built $(OUT)/libminderbinder.so"; exit 0; fi; \
+	if ! command -v go > /dev/null; then echo "NOT RUN check-go: no go (Debian's golang-go)"; exit 0; fi; \
+	mkdir -p $(GO_OUT) && $(GO_ENV) sh backend/go/check.sh
+
+check-node: all
+	$(Q)if ! command -v node > /dev/null; then echo "NOT RUN check-node: no node (Debian's nodejs)"; exit 0; fi; \
+	if [ "$$(id -u)" != 0 ]; then echo "NOT RUN check-node: needs root"; exit 0; fi; \
+	echo "== examples/node (node --test)" && \
+	MB_BUILD=$(abspath $(OUT)) node --test examples/node/
+# --- end Go and Node --------------------------------------------------------
+
 # --- make check: every tier this machine can run ---------------------------
-check: deps all check-unit check-integration fuzz check-capi check-examples
+check: deps all check-unit check-integration fuzz check-capi check-examples check-go check-node
 	@echo "== make check: all tiers passed"
 
-.PHONY: all deps demo vm-smoke vmcheck check check-unit check-integration check-capi check-examples \
+.PHONY: all deps demo vm-smoke vmcheck check check-unit check-integration check-capi check-examples check-go check-node \
 	fuzz fuzz-build install clean bench vm-suite vm-kernel vm-bench FORCE

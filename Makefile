@@ -432,7 +432,7 @@ check-examples: all $(EXAMPLE_C_BIN)
 	fi
 
 # --- Go (backend/go, examples/go) and Node (examples/node) -----------------
-# `make check-go`: the Go package's tests and the seed's Big Picture as a
+# `make check-go`: the Go package's tests and the original project's Big Picture as a
 # real `go test`, as root and as uid 65534 with a set-uid helper
 # (backend/go/check.sh). Go's cache and the test binaries live under
 # $(OUT)/go; no module is ever downloaded (GOPROXY=off).

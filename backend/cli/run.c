@@ -348,7 +348,7 @@ int mb_cli_run(int argc, char **argv)
 			ret = 0;
 			break;
 		case 'i':
-			/* the seed's flag; repeatable, kept as a comma list */
+			/* the original project's flag; repeatable, kept as a comma list */
 			if (strlen(ifaces) + strlen(optarg) + 2 > sizeof(ifaces) ||
 			    strchr(optarg, ',')) {
 				mb_error_set(&err, "--interface: bad name '%s'", optarg);

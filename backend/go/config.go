@@ -9,7 +9,7 @@ import (
 	"syscall"
 )
 
-// FailureConfig is the seed's config.yaml (agents_of_chaos) for one block
+// FailureConfig is the original project's config.yaml (agents_of_chaos) for one block
 // of code: its syscall and outgoing_network lists. Targets are not here:
 // the target is this process.
 type FailureConfig struct {
@@ -42,7 +42,7 @@ type OutgoingNetworkFailure struct {
 	DelayMs     int
 
 	// Extensions, as in the INI file.
-	Action string // "drop" (the default, as in the seed), "refuse", or an errno: "ETIMEDOUT"
+	Action string // "drop" (the default, as in the original project), "refuse", or an errno: "ETIMEDOUT"
 	Addr   string // destination CIDR: "10.0.0.0/8", "[fd00::]/8"
 	After  int
 	Times  int
@@ -204,7 +204,7 @@ func (c FailureConfig) Spec() string {
 	return s.b.String()
 }
 
-// Minderbinder is the seed's entry point: WithFailures runs a function with
+// Minderbinder is the original project's entry point: WithFailures runs a function with
 // a FailureConfig's failures on.
 type Minderbinder struct {
 	last []RuleStats

@@ -7,7 +7,7 @@
 // include/minderbinder.h); the spec grammar, its checks and its error
 // messages are the library's own.
 //
-// The seed project's shape:
+// The original project's shape:
 //
 //	cfg := minderbinder.FailureConfig{
 //		OutgoingNetwork: []minderbinder.OutgoingNetworkFailure{

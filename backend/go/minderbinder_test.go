@@ -234,7 +234,7 @@ func TestBadSpecNamesTheTokenAndChangesNothing(t *testing.T) {
 		t.Fatalf("WithFailures(bad) = %v (fn ran: %v); want %q, fn not run", err, ran, wantCfg)
 	}
 	// The spec string is the library's, case and all (the struct form
-	// lower-cases the seed's Protocol: "TCP").
+	// lower-cases the original project's Protocol: "TCP").
 	_, err = EnableSpec("TCP:443:refuse", ScopeProcess)
 	if err == nil || err.Error() != "mb_enable: unknown syscall 'TCP' at column 1" {
 		t.Fatalf("EnableSpec(TCP:...) = %v; want the library's message", err)

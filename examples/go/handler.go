@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 
-// Package example is the code under test of the seed's Big Picture: an
+// Package example is the code under test of the original project's Big Picture: an
 // HTTP handler that asks a downstream service and answers 502 when it
 // cannot reach it.
 package example
@@ -14,7 +14,7 @@ import (
 // DownstreamURL is the service YourAPIHandler calls.
 var DownstreamURL = "http://127.0.0.1:8080/"
 
-// The downstream's deadline: packets that vanish (the seed's
+// The downstream's deadline: packets that vanish (the original project's
 // outgoing_network failure drops them) end in this timeout.
 var client = &http.Client{Timeout: 2 * time.Second}
 

@@ -28,7 +28,7 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// The seed's README, "Big Picture", verbatim apart from the port (443 there)
+// The original project's README, "Big Picture", verbatim apart from the port (443 there)
 // and the closure's signature (func() (*http.Response, error) there,
 // returning nil), plus the commas Go needs.
 func TestYourAPIHandler_DownstreamFailure(t *testing.T) {
@@ -63,7 +63,7 @@ func TestYourAPIHandler_DownstreamFailure(t *testing.T) {
 	assert.Equal(t, "Downstream service failed\n", rec.Body.String())
 }
 
-// Not in the seed: the same handler without failures answers 200, so the
+// Not in the original project: the same handler without failures answers 200, so the
 // 502 above is the failure's doing.
 func TestYourAPIHandler_DownstreamUp(t *testing.T) {
 	rec := httptest.NewRecorder()
@@ -72,8 +72,8 @@ func TestYourAPIHandler_DownstreamUp(t *testing.T) {
 	assert.Equal(t, "pong\n", rec.Body.String())
 }
 
-// Not in the seed: the Go forms. A refused connect fails at once (the
-// seed's drop waits for the handler's timeout), and Stats proves it fired.
+// Not in the original project: the Go forms. A refused connect fails at once (the
+// original project's drop waits for the handler's timeout), and Stats proves it fired.
 // refuse acts on connect(): a connection the client keeps alive from an
 // earlier request makes none, so close those first (drop rules need not:
 // they take the packets of every socket of the process).

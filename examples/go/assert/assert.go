@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 
-// Package assert is the one function of testify's assert the seed's Big
+// Package assert is the one function of testify's assert the original project's Big
 // Picture uses, so that it runs verbatim with the standard library only.
 package assert
 

@@ -24,6 +24,10 @@ INCLUDEDIR ?= $(PREFIX)/include
 DATADIR ?= $(PREFIX)/share/minderbinder
 # The site configuration the set-uid helper reads (quotas): fixed at build.
 SYSCONFDIR ?= /etc
+MANDIR ?= $(PREFIX)/share/man
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+# The one version: `minderbinder --version`, the man pages, minderbinder.pc.
+VERSION := $(shell cat VERSION)
 
 CC ?= cc
 CLANG ?= clang
@@ -73,7 +77,7 @@ deps: $(DEPS_STAMP)
 # --- generated name tables --------------------------------------------------
 GEN := $(OUT)/gen
 GEN_TABLES := $(GEN)/errno_table.inc $(GEN)/syscalls_x86_64.inc $(GEN)/syscalls_aarch64.inc \
-	$(GEN)/mb_paths.h $(GEN)/pins.sh
+	$(GEN)/mb_paths.h $(GEN)/pins.sh $(GEN)/mb_version.h
 
 # Where the installed pieces find each other. Rewritten only when PREFIX
 # (or LIBDIR, LIBEXECDIR, SYSCONFDIR) changes, so `make install PREFIX=/usr` after a
@@ -85,6 +89,10 @@ $(GEN)/mb_paths.h: FORCE | $(DEPS_STAMP)
 	$(Q)cmp -s $@.tmp $@ && rm -f $@.tmp || mv $@.tmp $@
 
 FORCE:
+
+$(GEN)/mb_version.h: VERSION | $(DEPS_STAMP)
+	$(Q)mkdir -p $(GEN)
+	$(Q)printf '#define MB_VERSION "%s"\n' '$(VERSION)' > $@
 
 # The pin paths for the tests' shell, expanded by the compiler from the
 # one list (include/minderbinder/pins.h): MB_PIN_DIR=..., MB_TARGETS_PIN=...

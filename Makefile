@@ -236,6 +236,23 @@ $(OUT)/libminderbinder.a: $(CAPI_OBJS) $(LIB_OBJS)
 
 all: $(DEPS_STAMP) $(SKELS) $(LIB_A) $(PROGS)
 
+# --- man pages ---------------------------------------------------------------
+# docs/man/*.in are the one source (plain man(7) roff): make fills in the
+# version and the paths this build was configured with.
+MAN_SRCS := $(wildcard docs/man/*.in)
+MAN_PAGES := $(patsubst docs/man/%.in,$(OUT)/man/%,$(MAN_SRCS))
+
+$(OUT)/man/%: docs/man/%.in VERSION $(GEN)/mb_paths.h $(GEN)/pins.sh
+	$(call msg,MAN,$@)
+	$(Q)mkdir -p $(dir $@)
+	$(Q). ./$(GEN)/pins.sh && sed -e 's|@VERSION@|$(VERSION)|g' -e "s|@PIN_DIR@|$$MB_PIN_DIR|g" \
+		-e 's|@LIBDIR@|$(LIBDIR)|g' -e 's|@LIBEXECDIR@|$(LIBEXECDIR)|g' \
+		-e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' -e 's|@DATADIR@|$(DATADIR)|g' $< > $@.tmp
+	$(Q)! grep -n '@[A-Z_]*@' $@.tmp && mv $@.tmp $@
+
+man: $(MAN_PAGES)
+all: $(MAN_PAGES)
+
 # --- tests -----------------------------------------------------------------
 # The helper's message checks are pure (no socket, no /proc): unit-tested
 # and fuzzed with the core.
@@ -346,7 +363,12 @@ install: all
 	install -m 0644 $(OUT)/libminderbinder.a $(DESTDIR)$(LIBDIR)/
 	install -d $(DESTDIR)$(LIBDIR)/pkgconfig
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' \
+		-e 's|@VERSION@|$(VERSION)|' \
 		backend/capi/minderbinder.pc.in > $(DESTDIR)$(LIBDIR)/pkgconfig/minderbinder.pc
+	$(foreach m,$(MAN_PAGES),install -d $(DESTDIR)$(MANDIR)/man$(subst .,,$(suffix $(m))) && \
+		install -m 0644 $(m) $(DESTDIR)$(MANDIR)/man$(subst .,,$(suffix $(m)))/;)
+	install -d $(DESTDIR)$(BASHCOMPDIR)
+	install -m 0644 backend/cli/completion.bash $(DESTDIR)$(BASHCOMPDIR)/minderbinder
 	$(if $(wildcard $(OUT)/mb-helper),install -m 0755 $(OUT)/mb-helper $(DESTDIR)$(LIBEXECDIR)/)
 	@# setuid root: the helper is what lets a normal user's process opt in
 	$(if $(wildcard $(OUT)/mb-helper),if [ "$$(id -u)" = 0 ]; then chown root:root $(DESTDIR)$(LIBEXECDIR)/mb-helper && chmod 4755 $(DESTDIR)$(LIBEXECDIR)/mb-helper; \

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* minderbinder COMMAND: the dispatch, and the one place errors are printed. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>

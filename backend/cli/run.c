@@ -113,43 +113,6 @@ static int is_static_elf(const char *path)
 	return ret;
 }
 
-static int sibling_of_self(const char *name, const char *fallback_dir, char *out,
-			   size_t len)
-{
-	char self[PATH_MAX];
-	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	char *slash;
-
-	if (n > 0) {
-		self[n] = '\0';
-		slash = strrchr(self, '/');
-		if (slash) {
-			*slash = '\0';
-			if (snprintf(out, len, "%s/%s", self, name) < (int)len &&
-			    !access(out, R_OK))
-				return 0;
-		}
-	}
-	if (snprintf(out, len, "%s/%s", fallback_dir, name) >= (int)len)
-		return -ENAMETOOLONG;
-	return access(out, R_OK) ? -ENOENT : 0;
-}
-
-int mb_cli_find_helper(char *out, size_t len)
-{
-	const char *env = getenv("MINDERBINDER_HELPER");
-
-	/* As the agent and the C API do: the variable, when set, is the
-	 * helper (README, "Environment"), never a hint to fall back from. */
-	if (env && *env) {
-		if (strlen(env) >= len)
-			return -ENAMETOOLONG;
-		strcpy(out, env);
-		return access(out, X_OK) ? -errno : 0;
-	}
-	return sibling_of_self("mb-helper", MB_LIBEXECDIR, out, len);
-}
-
 /* The rules as canonical text, for the agent to parse again. */
 static int spec_to_env(const struct mb_spec *spec, enum mb_rule_kind kind,
 		       const char *name)
@@ -246,8 +209,8 @@ static int add_config(struct mb_spec *spec, const char *file, const char *profil
 static int engine_missing(enum mb_engine_wish wish, struct mb_error *err)
 {
 	static const char *const names[] = { "auto", "seccomp", "kprobe", "fmod_ret" };
+	struct mb_error why = { "" };
 	enum mb_engine e;
-	char why[256];
 
 	if (wish == MB_WISH_KPROBE)
 		e = MB_ENGINE_KPROBE;
@@ -255,9 +218,9 @@ static int engine_missing(enum mb_engine_wish wish, struct mb_error *err)
 		e = MB_ENGINE_FMOD_RET;
 	else
 		return 0;
-	if (geteuid() != 0 || mb_engine_probe(e, why, sizeof(why)) != 0)
+	if (geteuid() != 0 || mb_engine_probe(e, &why) != 0)
 		return 0;
-	mb_error_set(err, "--engine %s: this kernel lacks it: %s", names[wish], why);
+	mb_error_set(err, "--engine %s: this kernel lacks it: %s", names[wish], why.msg);
 	return 125;
 }
 
@@ -291,17 +254,8 @@ int mb_cli_exec_with_spec(const struct mb_spec *spec, const struct mb_cli_exec *
 		mb_error_set(err, "%s: command not found", argv[0]);
 		return 127;
 	}
-	ret = mb_cli_find_helper(helper, sizeof(helper));
-	if (ret && getenv("MINDERBINDER_HELPER") && *getenv("MINDERBINDER_HELPER")) {
-		mb_error_set(err, "MINDERBINDER_HELPER: cannot run '%s': %s",
-			     getenv("MINDERBINDER_HELPER"), strerror(-ret));
+	if (mb_helper_choose(NULL, helper, sizeof(helper), err))
 		return 125;
-	}
-	if (ret) {
-		mb_error_set(err, "cannot find mb-helper next to minderbinder or in %s "
-			     "(set MINDERBINDER_HELPER)", MB_LIBEXECDIR);
-		return 125;
-	}
 	opts.helper = helper;
 	/* mb_register_self (or the agent) reads it again; refused here first,
 	 * as a bad option is. */
@@ -326,7 +280,8 @@ int mb_cli_exec_with_spec(const struct mb_spec *spec, const struct mb_cli_exec *
 		const char *old = getenv("LD_PRELOAD");
 		char preload[2 * PATH_MAX];
 
-		if (sibling_of_self("libmbpreload.so", MB_LIBDIR, agent, sizeof(agent))) {
+		if (mb_find_beside(NULL, "libmbpreload.so", MB_LIBDIR, R_OK, agent,
+				   sizeof(agent))) {
 			mb_error_set(err, "cannot find libmbpreload.so next to minderbinder or in %s",
 				     MB_LIBDIR);
 			return 125;

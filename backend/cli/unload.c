@@ -127,11 +127,11 @@ static void count_ifaces(struct plan *p, int list)
 /* Live targets lose their faults: said on stderr, before anything goes. */
 static void warn_targets(int dry_run)
 {
-	struct snapshot s = { 0 };
+	struct mb_snapshot s = { 0 };
 	size_t i, shown = 0;
 
-	if (mb_stats_collect(&s) || !s.loaded || !s.n) {
-		mb_stats_free(&s);
+	if (mb_snapshot_read(&s) || !s.loaded || !s.n) {
+		mb_snapshot_free(&s);
 		return;
 	}
 	fprintf(stderr, "minderbinder: warning: unload: %zu live target%s %s %s faults:",
@@ -142,7 +142,7 @@ static void warn_targets(int dry_run)
 	if (s.n > shown)
 		fprintf(stderr, ", and %zu more", s.n - shown);
 	fputc('\n', stderr);
-	mb_stats_free(&s);
+	mb_snapshot_free(&s);
 }
 
 static void print_removed(const char *what, void *ctx)

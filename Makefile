@@ -24,6 +24,10 @@ INCLUDEDIR ?= $(PREFIX)/include
 DATADIR ?= $(PREFIX)/share/minderbinder
 # The site configuration the set-uid helper reads (quotas): fixed at build.
 SYSCONFDIR ?= /etc
+MANDIR ?= $(PREFIX)/share/man
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+# The one version: `minderbinder --version`, the man pages, minderbinder.pc.
+VERSION := $(shell cat VERSION)
 
 CC ?= cc
 CLANG ?= clang
@@ -74,7 +78,7 @@ deps: $(DEPS_STAMP)
 # --- generated name tables --------------------------------------------------
 GEN := $(OUT)/gen
 GEN_TABLES := $(GEN)/errno_table.inc $(GEN)/syscalls_x86_64.inc $(GEN)/syscalls_aarch64.inc \
-	$(GEN)/mb_paths.h $(GEN)/pins.sh
+	$(GEN)/mb_paths.h $(GEN)/pins.sh $(GEN)/mb_version.h
 
 # Where the installed pieces find each other. Rewritten only when PREFIX
 # (or LIBDIR, LIBEXECDIR, SYSCONFDIR) changes, so `make install PREFIX=/usr` after a
@@ -86,6 +90,10 @@ $(GEN)/mb_paths.h: FORCE | $(DEPS_STAMP)
 	$(Q)cmp -s $@.tmp $@ && rm -f $@.tmp || mv $@.tmp $@
 
 FORCE:
+
+$(GEN)/mb_version.h: VERSION | $(DEPS_STAMP)
+	$(Q)mkdir -p $(GEN)
+	$(Q)printf '#define MB_VERSION "%s"\n' '$(VERSION)' > $@
 
 # The pin paths for the tests' shell, expanded by the compiler from the
 # one list (include/minderbinder/pins.h): MB_PIN_DIR=..., MB_TARGETS_PIN=...
@@ -229,6 +237,23 @@ $(OUT)/libminderbinder.a: $(CAPI_OBJS) $(LIB_OBJS)
 
 all: $(DEPS_STAMP) $(SKELS) $(LIB_A) $(PROGS)
 
+# --- man pages ---------------------------------------------------------------
+# docs/man/*.in are the one source (plain man(7) roff): make fills in the
+# version and the paths this build was configured with.
+MAN_SRCS := $(wildcard docs/man/*.in)
+MAN_PAGES := $(patsubst docs/man/%.in,$(OUT)/man/%,$(MAN_SRCS))
+
+$(OUT)/man/%: docs/man/%.in VERSION $(GEN)/mb_paths.h $(GEN)/pins.sh
+	$(call msg,MAN,$@)
+	$(Q)mkdir -p $(dir $@)
+	$(Q). ./$(GEN)/pins.sh && sed -e 's|@VERSION@|$(VERSION)|g' -e "s|@PIN_DIR@|$$MB_PIN_DIR|g" \
+		-e 's|@LIBDIR@|$(LIBDIR)|g' -e 's|@LIBEXECDIR@|$(LIBEXECDIR)|g' \
+		-e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' -e 's|@DATADIR@|$(DATADIR)|g' $< > $@.tmp
+	$(Q)! grep -n '@[A-Z_]*@' $@.tmp && mv $@.tmp $@
+
+man: $(MAN_PAGES)
+all: $(MAN_PAGES)
+
 # --- tests -----------------------------------------------------------------
 # The helper's message checks and the engine choice are pure (no socket,
 # no /proc, no kernel): unit-tested and fuzzed with the core.
@@ -339,7 +364,12 @@ install: all
 	install -m 0644 $(OUT)/libminderbinder.a $(DESTDIR)$(LIBDIR)/
 	install -d $(DESTDIR)$(LIBDIR)/pkgconfig
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' \
+		-e 's|@VERSION@|$(VERSION)|' \
 		backend/capi/minderbinder.pc.in > $(DESTDIR)$(LIBDIR)/pkgconfig/minderbinder.pc
+	$(foreach m,$(MAN_PAGES),install -d $(DESTDIR)$(MANDIR)/man$(subst .,,$(suffix $(m))) && \
+		install -m 0644 $(m) $(DESTDIR)$(MANDIR)/man$(subst .,,$(suffix $(m)))/;)
+	install -d $(DESTDIR)$(BASHCOMPDIR)
+	install -m 0644 backend/cli/completion.bash $(DESTDIR)$(BASHCOMPDIR)/minderbinder
 	$(if $(wildcard $(OUT)/mb-helper),install -m 0755 $(OUT)/mb-helper $(DESTDIR)$(LIBEXECDIR)/)
 	@# setuid root: the helper is what lets a normal user's process opt in
 	$(if $(wildcard $(OUT)/mb-helper),if [ "$$(id -u)" = 0 ]; then chown root:root $(DESTDIR)$(LIBEXECDIR)/mb-helper && chmod 4755 $(DESTDIR)$(LIBEXECDIR)/mb-helper; \

@@ -162,6 +162,7 @@ def check_fired(rules, rule_index=None, times=None):
     """AssertionError unless the rules fired: rules is [(text, RuleStats)];
     rule_index None means every rule; times None means at least once, else
     exactly that many faults."""
+    __tracebackhide__ = True  # pytest: show the test's line, not this one
     if not rules:
         raise AssertionError("minderbinder: no rules are on")
     if rule_index is None:
@@ -251,6 +252,7 @@ class Failures:
     def assert_fired(self, rule_index=None, times=None):
         """AssertionError (with the counts) unless rule rule_index (None:
         every rule) injected a fault (times: exactly that many)."""
+        __tracebackhide__ = True
         check_fired(self.rules(), rule_index, times)
 
     def disable(self):

@@ -44,6 +44,11 @@ class Minderbinder:
         self._on = []        # Failures, in the order they were turned on
         self._errors = []    # what went wrong turning them off
 
+    def __repr__(self):
+        return "<minderbinder fixture: %s>" % (
+            "; ".join("%s [%s] calls=%d faults=%d" % (r.spec, r.scope, r.calls, r.faults)
+                      for r in self.rules) or "no rules")
+
     def enable(self, spec, scope="thread"):
         """Turn spec's rules on until the test function returns (for a spec
         known only at run time: a port, a tmp_path). Raises ValueError with

@@ -18,6 +18,7 @@ def test_the_marker_fails_the_test_s_own_open(conf, minderbinder):
     with pytest.raises(FileNotFoundError):
         read(conf)
     assert minderbinder.rules == [ActiveRule(0, SPEC, "thread", 1, 1)]
+    assert repr(minderbinder) == "<minderbinder fixture: %s [thread] calls=1 faults=1>" % SPEC
     minderbinder.assert_fired(times=1)
     minderbinder.assert_fired(0)
 
@@ -82,6 +83,7 @@ class TestMarkersNest:
 
 def test_the_fixture_alone_has_no_rules(minderbinder, conf):
     assert minderbinder.rules == []
+    assert repr(minderbinder) == "<minderbinder fixture: no rules>"
     assert read(conf) == "greeting=hi\n"
     with pytest.raises(AssertionError, match="no rules are on"):
         minderbinder.assert_fired()

@@ -498,7 +498,8 @@ check-python: all $(PY_BUILD)/.installed
 	mkdir -p $(PY_BUILD)/run && cd $(PY_BUILD)/run && \
 	MINDERBINDER_LIB=$(abspath $(OUT))/libminderbinder.so PYTHONPATH=$(PY_CHECK_SITE) \
 		MB_SOURCE_TREE=$(CURDIR) PYTHONDONTWRITEBYTECODE=1 \
-		$(EXAMPLES_PYTHON) -m pytest -q -p no:cacheprovider -n 2 $(CURDIR)/backend/python/tests
+		$(EXAMPLES_PYTHON) -m pytest -q -p no:cacheprovider -n 2 \
+		--rootdir=$(CURDIR)/backend/python/tests $(CURDIR)/backend/python/tests
 
 # --- make check: every tier this machine can run ---------------------------
 check: deps all check-unit check-integration fuzz check-capi check-examples check-go check-node check-python

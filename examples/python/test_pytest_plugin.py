@@ -25,13 +25,6 @@ def status_of(port):
         return 502
 
 
-@pytest.fixture
-def conf(tmp_path):
-    p = tmp_path / "app.conf"
-    p.write_text("greeting=hi\n")
-    return str(p)
-
-
 def test_reads_the_file(conf):
     assert load_config(conf) == {"greeting": "hi"}
 

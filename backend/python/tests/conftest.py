@@ -5,12 +5,12 @@ outside the source tree with PYTHONPATH pointing there (MINDERBINDER_LIB
 at the build's library); test_installed.py checks that this is so.
 
 `inner` runs a real pytest in a child process, for what only a whole run
-shows (a test failing at setup, warnings, xdist workers)."""
+shows (a test failing at setup, warnings, xdist workers); probes.py is
+what both the tests and those child runs call the code under test with."""
 import json
 import os
 import subprocess
 import sys
-import threading
 import time
 
 import pytest
@@ -26,29 +26,6 @@ def conf(tmp_path):
     p = tmp_path / TARGET
     p.write_text("greeting=hi\n")
     return str(p)
-
-
-def read(path):
-    with open(path) as f:
-        return f.read()
-
-
-def errno_of(fn, *args):
-    """0 if fn(*args) works, else the errno of its OSError."""
-    try:
-        fn(*args)
-        return 0
-    except OSError as e:
-        return e.errno
-
-
-def in_another_thread(fn, *args):
-    """errno_of(fn, *args), run in a new thread of this process."""
-    out = []
-    t = threading.Thread(target=lambda: out.append(errno_of(fn, *args)))
-    t.start()
-    t.join()
-    return out[0]
 
 
 # A process that has used syscall rules carries a seccomp filter with a
@@ -106,6 +83,9 @@ def inner(tmp_path):
             (d / "conftest.py").write_text(conftest)
         env = {k: v for k, v in os.environ.items() if k not in _NOT_INHERITED}
         env["PY_COLORS"] = "0"
+        # The child's tests import probes too.
+        env["PYTHONPATH"] = os.pathsep.join(
+            p for p in (os.environ.get("PYTHONPATH"), os.path.dirname(__file__)) if p)
         argv = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider",
                 "--basetemp", str(tmp_path / "basetemp"), *args]
         start = time.monotonic()

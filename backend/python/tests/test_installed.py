@@ -54,7 +54,7 @@ def test_pytest_lists_the_marker(inner):
 def library_in(env, pythonpath=None, cwd="/"):
     """library_path() (or the error) of a new python3 with exactly env."""
     env = dict(env)
-    env["PYTHONPATH"] = pythonpath or os.environ["PYTHONPATH"]
+    env["PYTHONPATH"] = pythonpath or os.environ.get("PYTHONPATH", "")
     env["PYTHONDONTWRITEBYTECODE"] = "1"
     r = subprocess.run([sys.executable, "-c", "import minderbinder as m; print(m.library_path())"],
                        env=env, cwd=cwd, capture_output=True, text=True)

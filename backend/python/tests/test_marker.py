@@ -6,7 +6,8 @@ import socket
 
 import pytest
 
-from conftest import TARGET, errno_of, in_another_thread, read
+from conftest import TARGET
+from probes import errno_of, in_another_thread, read
 from minderbinder.pytest_plugin import ActiveRule
 
 SPEC = "openat:ENOENT:path=*/" + TARGET

@@ -71,13 +71,7 @@ def test_rules_are_on_for_the_test_function_only(inner):
     r = inner('''
 import errno
 import pytest
-
-def opens(path):
-    try:
-        open(path).close()
-        return 0
-    except OSError as e:
-        return e.errno
+from probes import opens
 
 @pytest.fixture
 def target(tmp_path):

@@ -8,30 +8,14 @@ import pytest
 WORKERS = '''
 import errno
 import os
-import threading
 import time
 
 import pytest
+from probes import in_another_thread, opens, read
 
 DIR = os.environ["MB_MEET"]
 ME = os.environ["PYTEST_XDIST_WORKER"]
 OTHER = {"gw0": "gw1", "gw1": "gw0"}[ME]
-
-
-def opens(path):
-    try:
-        open(path).close()
-        return 0
-    except OSError as e:
-        return e.errno
-
-
-def in_a_thread(path):
-    out = []
-    t = threading.Thread(target=lambda: out.append(opens(path)))
-    t.start()
-    t.join()
-    return out[0]
 
 
 def wait_for(name):
@@ -48,7 +32,7 @@ def test_only_my_rules_reach_me(minderbinder):
         open(os.path.join(DIR, "on-" + ME), "w").close()
         wait_for("on-" + OTHER)              # both workers' rules are on now
         assert opens(mine) == errno.ENOENT
-        assert in_a_thread(mine) == errno.ENOENT
+        assert in_another_thread(read, mine) == errno.ENOENT
         assert opens(theirs) == 0            # the other worker's rule: not mine
         minderbinder.assert_fired(times=2)
     finally:
@@ -82,7 +66,7 @@ def test_two_workers_each_with_its_own_rules(xdist, inner, monkeypatch, tmp_path
         (meet / (w + ".target")).write_text(w)
     monkeypatch.setenv("MB_MEET", str(meet))
     r = inner(WORKERS, "-n", "2", "--dist", "each", "-v", conftest=CONFTEST)
-    r.assert_outcomes(passed=2)
+    assert r.parseoutcomes() == {"passed": 2}, r.outlines
     assert sorted(l.split()[0] for l in r.outlines if " PASSED " in l) == ["[gw0]", "[gw1]"], r.outlines
 
 

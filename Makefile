@@ -56,7 +56,7 @@ ALL_CFLAGS := $(CFLAGS) $(WARN) -std=gnu11 -fPIC -D_GNU_SOURCE \
 DEB_PACKAGES := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev \
 	libinih-dev libcriterion-dev pkg-config linux-libc-dev-arm64-cross \
 	iproute2 strace fiu-utils libmicrohttpd-dev python3-prometheus-client python3-pytest curl tmux \
-	golang-go nodejs
+	golang-go nodejs python3-setuptools python3-pip python3-pytest-xdist
 DEPS_STAMP := $(OUT)/.deps-ok
 
 # Re-checked when the Makefile (and so the package list) changes.
@@ -457,7 +457,7 @@ check-examples: all $(EXAMPLE_C_BIN)
 	if [ "$(SANITIZE)" = 1 ]; then \
 		echo "NOT RUN examples/python: ctypes cannot load the ASan-built $(OUT)/libminderbinder.so"; \
 	else \
-		MINDERBINDER_LIB=$(abspath $(OUT))/libminderbinder.so PYTHONDONTWRITEBYTECODE=1 \
+		MINDERBINDER_LIB=$(abspath $(OUT))/libminderbinder.so PYTHONPATH=$(PY_CHECK_SITE) PYTHONDONTWRITEBYTECODE=1 \
 			$(EXAMPLES_PYTHON) -m pytest -q -p no:cacheprovider examples/python; \
 	fi
 
@@ -486,9 +486,54 @@ check-node: all
 	MB_BUILD=$(abspath $(OUT)) node --test examples/node/
 # --- end Go and Node --------------------------------------------------------
 
+# --- backend/python: the minderbinder package and its pytest plugin ---------
+# `make install` puts it where /usr/bin/python3 finds it (sitedir.py: Debian's
+# /usr/lib/python3/dist-packages for PREFIX=/usr, /usr/local/lib/python3.X/
+# dist-packages for /usr/local), with its dist-info and the pytest11 entry
+# point, and records LIBDIR in minderbinder/_install.py. Built from a copy
+# under $(OUT) (setuptools builds in the tree it is given), offline.
+# `make check-python` installs it into $(OUT)/python/root with that same rule
+# and runs backend/python/tests from outside the tree, through the plugin
+# pytest loads by its entry point, with 2 xdist workers.
+PY_BUILD := $(OUT)/python
+PYTHON_SITEDIR = $(shell $(EXAMPLES_PYTHON) backend/python/sitedir.py $(PREFIX))
+PY_CHECK_ROOT := $(abspath $(PY_BUILD))/root
+PY_CHECK_SITE = $(PY_CHECK_ROOT)$(shell $(EXAMPLES_PYTHON) backend/python/sitedir.py /usr)
+PY_SRCS := backend/python/pyproject.toml backend/python/README.md $(wildcard backend/python/minderbinder/*.py)
+PY_PIP := $(EXAMPLES_PYTHON) -m pip install -q --no-build-isolation --no-deps --no-index --root-user-action=ignore
+
+install: install-python
+# examples/python imports the package installed here.
+check-examples: $(PY_BUILD)/.installed
+install-python: $(PY_SRCS) backend/python/sitedir.py | $(DEPS_STAMP)
+	$(Q)rm -rf $(PY_BUILD)/pkg && mkdir -p $(PY_BUILD)/pkg/minderbinder
+	$(Q)cp backend/python/pyproject.toml backend/python/README.md $(PY_BUILD)/pkg/
+	$(Q)cp backend/python/minderbinder/*.py $(PY_BUILD)/pkg/minderbinder/
+	$(Q)printf '# Written by make install.\nLIBDIR = "%s"\n' '$(LIBDIR)' > $(PY_BUILD)/pkg/minderbinder/_install.py
+	rm -rf $(DESTDIR)$(PYTHON_SITEDIR)/minderbinder $(DESTDIR)$(PYTHON_SITEDIR)/minderbinder-*.dist-info
+	$(PY_PIP) --target $(DESTDIR)$(PYTHON_SITEDIR) $(PY_BUILD)/pkg
+
+$(PY_BUILD)/.installed: $(PY_SRCS) backend/python/sitedir.py | $(DEPS_STAMP)
+	$(call msg,INSTALL,$(PY_CHECK_SITE))
+	$(Q)rm -rf $(PY_CHECK_ROOT)
+	$(Q)$(MAKE) --no-print-directory install-python OUT=$(OUT) DESTDIR=$(PY_CHECK_ROOT) PREFIX=/usr >/dev/null
+	$(Q)touch $@
+
+check-python: all $(PY_BUILD)/.installed
+	@echo "== backend/python (the installed package and pytest plugin)"
+	$(Q)if [ "$$(id -u)" != 0 ]; then echo "NOT RUN check-python: needs root"; exit 0; fi; \
+	if [ "$(SANITIZE)" = 1 ]; then \
+		echo "NOT RUN check-python: ctypes cannot load the ASan-built $(OUT)/libminderbinder.so"; exit 0; \
+	fi; \
+	mkdir -p $(PY_BUILD)/run && cd $(PY_BUILD)/run && \
+	MINDERBINDER_LIB=$(abspath $(OUT))/libminderbinder.so PYTHONPATH=$(PY_CHECK_SITE) \
+		MB_SOURCE_TREE=$(CURDIR) PYTHONDONTWRITEBYTECODE=1 \
+		$(EXAMPLES_PYTHON) -m pytest -q -p no:cacheprovider -n 2 \
+		--rootdir=$(CURDIR)/backend/python/tests $(CURDIR)/backend/python/tests
+
 # --- make check: every tier this machine can run ---------------------------
-check: deps all check-unit check-integration fuzz check-capi check-examples check-go check-node
+check: deps all check-unit check-integration fuzz check-capi check-examples check-go check-node check-python
 	@echo "== make check: all tiers passed"
 
 .PHONY: all deps demo vm-smoke vmcheck check check-unit check-integration check-capi check-examples check-go check-node \
-	fuzz fuzz-build install clean bench vm-suite vm-kernel vm-bench FORCE
+	fuzz fuzz-build install clean bench vm-suite vm-kernel vm-bench FORCE check-python install-python

@@ -18,13 +18,6 @@ BUILD = os.path.dirname(library_path())
 AGENT = os.path.join(BUILD, "libmbpreload.so")
 
 
-@pytest.fixture
-def conf(tmp_path):
-    p = tmp_path / "app.conf"
-    p.write_text("greeting=hi\n")
-    return str(p)
-
-
 def read(path):
     with open(path) as f:
         return f.read()

@@ -46,7 +46,9 @@ static void note(const char *what, int dry_run)
 	printf("%s %s\n", dry_run ? "would remove" : "removed", what);
 }
 
-static unsigned count_dir(const char *dir, int list)
+/* For each entry of dir that keep() accepts, each(its path, list); the sum. */
+static unsigned walk(const char *dir, int (*keep)(const char *name),
+		     unsigned (*each)(const char *path, int list), int list)
 {
 	char path[1024];
 	struct dirent *de;
@@ -56,37 +58,41 @@ static unsigned count_dir(const char *dir, int list)
 	if (!d)
 		return 0;
 	while ((de = readdir(d))) {
-		if (de->d_name[0] == '.')
+		if (!keep(de->d_name))
 			continue;
-		n++;
-		if (list) {
-			snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
-			note(path, 1);
-		}
+		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		n += each(path, list);
 	}
 	closedir(d);
 	return n;
 }
 
+static int not_dot(const char *name)
+{
+	return name[0] != '.';
+}
+
+static unsigned one_pin(const char *path, int list)
+{
+	if (list)
+		note(path, 1);
+	return 1;
+}
+
+static unsigned count_dir(const char *dir, int list)
+{
+	return walk(dir, not_dot, one_pin, list);
+}
+
 /* Other versions' directories next to ours (v1, v2, ...): ours too. */
+static int old_version(const char *name)
+{
+	return name[0] == 'v' && strcmp(name, strrchr(MB_PIN_DIR, '/') + 1);
+}
+
 static unsigned count_old_versions(int list)
 {
-	const char *top = MB_BPFFS_ROOT "/minderbinder", *cur = strrchr(MB_PIN_DIR, '/') + 1;
-	char dir[512];
-	struct dirent *de;
-	unsigned n = 0;
-	DIR *d = opendir(top);
-
-	if (!d)
-		return 0;
-	while ((de = readdir(d))) {
-		if (de->d_name[0] != 'v' || !strcmp(de->d_name, cur))
-			continue;
-		snprintf(dir, sizeof(dir), "%s/%s", top, de->d_name);
-		n += count_dir(dir, list);
-	}
-	closedir(d);
-	return n;
+	return walk(MB_BPFFS_ROOT "/minderbinder", old_version, count_dir, list);
 }
 
 static void count_ifaces(struct plan *p, int list)

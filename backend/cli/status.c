@@ -10,6 +10,7 @@
 
 #include "cli/cli.h"
 #include "engines/probe.h"
+#include "engines/sock_tag.h"
 #include "lib/name_tables.h"
 #include "lib/proc_info.h"
 #include "mb_paths.h"
@@ -44,6 +45,10 @@ static void print_engines(void)
 		else
 			printf("  %-9s unavailable: %s\n", engines[i].name, why);
 	}
+	if (mb_sock_tag_probe(why, sizeof(why)))
+		printf("  drop rules on sockets held before registration: available (task_file, tcp and udp iterators)\n");
+	else
+		printf("  drop rules on sockets held before registration: unavailable: %s\n", why);
 }
 
 static void print_comm(__u32 pid)

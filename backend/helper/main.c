@@ -29,6 +29,7 @@
 #include <bpf/bpf.h>
 
 #include "engines/net.h"
+#include "engines/sock_tag.h"
 #include "engines/netlog.h"
 #include "engines/probe.h"
 #include "engines/seccomp/supervise.h"
@@ -469,6 +470,17 @@ static int has_net(const struct request *rq)
 	return 0;
 }
 
+/* Drop rules reach the sockets the caller held before it asked (a pool,
+ * a C API test's client). A kernel that cannot is no reason to refuse:
+ * one warning, on the caller's stderr. */
+static void tag_held_sockets(const struct request *rq)
+{
+	struct mb_error e;
+
+	if (mb_sock_tag_held(&rq->msg.spec, rq->key, rq->pidfd, &e))
+		fprintf(stderr, "minderbinder: warning: %s\n", e.msg);
+}
+
 static int drop_privileges(void)
 {
 	uid_t uid = caller_uid;
@@ -845,6 +857,7 @@ int main(int argc, char **argv)
 			reply_plan(err, NULL, "%s", ne.msg);
 			return 1;
 		}
+		tag_held_sockets(rq);
 		if (rq->msg.log_path[0]) {
 			err = start_netlog(rq, &reg);
 			if (err) {

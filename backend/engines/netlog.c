@@ -89,6 +89,21 @@ static void put_flow(struct line *l, const struct mb_log_event *ev)
 		put_fmt(l, "\"%s %s:%u\"", proto, addr, ev->dport);
 }
 
+/* The flow's parts, for a reader that filters on them without parsing
+ * "flow": ,"proto":"tcp","addr":"::1","port":53 (the destination, for a
+ * refused connect as for a dropped packet). */
+static void put_flow_parts(struct line *l, const struct mb_log_event *ev)
+{
+	char addr[INET6_ADDRSTRLEN] = "?";
+
+	if (ev->proto == MB_PROTO_TCP || ev->proto == MB_PROTO_UDP)
+		put_fmt(l, ",\"proto\":\"%s\"", ev->proto == MB_PROTO_TCP ? "tcp" : "udp");
+	else
+		put_fmt(l, ",\"proto\":\"proto%u\"", ev->proto);
+	inet_ntop(ev->family == 6 ? AF_INET6 : AF_INET, ev->daddr, addr, sizeof(addr));
+	put_fmt(l, ",\"addr\":\"%s\",\"port\":%u", addr, ev->dport);
+}
+
 static int on_event(void *ctx, void *data, size_t size)
 {
 	struct logger *lg = ctx;
@@ -117,6 +132,7 @@ static int on_event(void *ctx, void *data, size_t size)
 	put_json_str(&l, comm);
 	put_raw(&l, ",\"flow\":", 8);
 	put_flow(&l, ev);
+	put_flow_parts(&l, ev);
 	put_raw(&l, ",\"result\":", 10);
 	if (ev->action == MB_NET_DROP) {
 		put_raw(&l, "\"drop\"", 6);

@@ -12,6 +12,7 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_endian.h>
 #include "registry_maps.bpf.h"
+#include "net_rule.bpf.h"
 #include "rule_window.bpf.h"
 #include "target_check.bpf.h"
 
@@ -110,8 +111,8 @@ static __always_inline void count_key(__u32 tgid, const struct mb_target *t,
 static __always_inline int decide(__u32 tgid, __u32 tid, struct mb_target *t,
 				  const struct flow *f, __u32 action, int *fault, __s32 *err)
 {
-	struct mb_rule_key key = { .tgid = tgid }, ck;
 	__u64 now = bpf_ktime_get_boot_ns();
+	struct mb_rule_key ck;
 	__u32 i;
 
 	for (i = 0; i < MB_MAX_RULES; i++) {
@@ -119,11 +120,8 @@ static __always_inline int decide(__u32 tgid, __u32 tid, struct mb_target *t,
 
 		if (i >= t->n_rules)
 			break;
-		key.idx = i;
-		e = bpf_map_lookup_elem(&mb_rules, &key);
-		if (!e || e->rule.kind != MB_RULE_NET || e->rule.net.action != action)
-			continue;
-		if (e->start_ticks != t->start_ticks || !flow_match(&e->rule.net, f))
+		e = mb_net_rule_at(tgid, t, i, action);
+		if (!e || !flow_match(&e->rule.net, f))
 			continue;
 		if (e->tid && e->tid != tid)
 			continue;

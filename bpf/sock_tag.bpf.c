@@ -18,6 +18,7 @@
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_core_read.h>
+#include "net_rule.bpf.h"
 #include "registry_maps.bpf.h"
 #include "target_check.bpf.h"
 
@@ -40,7 +41,6 @@ struct {
  * socket has one tag, so one thread. */
 static __always_inline __u32 drop_tid(__u32 tgid, const struct mb_target *t)
 {
-	struct mb_rule_key key = { .tgid = tgid };
 	__u32 i;
 
 	for (i = 0; i < MB_MAX_RULES; i++) {
@@ -48,10 +48,8 @@ static __always_inline __u32 drop_tid(__u32 tgid, const struct mb_target *t)
 
 		if (i >= t->n_rules)
 			break;
-		key.idx = i;
-		e = bpf_map_lookup_elem(&mb_rules, &key);
-		if (e && e->start_ticks == t->start_ticks && e->rule.kind == MB_RULE_NET &&
-		    e->rule.net.action == MB_NET_DROP && e->tid)
+		e = mb_net_rule_at(tgid, t, i, MB_NET_DROP);
+		if (e && e->tid)
 			return e->tid;
 	}
 	return 0;

@@ -8,22 +8,15 @@
 
 AGENT="$OUT/libmbpreload.so"
 TMP=$(mktemp -d)
-SERVERS=""
-BASE=$((30000 + ($$ % 120) * 100))
-
-cleanup() {
-	for p in $SERVERS; do kill "$p" 2>/dev/null; done
-	wait 2>/dev/null
-	rm -rf "$TMP"
-}
-trap cleanup EXIT
+SRV=
+trap 'kill $SRV 2>/dev/null; wait 2>/dev/null; rm -rf "$TMP"' EXIT
 trap 'exit 1' INT TERM
+P=$((30000 + ($$ % 120) * 100 + 1))
 
 net_ready "net counts" net_tcp_client net_tcp_server || exit 0
 
-P=$((BASE + 1))
 "$PROGS/net_tcp_server" 127.0.0.1 "$P" > "$TMP/srv" 2>&1 &
-SERVERS=$!
+SRV=$!
 if ! wait_line "$TMP/srv" '^ready'; then
 	fail "net counts: a server on 127.0.0.1:$P" "$(lines "$TMP/srv")"
 	exit 0

@@ -229,15 +229,15 @@ $(OUT)/libminderbinder.a: $(CAPI_OBJS) $(LIB_OBJS)
 all: $(DEPS_STAMP) $(SKELS) $(LIB_A) $(PROGS)
 
 # --- tests -----------------------------------------------------------------
-# The helper's message checks are pure (no socket, no /proc): unit-tested
-# and fuzzed with the core.
-HELPER_PURE_SRCS := backend/helper/validate.c
+# The helper's message checks and the engine choice are pure (no socket,
+# no /proc, no kernel): unit-tested and fuzzed with the core.
+HELPER_PURE_SRCS := backend/helper/validate.c backend/engines/select.c
 # The unit suite always builds the core again with ASan/UBSan.
 UNIT_SRCS := $(wildcard tests/unit/*.c)
 UNIT_BIN := $(OUT)/tests/unit-tests
 CRITERION_LIBS := $(shell pkg-config --libs criterion 2>/dev/null || echo -lcriterion)
 
-$(UNIT_BIN): $(UNIT_SRCS) $(LIB_SRCS) $(HELPER_PURE_SRCS) $(wildcard backend/lib/*.h backend/helper/*.h include/minderbinder/*.h) $(GEN_TABLES) | $(DEPS_STAMP)
+$(UNIT_BIN): $(UNIT_SRCS) $(LIB_SRCS) $(HELPER_PURE_SRCS) $(wildcard backend/lib/*.h backend/helper/*.h backend/engines/select.h include/minderbinder/*.h) $(GEN_TABLES) | $(DEPS_STAMP)
 	$(call msg,LINK,$@)
 	$(Q)mkdir -p $(dir $@)
 	$(Q)$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) -DMB_SOURCE_DIR='"$(CURDIR)"' -o $@ \

@@ -8,25 +8,23 @@
 #define MB_RULE_WINDOW_BPF_H
 
 #include "registry_maps.bpf.h"
+#include "minderbinder/rng.h"
 
-/* seed= gives a rule its own xorshift stream (seeded by the helper); no
- * seed, the kernel's. */
+/* seed= gives a rule its own stream (minderbinder/rng.h, seeded by the
+ * helper); no seed, the kernel's. The state is read and written without a
+ * lock: calls racing on several CPUs may draw the same number (the rate
+ * holds, the sequence is perturbed); one thread at a time gets exactly the
+ * stream the supervisor would draw. */
 static __always_inline __u32 mb_coin(struct mb_rule_key *key, const struct mb_rule *r)
 {
 	struct mb_rule_rng *rng;
-	__u64 x;
 
 	if (!(r->flags & MB_F_SEED))
 		return bpf_get_prandom_u32();
 	rng = bpf_map_lookup_elem(&mb_rule_rng, key);
 	if (!rng)
 		return bpf_get_prandom_u32();
-	x = rng->state;
-	x ^= x << 13;
-	x ^= x >> 7;
-	x ^= x << 17;
-	rng->state = x;
-	return (__u32)(x >> 32);
+	return mb_rng_next(&rng->state);
 }
 
 /*
@@ -51,7 +49,7 @@ static __always_inline int mb_rule_window(struct mb_rule_key *key, const struct 
 		return -1;
 	if (e->rule.times && c->faults >= e->rule.times)
 		return -1;
-	if (mb_coin(key, &e->rule) % MB_RATE_ONE >= e->rule.rate_ppm)
+	if (!mb_rng_faults(mb_coin(key, &e->rule), e->rule.rate_ppm))
 		return 0;
 	/* Threads race for the last of times=: the counter settles it. */
 	if (e->rule.times && __sync_fetch_and_add(&c->faults, 1) >= e->rule.times) {

@@ -19,6 +19,7 @@
 #include "lib/proc_info.h"
 #include "lib/register_self.h"
 #include "lib/seccomp_filter.h"
+#include "lib/error.h"
 #include "lib/spec_parse.h"
 
 #define AGENT_NAME "libmbpreload.so"
@@ -35,10 +36,11 @@ static const char *var(const char *name)
 	return v && *v ? v : NULL;
 }
 
-static void say(const char *what, const char *msg)
+/* The agent's one place that prints. */
+static void say(const char *what, const struct mb_error *err)
 {
 	char line[MB_ERR_MAX + 64];
-	int n = snprintf(line, sizeof(line), "minderbinder: %s%s\n", what, msg);
+	int n = snprintf(line, sizeof(line), "minderbinder: %s%s\n", what, err->msg);
 
 	if (n > (int)sizeof(line))
 		n = (int)sizeof(line);
@@ -249,8 +251,8 @@ __attribute__((constructor)) static void mb_agent_init(void)
 fail:
 	free(spec);
 	if (strict) {
-		say("", err.msg);
+		say("", &err);
 		_exit(EXIT_REGISTRATION_FAILED);
 	}
-	say("warning: running without faults: ", err.msg);
+	say("warning: running without faults: ", &err);
 }

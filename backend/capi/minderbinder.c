@@ -22,18 +22,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 #include <linux/bpf.h>
-#include <linux/seccomp.h>
 
 #include "minderbinder.h"
 #include "minderbinder/registry.h"
 #include "lib/name_tables.h"
 #include "lib/register_self.h"
 #include "lib/seccomp_filter.h"
+#include "lib/error.h"
 #include "lib/spec_parse.h"
 
 #define EXPORT __attribute__((visibility("default")))
@@ -50,7 +49,7 @@ struct mb_handle {
 	struct mb_handle *next_net; /* on api.net_handles while enabled */
 };
 
-static __thread char last_error[MB_ERR_MAX];
+static __thread struct mb_error last_error;
 /* Syscalls our newest filter layer routes to the supervisor. */
 static __u64 routed_all[NR_WORDS];
 
@@ -75,14 +74,14 @@ static int fail(int err, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(last_error, sizeof(last_error), fmt, ap);
+	mb_error_vset(&last_error, fmt, ap);
 	va_end(ap);
 	return err;
 }
 
 EXPORT const char *mb_last_error(void)
 {
-	return last_error;
+	return last_error.msg;
 }
 
 static int routed(const __u64 *set, int nr)
@@ -233,9 +232,7 @@ static int add_layer(const struct mb_spec *spec)
 	struct sock_filter prog[MB_FILTER_MAX];
 	__u64 want[NR_WORDS];
 	__u32 engines[MB_MAX_RULES * 8], i;
-	struct sock_fprog fprog;
-	int len, nr, fresh = 0, ret;
-	long fd;
+	int len, nr, fresh = 0, ret, fd;
 
 	memcpy(want, routed_all, sizeof(want));
 	/* The first layer also routes what MINDERBINDER_API_SYSCALLS declares,
@@ -276,23 +273,16 @@ static int add_layer(const struct mb_spec *spec)
 			return fail(ret ? ret : api.reply.status,
 				    "mb_enable: the supervisor did not release its listener");
 	}
-	fprog.len = (unsigned short)len;
-	fprog.filter = prog;
-	if (gate(SYS_prctl, PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
-		return fail(-EPERM, "failed to set no_new_privs");
-	fd = gate(SYS_seccomp, SECCOMP_SET_MODE_FILTER,
-		  (long)(SECCOMP_FILTER_FLAG_NEW_LISTENER | SECCOMP_FILTER_FLAG_TSYNC |
-			 (1UL << 4) /* TSYNC_ESRCH */),
-		  (long)&fprog, 0, 0);
+	fd = mb_seccomp_install(prog, (size_t)len, MB_SECCOMP_WANT_LISTENER | MB_SECCOMP_VIA_GATE);
 	if (fd == -EBUSY)
 		return fail(-EBUSY, "this process's seccomp filters already have a listener "
 				    "(inherited from a parent that uses minderbinder's "
 				    "supervisor, or MINDERBINDER_SYSCALL with options): the "
 				    "kernel allows one per filter chain");
 	if (fd < 0)
-		return fail((int)fd, "failed to install seccomp filter: %s", strerror((int)-fd));
+		return fail(fd, "failed to install seccomp filter: %s", strerror(-fd));
 	memcpy(routed_all, want, sizeof(want));
-	return (int)fd;
+	return fd;
 }
 
 /*
@@ -623,13 +613,13 @@ EXPORT struct mb_handle *mb__block_begin(const char *spec, const char *file, int
 	/* The block would run without its faults and could pass for the
 	 * wrong reason: stop here, loudly. */
 	fprintf(stderr, "minderbinder: %s:%d: MB_WITH_FAILURES(\"%s\"): %s\n", file, line,
-		spec ? spec : "(null)", last_error);
+		spec ? spec : "(null)", last_error.msg);
 	abort();
 }
 
 EXPORT void mb__block_end(struct mb_handle **h)
 {
 	if (*h && mb_disable(*h))
-		fprintf(stderr, "minderbinder: MB_WITH_FAILURES: %s\n", last_error);
+		fprintf(stderr, "minderbinder: MB_WITH_FAILURES: %s\n", last_error.msg);
 	*h = NULL;
 }

@@ -24,8 +24,4 @@ struct mb_cli_exec {
 int mb_cli_exec_with_spec(const struct mb_spec *spec, const struct mb_cli_exec *x,
 			  char **argv, struct mb_error *err);
 
-/* The mb-helper `run` and `sweep` hand their commands: next to the
- * minderbinder executable, else MB_LIBEXECDIR. 0 or -errno. */
-int mb_cli_find_helper(char *out, size_t len);
-
 #endif

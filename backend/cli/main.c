@@ -1,14 +1,11 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* minderbinder COMMAND: the dispatch, and the one place errors are printed. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
-#include <unistd.h>
-
 #include "cli/cli.h"
-#include "engines/net.h"
 #include "lib/name_tables.h"
-#include "registry/registry.h"
 
 int mb_cli_fail(int status, const char *fmt, ...)
 {
@@ -20,32 +17,6 @@ int mb_cli_fail(int status, const char *fmt, ...)
 	va_end(ap);
 	fputc('\n', stderr);
 	return status;
-}
-
-static void print_removed(const char *what, void *ctx)
-{
-	(void)ctx;
-	printf("removed %s\n", what);
-}
-
-int mb_cli_unload(int argc, char **argv)
-{
-	int err;
-
-	(void)argc;
-	(void)argv;
-	if (geteuid() != 0)
-		return mb_cli_fail(1, "unload: needs root");
-	static const char *const keep_net[] = { "mb_ifaces", "mb_tc_egress", NULL };
-	int foreign;
-
-	foreign = mb_net_unload(print_removed, NULL);
-	if (foreign < 0)
-		return mb_cli_fail(1, "unload: %s", strerror(-foreign));
-	err = mb_registry_unload(foreign ? keep_net : NULL, print_removed, NULL);
-	if (err)
-		return mb_cli_fail(1, "unload: %s", strerror(-err));
-	return 0;
 }
 
 static const struct {

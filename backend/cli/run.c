@@ -109,33 +109,6 @@ static int is_static_elf(const char *path)
 	return ret;
 }
 
-static int sibling_of_self(const char *name, const char *fallback_dir, char *out,
-			   size_t len)
-{
-	char self[PATH_MAX];
-	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	char *slash;
-
-	if (n > 0) {
-		self[n] = '\0';
-		slash = strrchr(self, '/');
-		if (slash) {
-			*slash = '\0';
-			if (snprintf(out, len, "%s/%s", self, name) < (int)len &&
-			    !access(out, R_OK))
-				return 0;
-		}
-	}
-	if (snprintf(out, len, "%s/%s", fallback_dir, name) >= (int)len)
-		return -ENAMETOOLONG;
-	return access(out, R_OK) ? -ENOENT : 0;
-}
-
-int mb_cli_find_helper(char *out, size_t len)
-{
-	return sibling_of_self("mb-helper", MB_LIBEXECDIR, out, len);
-}
-
 /* The rules as canonical text, for the agent to parse again. */
 static int spec_to_env(const struct mb_spec *spec, enum mb_rule_kind kind,
 		       const char *name)
@@ -251,7 +224,7 @@ int mb_cli_exec_with_spec(const struct mb_spec *spec, const struct mb_cli_exec *
 		mb_error_set(err, "%s: command not found", argv[0]);
 		return 127;
 	}
-	if (mb_cli_find_helper(helper, sizeof(helper))) {
+	if (mb_helper_find(NULL, helper, sizeof(helper))) {
 		mb_error_set(err, "cannot find mb-helper next to minderbinder or in %s",
 			     MB_LIBEXECDIR);
 		return 125;
@@ -280,7 +253,8 @@ int mb_cli_exec_with_spec(const struct mb_spec *spec, const struct mb_cli_exec *
 		const char *old = getenv("LD_PRELOAD");
 		char preload[2 * PATH_MAX];
 
-		if (sibling_of_self("libmbpreload.so", MB_LIBDIR, agent, sizeof(agent))) {
+		if (mb_find_beside(NULL, "libmbpreload.so", MB_LIBDIR, R_OK, agent,
+				   sizeof(agent))) {
 			mb_error_set(err, "cannot find libmbpreload.so next to minderbinder or in %s",
 				     MB_LIBDIR);
 			return 125;

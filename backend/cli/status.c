@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /* minderbinder status: what this kernel offers, what is pinned, who is a
- * target right now. */
+ * target right now (read by registry/snapshot.c, as `stats` reads it). */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -11,15 +11,12 @@
 #include "cli/cli.h"
 #include "engines/probe.h"
 #include "engines/sock_tag.h"
-#include "lib/name_tables.h"
-#include "lib/proc_info.h"
 #include "mb_paths.h"
 #include "minderbinder/registry.h"
 #include "registry/quota.h"
 #include "lib/quota_config.h"
 #include "lib/register_self.h"
-#include "registry/registry.h"
-#include "lib/spec_parse.h"
+#include "registry/snapshot.h"
 
 static void print_engines(void)
 {
@@ -33,85 +30,60 @@ static void print_engines(void)
 		{ MB_ENGINE_CGROUP, "cgroup" },
 		{ MB_ENGINE_TC, "tc" },
 	};
-	char why[256];
+	struct mb_error why;
 	size_t i;
 
 	printf("engines (syscall faults in order of preference, then network faults):\n");
 	for (i = 0; i < sizeof(engines) / sizeof(engines[0]); i++) {
-		int ok = mb_engine_probe(engines[i].e, why, sizeof(why));
+		int ok = mb_engine_probe(engines[i].e, &why);
 
 		if (ok == 1)
 			printf("  %-9s available\n", engines[i].name);
 		else
-			printf("  %-9s unavailable: %s\n", engines[i].name, why);
+			printf("  %-9s unavailable: %s\n", engines[i].name, why.msg);
 	}
-	if (mb_sock_tag_probe(why, sizeof(why)))
+	if (mb_sock_tag_probe(why.msg, sizeof(why.msg)))
 		printf("  drop rules on sockets held before registration: available (task_file, tcp and udp iterators)\n");
 	else
-		printf("  drop rules on sockets held before registration: unavailable: %s\n", why);
+		printf("  drop rules on sockets held before registration: unavailable: %s\n", why.msg);
 }
 
-static void print_comm(__u32 pid)
-{
-	char comm[32];
-
-	if (mb_proc_comm((pid_t)pid, comm, sizeof(comm)))
-		snprintf(comm, sizeof(comm), "?");
-	comm[strcspn(comm, "\n")] = '\0';
-	printf("%s", comm);
-}
-
+/* What the snapshot reader (registry/snapshot.c) found, in the words
+ * status has always used. */
 static void print_targets(void)
 {
-	struct mb_registry reg = { -1, -1, -1 };
-	__u32 key, next, *prev = NULL;
-	int n = 0;
+	struct mb_snapshot s;
+	size_t i;
+	__u32 j;
+	int err = mb_snapshot_read(&s);
 
-	reg.targets_fd = bpf_obj_get(MB_TARGETS_PIN);
-	reg.rules_fd = bpf_obj_get(MB_RULES_PIN);
-	reg.counters_fd = bpf_obj_get(MB_COUNTERS_PIN);
-	if (reg.targets_fd < 0 || reg.rules_fd < 0 || reg.counters_fd < 0) {
-		printf("registry: not loaded (%s)\n", strerror(errno));
-		mb_registry_close(&reg);
+	if (err || !s.loaded) {
+		printf("registry: not loaded (%s)\n", strerror(err ? -err : ENOENT));
 		return;
 	}
 	printf("registry: pinned at %s\ntargets:\n", MB_PIN_DIR);
-	while (!bpf_map_get_next_key(reg.targets_fd, prev, &next)) {
-		struct mb_target t;
-		struct mb_rule_key rk = { .tgid = next };
+	for (i = 0; i < s.n; i++) {
+		const struct mb_snapshot_target *t = &s.targets[i];
 
-		key = next;
-		prev = &key;
-		if (bpf_map_lookup_elem(reg.targets_fd, &key, &t))
-			continue;
-		n++;
-		printf("  pid %u (", key);
-		print_comm(key);
-		printf(") uid %u scope %s supervisor %u cgroup %llu\n", t.uid,
-		       t.scope == MB_SCOPE_PROCESS ? "process" : "tree", t.supervisor,
-		       (unsigned long long)t.cgroup_id);
-		for (rk.idx = 0; rk.idx < t.n_rules && rk.idx < MB_MAX_RULES; rk.idx++) {
-			struct mb_rule_entry e;
-			struct mb_counters c;
-			char text[512];
+		printf("  pid %u (%.*s) uid %u scope %s supervisor %u cgroup %llu\n", t->pid,
+		       (int)strcspn(t->comm, "\n"), t->comm, t->t.uid,
+		       t->t.scope == MB_SCOPE_PROCESS ? "process" : "tree", t->t.supervisor,
+		       (unsigned long long)t->t.cgroup_id);
+		for (j = 0; j < t->n_rules; j++) {
+			const struct mb_snapshot_rule *r = &t->rules[j];
 
-			if (bpf_map_lookup_elem(reg.rules_fd, &rk, &e))
-				continue;
-			mb_rule_format(&e.rule, mb_native_arch(), text, sizeof(text));
-			printf("    [%u] %-40s %s", rk.idx, text,
-			       mb_engine_name((enum mb_engine)e.engine));
-			if (e.engine == MB_ENGINE_SECCOMP_ERRNO)
+			printf("    [%u] %-40s %s", r->idx, r->text,
+			       mb_engine_name((enum mb_engine)r->engine));
+			if (r->how == MB_IN_FILTER)
 				printf("  (answered in the filter: not counted)\n");
-			else if (!bpf_map_lookup_elem(reg.counters_fd, &rk, &c))
-				printf("  calls %llu faults %llu\n", (unsigned long long)c.calls,
-				       (unsigned long long)c.faults);
 			else
-				printf("\n");
+				printf("  calls %llu faults %llu\n", (unsigned long long)r->calls,
+				       (unsigned long long)r->faults);
 		}
 	}
-	if (!n)
+	if (!s.n)
 		printf("  (none)\n");
-	mb_registry_close(&reg);
+	mb_snapshot_free(&s);
 }
 
 /* Who holds what of their quota; uids that hold nothing and were never

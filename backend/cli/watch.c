@@ -14,24 +14,19 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
-
-#include <bpf/bpf.h>
-#include <bpf/libbpf.h>
 
 #include "cli/cli.h"
 #include "engines/net.h"
 #include "engines/probe.h"
+#include "engines/select.h"
 #include "engines/syscall_bpf.h"
+#include "engines/watch.h"
 #include "lib/ini_config.h"
 #include "minderbinder/watch.h"
 #include "lib/name_tables.h"
-#include "lib/proc_info.h"
 #include "lib/register_self.h"
-#include "registry/registry.h"
 #include "lib/spec_parse.h"
-#include "watch.skel.h"
 
 static void usage(FILE *f)
 {
@@ -72,86 +67,56 @@ static const char *section_kind(const struct mb_ini_section *s)
 	return s->rule.kind == MB_RULE_SYSCALL ? "syscall" : "outgoing_network";
 }
 
-/* MINDERBINDER_ENGINE for watch's syscall sections: the BPF engines to
- * try, best first. 0 candidates with why set: the variable is bad. */
-static int syscall_candidates(enum mb_engine out[2], char *why, size_t len)
+/* MINDERBINDER_ENGINE, and what the kernel has of each engine the
+ * sections may need: what the choice (engines/select) needs to know. */
+static void ask_engines(const struct mb_ini_config *cfg, struct mb_select *sel,
+		       struct mb_engine_answers *a, enum mb_engine cand[2], int *n_cand,
+		       struct mb_error *cand_err)
 {
 	const char *v = getenv("MINDERBINDER_ENGINE");
-	enum mb_engine_wish wish = MB_WISH_AUTO;
-	struct mb_error err;
+	bool need[MB_ENGINE_COUNT] = { false };
+	unsigned i;
+	int k;
 
-	if (v && *v && mb_engine_wish_parse("MINDERBINDER_ENGINE", v, &wish, &err)) {
-		snprintf(why, len, "%s", err.msg);
-		return -EINVAL;
+	memset(a, 0, sizeof(*a));
+	memset(sel, 0, sizeof(*sel));
+	sel->wish = MB_WISH_AUTO;
+	sel->watch = true;
+	sel->answers = a;
+	if (v && *v && mb_engine_wish_parse("MINDERBINDER_ENGINE", v, &sel->wish, cand_err))
+		*n_cand = -EINVAL;
+	else
+		*n_cand = mb_engine_candidates(sel, cand, cand_err);
+	for (i = 0; i < cfg->n_sections; i++) {
+		const struct mb_rule *r = &cfg->sections[i].rule;
+
+		if (r->kind == MB_RULE_NET)
+			need[mb_engine_for_net(r)] = true;
+		else
+			for (k = 0; k < *n_cand; k++)
+				need[cand[k]] = true;
 	}
-	switch (wish) {
-	case MB_WISH_KPROBE:
-		out[0] = MB_ENGINE_KPROBE;
-		return 1;
-	case MB_WISH_FMOD_RET:
-		out[0] = MB_ENGINE_FMOD_RET;
-		return 1;
-	case MB_WISH_SECCOMP:
-		snprintf(why, len, "MINDERBINDER_ENGINE=seccomp: watch cannot put a filter into a process it did not start");
-		return -EINVAL;
-	default:
-		out[0] = MB_ENGINE_FMOD_RET;
-		out[1] = MB_ENGINE_KPROBE;
-		return 2;
-	}
+	for (k = 0; k < MB_ENGINE_COUNT; k++)
+		if (need[k])
+			a->ok[k] = mb_engine_probe((enum mb_engine)k, &a->why[k]);
 }
 
 /*
- * Whether this kernel can serve a section's rule from watch mode, and the
- * engines to try for it, best first (*n of them); why says what is
- * missing when not.
+ * Whether this kernel can serve a section's rule from watch mode (0), and
+ * the engines to try for it, best first; why says what is missing when
+ * not. A syscall rule: watch cannot reach into a process it did not start
+ * (no seccomp filter, no agent), so only a BPF syscall engine will do.
  */
-static int section_supported(const struct mb_ini_section *s, enum mb_engine *eng, int *n,
-			     char *why, size_t len)
+static int section_supported(const struct mb_ini_section *s, const struct mb_select *sel,
+			     const enum mb_engine cand[2], int n_cand,
+			     const struct mb_error *cand_err, struct mb_engine_choice *c,
+			     struct mb_error *why)
 {
-	enum mb_engine cand[2];
-	char w[2][200];
-	int k, c, ok = 0;
-
-	*n = 0;
-	if (s->rule.kind == MB_RULE_NET) {
-		enum mb_engine e = s->rule.net.action == MB_NET_DROP ? MB_ENGINE_TC
-								     : MB_ENGINE_CGROUP;
-
-		eng[(*n)++] = e;
-		if (mb_engine_probe(e, w[0], sizeof(w[0])) == 1)
-			return 1;
-		snprintf(why, len, "the %s engine is unavailable on this kernel: %s",
-			 e == MB_ENGINE_TC ? "tc" : "cgroup", w[0]);
-		return 0;
+	if (s->rule.kind != MB_RULE_NET && n_cand < 0) {
+		*why = *cand_err;
+		return n_cand;
 	}
-	/* A syscall rule: watch cannot reach into a process it did not start
-	 * (no seccomp filter, no agent), so only a BPF syscall engine will do. */
-	c = syscall_candidates(cand, why, len);
-	if (c < 0)
-		return 0;
-	for (k = 0; k < c; k++) {
-		int p = mb_engine_probe(cand[k], w[k], sizeof(w[k]));
-
-		if (p != 1) {
-			if (p < 0)
-				snprintf(w[k], sizeof(w[k]), "%s", strerror(-p));
-			continue;
-		}
-		if (!mb_sysbpf_can_express(cand[k], &s->rule, w[k], sizeof(w[k])))
-			continue;
-		eng[(*n)++] = cand[k];
-		ok = 1;
-	}
-	if (ok)
-		return 1;
-	if (c == 1)
-		snprintf(why, len, "watch mode needs a BPF syscall engine; %s: %s",
-			 mb_engine_name(cand[0]), w[0]);
-	else
-		snprintf(why, len, "watch mode needs a BPF syscall engine; fmod_ret: %s; kprobe: %s",
-			 w[0], w[1]);
-	return 0;
+	return mb_engine_choose(sel, cand, n_cand < 0 ? 0 : n_cand, &s->rule, c, why);
 }
 
 static int on_event(void *ctx_, void *data, size_t size)
@@ -181,66 +146,13 @@ static int on_event(void *ctx_, void *data, size_t size)
 	return 0;
 }
 
-/* Forgets the owned entries whose process is gone (the registry's exit
- * program removed its target), so a long watch does not fill the map. */
-static void prune_owned(int owned_fd, struct mb_registry *reg)
+static void print_removed(__u32 pid, const char *comm, int err, void *ctx)
 {
-	__u32 key, next, *prev = NULL;
-	__u32 gone[256];
-	unsigned n = 0, i;
-	struct mb_target t;
-	__u64 ticks;
-
-	while (n < 256 && !bpf_map_get_next_key(owned_fd, prev, &next)) {
-		key = next;
-		prev = &key;
-		if (bpf_map_lookup_elem(owned_fd, &key, &ticks))
-			continue;
-		if (mb_registry_lookup(reg, key, ticks, &t))
-			gone[n++] = key;
-	}
-	for (i = 0; i < n; i++)
-		bpf_map_delete_elem(owned_fd, &gone[i]);
-}
-
-static void read_comm(__u32 pid, char *out, size_t len)
-{
-	if (mb_proc_comm((pid_t)pid, out, len))
-		snprintf(out, len, "?");
-	out[strcspn(out, "\n")] = '\0';
-}
-
-/* Removes every target watch made that is still the same process. */
-static unsigned remove_owned(int owned_fd, int rng_fd, struct mb_registry *reg)
-{
-	__u32 key, next, *prev = NULL;
-	struct mb_rule_key rk;
-	struct mb_target t;
-	unsigned removed = 0;
-	char comm[32];
-	__u64 ticks;
-	int err;
-
-	while (!bpf_map_get_next_key(owned_fd, prev, &next)) {
-		key = next;
-		prev = &key;
-		if (bpf_map_lookup_elem(owned_fd, &key, &ticks) ||
-		    mb_registry_lookup(reg, key, ticks, &t))
-			continue; /* exited: the registry already forgot it */
-		read_comm(key, comm, sizeof(comm));
-		err = mb_registry_remove(reg, key);
-		if (err) {
-			fprintf(stderr, "minderbinder: watch: failed to remove target pid %u: %s\n",
-				key, strerror(-err));
-			continue;
-		}
-		rk.tgid = key;
-		for (rk.idx = 0; rng_fd >= 0 && rk.idx < MB_MAX_RULES; rk.idx++)
-			bpf_map_delete_elem(rng_fd, &rk);
-		printf("watch: removed target pid %u (%s)\n", key, comm);
-		removed++;
-	}
-	return removed;
+	(void)ctx;
+	if (err)
+		mb_cli_fail(1, "watch: failed to remove target pid %u: %s", pid, strerror(-err));
+	else
+		printf("watch: removed target pid %u (%s)\n", pid, comm);
 }
 
 int mb_cli_watch(int argc, char **argv)
@@ -251,23 +163,22 @@ int mb_cli_watch(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
-	char ifaces[256] = "", why[600];
+	char ifaces[256] = "";
 	__u32 ifindex[MB_MAX_TARGET_IFACES] = { 0 };
 	unsigned n_if = 0, i, j, n_tmpl = 0, n_names = 0, unsupported = 0;
 	unsigned tmpl_section[MB_MAX_RULES];
-	enum mb_engine tmpl_engines[MB_MAX_RULES + 1][2];
-	int n_engines[MB_MAX_RULES + 1], any_net = 0;
-	struct mb_registry reg = { -1, -1, -1 };
-	struct mb_error err = { "" };
-	struct mb_net_error ne;
+	struct mb_engine_choice tmpl_engines[MB_MAX_RULES + 1];
+	enum mb_engine cand[2], used;
+	struct mb_engine_answers answers;
+	struct mb_select sel;
+	int n_cand, any_net = 0;
+	struct mb_error err = { "" }, cand_err = { "" };
 	struct mb_ini_config *cfg;
-	struct watch_bpf *skel = NULL;
-	struct ring_buffer *rb = NULL;
+	struct mb_watch w;
 	struct watch_ctx ctx = { 0 };
 	struct sigaction sa;
 	const char *file;
-	int c, skip = 0, ret = 1, owned_fd, rng_fd;
-	time_t last_prune;
+	int c, skip = 0, ret = 1;
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
@@ -312,18 +223,19 @@ int mb_cli_watch(int argc, char **argv)
 	}
 
 	/* Every section is checked before anything is attached. */
+	ask_engines(cfg, &sel, &answers, cand, &n_cand, &cand_err);
 	for (i = 0; i < cfg->n_sections; i++) {
 		const struct mb_ini_section *s = &cfg->sections[i];
 
-		if (!section_supported(s, tmpl_engines[n_tmpl], &n_engines[n_tmpl], why,
-				       sizeof(why))) {
+		if (section_supported(s, &sel, cand, n_cand, &cand_err, &tmpl_engines[n_tmpl],
+				      &err)) {
 			unsupported++;
 			if (skip)
 				fprintf(stderr, "minderbinder: warning: %s:%u: [%s %s]: skipped: %s\n",
-					file, s->line, section_kind(s), s->name, why);
+					file, s->line, section_kind(s), s->name, err.msg);
 			else
 				fprintf(stderr, "minderbinder: %s:%u: [%s %s]: %s\n", file, s->line,
-					section_kind(s), s->name, why);
+					section_kind(s), s->name, err.msg);
 			continue;
 		}
 		if (n_tmpl == MB_MAX_RULES) {
@@ -348,108 +260,49 @@ int mb_cli_watch(int argc, char **argv)
 		return mb_cli_fail(1, "watch: needs root");
 	}
 
-	ret = mb_registry_open(&reg);
-	if (ret) {
-		mb_cli_fail(1, "watch: cannot open the registry: %s", strerror(-ret));
-		goto out;
-	}
+	mb_watch_init(&w);
+	ret = mb_watch_open_registry(&w, &err);
+	if (ret)
+		goto fail;
 	/* The BPF syscall engine of each syscall section, on its syscall;
 	 * for network sections, the socket tagging and cgroup hooks, and the
 	 * tc filter on the interfaces (--interface). */
 	for (i = 0; i < n_tmpl; i++) {
 		const struct mb_ini_section *s = &cfg->sections[tmpl_section[i]];
-		int k;
 
 		if (s->rule.kind == MB_RULE_NET) {
 			any_net = 1;
 			continue;
 		}
-		for (k = 0, ret = -ENOENT; k < n_engines[i] && ret; k++) {
-			ret = mb_sysbpf_attach(tmpl_engines[i][k], s->rule.sys.nr, why, sizeof(why));
-			if (!ret)
-				tmpl_engines[i][0] = tmpl_engines[i][k];
-		}
+		ret = mb_sysbpf_attach_choice(&tmpl_engines[i], s->rule.sys.nr, &used, &err);
 		if (ret) {
-			mb_cli_fail(1, "watch: %s:%u: [syscall %s]: %s", file, s->line, s->name, why);
+			mb_cli_fail(1, "watch: %s:%u: [syscall %s]: %s", file, s->line, s->name,
+				    err.msg);
 			goto out;
 		}
+		tmpl_engines[i].engine = used;
 	}
-	if (any_net && (ret = mb_net_attach_held(ifaces, (__u32)getpid(), &ne))) {
-		mb_cli_fail(1, "watch: %s", ne.msg);
-		goto out;
-	}
-
-	{
-		LIBBPF_OPTS(bpf_object_open_opts, opts, .pin_root_path = MB_PIN_DIR);
-
-		skel = watch_bpf__open_opts(&opts);
-	}
-	if (!skel) {
-		ret = -errno;
-		mb_cli_fail(1, "watch: cannot open the BPF program: %s", strerror(-ret));
-		goto out;
-	}
-	memcpy((void *)skel->rodata->watch_ifindex, ifindex, sizeof(ifindex));
-	ret = watch_bpf__load(skel);
-	if (ret) {
-		mb_cli_fail(1, "watch: cannot load the BPF program: %s", strerror(-ret));
-		goto out;
-	}
-	for (i = 0; i < n_tmpl; i++) {
+	if (any_net && (ret = mb_net_attach_held(ifaces, (__u32)getpid(), &err)))
+		goto fail;
+	ret = mb_watch_load(&w, ifindex, &err);
+	for (i = 0; !ret && i < n_tmpl; i++) {
 		const struct mb_ini_section *s = &cfg->sections[tmpl_section[i]];
-		struct mb_watch_rule r;
 
-		memset(&r, 0, sizeof(r));
-		r.entry.engine = tmpl_engines[i][0];
-		r.entry.rule = s->rule;
-		r.entry.dirfd_arg = s->rule.kind == MB_RULE_SYSCALL
-					    ? mb_syscall_dirfd_arg(mb_syscall_name(mb_native_arch(),
-										   s->rule.sys.nr))
-					    : -1;
-		r.rng = mb_rule_rng_state(&s->rule);
-		if (bpf_map_update_elem(bpf_map__fd(skel->maps.watch_rules), &i, &r, BPF_ANY)) {
-			ret = -errno;
-			mb_cli_fail(1, "watch: cannot fill the rule map: %s", strerror(-ret));
-			goto out;
-		}
-		for (j = 0; j < s->n_targets; j++) {
-			struct mb_watch_comm key;
-			struct mb_watch_names v = { 0 };
-			int fd = bpf_map__fd(skel->maps.watch_names);
-
-			memset(&key, 0, sizeof(key));
-			strncpy(key.name, s->targets[j], sizeof(key.name) - 1);
-			if (bpf_map_lookup_elem(fd, &key, &v))
-				n_names++;
-			if (v.mask & (1ULL << i))
-				continue;
-			v.mask |= 1ULL << i;
-			v.idx[v.n++] = (__u8)i;
-			if (bpf_map_update_elem(fd, &key, &v, BPF_ANY)) {
-				ret = -errno;
-				mb_cli_fail(1, "watch: cannot fill the name map: %s", strerror(-ret));
-				goto out;
-			}
-		}
+		ret = mb_watch_add_rule(&w, i, &s->rule, tmpl_engines[i].engine, s->targets,
+					s->n_targets, &n_names, &err);
 	}
+	if (ret)
+		goto fail;
 	ctx.cfg = cfg;
 	ctx.tmpl_section = tmpl_section;
 	ctx.n_tmpl = n_tmpl;
-	rb = ring_buffer__new(bpf_map__fd(skel->maps.watch_events), on_event, &ctx, NULL);
-	if (!rb) {
-		ret = -errno;
-		mb_cli_fail(1, "watch: cannot open the event ring: %s", strerror(-ret));
-		goto out;
-	}
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal; /* no SA_RESTART: the poll returns */
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
-	ret = watch_bpf__attach(skel);
-	if (ret) {
-		mb_cli_fail(1, "watch: cannot attach to sched_process_exec: %s", strerror(-ret));
-		goto out;
-	}
+	ret = mb_watch_start(&w, on_event, &ctx, &err);
+	if (ret)
+		goto fail;
 	for (i = 0; i < n_tmpl; i++) {
 		const struct mb_ini_section *s = &cfg->sections[tmpl_section[i]];
 		char buf[512];
@@ -465,26 +318,16 @@ int mb_cli_watch(int argc, char **argv)
 	       n_names, n_names == 1 ? "" : "s", *ifaces ? ", drop on " : "", ifaces);
 	fflush(stdout);
 
-	owned_fd = bpf_map__fd(skel->maps.watch_owned);
-	rng_fd = bpf_map__fd(skel->maps.mb_rule_rng);
-	last_prune = time(NULL);
 	while (!stop) {
-		int n = ring_buffer__poll(rb, 1000);
+		int n = mb_watch_poll(&w, 1000);
 
 		if (n < 0 && n != -EINTR) {
 			mb_cli_fail(1, "watch: reading events: %s", strerror(-n));
 			break;
 		}
-		if (time(NULL) - last_prune >= 10) {
-			prune_owned(owned_fd, &reg);
-			last_prune = time(NULL);
-		}
 	}
-	/* Detach first: no new target while we remove the old ones. */
-	watch_bpf__detach(skel);
-	ring_buffer__consume(rb);
 	{
-		unsigned removed = remove_owned(owned_fd, rng_fd, &reg);
+		unsigned removed = mb_watch_stop(&w, print_removed, NULL);
 
 		printf("watch: stopped: targeted %u process%s, removed %u target%s still running\n",
 		       ctx.n_targeted, ctx.n_targeted == 1 ? "" : "es", removed,
@@ -492,10 +335,11 @@ int mb_cli_watch(int argc, char **argv)
 		fflush(stdout);
 	}
 	ret = stop ? 0 : 1;
+	goto out;
+fail:
+	mb_cli_fail(1, "watch: %s", err.msg);
 out:
-	ring_buffer__free(rb);
-	watch_bpf__destroy(skel);
-	mb_registry_close(&reg);
+	mb_watch_close(&w);
 	free(cfg);
 	return ret < 0 ? 1 : ret;
 }

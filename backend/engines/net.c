@@ -66,7 +66,7 @@ static int attach_cgroup(struct bpf_program *prog, int cg_fd, const char *name)
 }
 
 /* With the registry lock held. */
-static int load_net(struct mb_net_error *e)
+static int load_net(struct mb_error *e)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, opts, .pin_root_path = MB_PIN_DIR);
 	struct bpf_map_create_opts mopts = { .sz = sizeof(mopts) };
@@ -76,8 +76,7 @@ static int load_net(struct mb_net_error *e)
 
 	err = mb_cgroup2_mount(cg, sizeof(cg));
 	if (err) {
-		snprintf(e->msg, sizeof(e->msg),
-			 "network faults need cgroup v2, which is not mounted");
+		mb_error_set(e, "network faults need cgroup v2, which is not mounted");
 		return err;
 	}
 	skel = net_bpf__open_opts(&opts);
@@ -85,8 +84,8 @@ static int load_net(struct mb_net_error *e)
 		return -errno;
 	err = net_bpf__load(skel);
 	if (err) {
-		snprintf(e->msg, sizeof(e->msg), "failed to load the network programs: %s",
-			 strerror(-err));
+		mb_error_set(e, "failed to load the network programs: %s",
+			     strerror(-err));
 		goto out;
 	}
 	cg_fd = open(cg, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -104,9 +103,8 @@ static int load_net(struct mb_net_error *e)
 	if (!err)
 		err = attach_cgroup(skel->progs.mb_sendmsg6, cg_fd, cgroup_links[4]);
 	if (err) {
-		snprintf(e->msg, sizeof(e->msg),
-			 "failed to attach cgroup socket hooks at %.100s: %s", cg,
-			 strerror(-err));
+		mb_error_set(e, "failed to attach cgroup socket hooks at %.100s: %s", cg,
+			     strerror(-err));
 		goto out;
 	}
 	if (!pinned("mb_tc_egress")) {
@@ -155,7 +153,7 @@ static int iface_up(const char *name)
 }
 
 static int attach_iface(int ifaces_fd, int prog_fd, unsigned ifindex, const char *name,
-			__u32 holder, struct mb_net_error *e)
+			__u32 holder, struct mb_error *e)
 {
 	DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = (int)ifindex,
 			    .attach_point = BPF_TC_EGRESS);
@@ -181,15 +179,15 @@ static int attach_iface(int ifaces_fd, int prog_fd, unsigned ifindex, const char
 	if (!err)
 		rec.created_qdisc = 1;
 	else if (err != -EEXIST) {
-		snprintf(e->msg, sizeof(e->msg), "failed to create clsact on %s: %s", name,
-			 strerror(-err));
+		mb_error_set(e, "failed to create clsact on %s: %s", name,
+			     strerror(-err));
 		return err;
 	}
 	/* -EEXIST: someone else's clsact (or ours from before): keep it. */
 	err = bpf_tc_attach(&hook, &opts);
 	if (err) {
-		snprintf(e->msg, sizeof(e->msg), "failed to attach tc filter on %s: %s",
-			 name, strerror(-err));
+		mb_error_set(e, "failed to attach tc filter on %s: %s",
+			     name, strerror(-err));
 		return err;
 	}
 	snprintf(rec.name, sizeof(rec.name), "%s", name);
@@ -214,7 +212,7 @@ static int listed(const char *list, const char *name)
 	return 0;
 }
 
-int mb_net_check_interfaces(const char *list, struct mb_net_error *e)
+int mb_net_check_interfaces(const char *list, struct mb_error *e)
 {
 	char name[IF_NAMESIZE + 1];
 	const char *p = list;
@@ -223,15 +221,13 @@ int mb_net_check_interfaces(const char *list, struct mb_net_error *e)
 	while (*p) {
 		n = strcspn(p, ",");
 		if (!n || n > IF_NAMESIZE - 1) {
-			snprintf(e->msg, sizeof(e->msg),
-				 "MINDERBINDER_INTERFACES: bad interface name in '%.64s'", list);
+			mb_error_set(e, "MINDERBINDER_INTERFACES: bad interface name in '%.64s'", list);
 			return -EINVAL;
 		}
 		memcpy(name, p, n);
 		name[n] = '\0';
 		if (!if_nametoindex(name)) {
-			snprintf(e->msg, sizeof(e->msg),
-				 "MINDERBINDER_INTERFACES: no interface '%s' here", name);
+			mb_error_set(e, "MINDERBINDER_INTERFACES: no interface '%s' here", name);
 			return -ENODEV;
 		}
 		p += n;
@@ -241,12 +237,12 @@ int mb_net_check_interfaces(const char *list, struct mb_net_error *e)
 	return 0;
 }
 
-int mb_net_attach(const char *interfaces, struct mb_net_error *e)
+int mb_net_attach(const char *interfaces, struct mb_error *e)
 {
 	return mb_net_attach_held(interfaces, 0, e);
 }
 
-int mb_net_attach_held(const char *interfaces, __u32 holder, struct mb_net_error *e)
+int mb_net_attach_held(const char *interfaces, __u32 holder, struct mb_error *e)
 {
 	struct if_nameindex *ifs = NULL, *i;
 	int lock, err = 0, prog_fd = -1, ifaces_fd = -1, n = 0;
@@ -257,7 +253,7 @@ int mb_net_attach_held(const char *interfaces, __u32 holder, struct mb_net_error
 		return err;
 	lock = mb_registry_lock();
 	if (lock < 0) {
-		mb_registry_lock_why(lock, e->msg, sizeof(e->msg));
+		mb_registry_lock_why(lock, e);
 		return lock;
 	}
 	if (!all_pinned()) {
@@ -285,8 +281,8 @@ int mb_net_attach_held(const char *interfaces, __u32 holder, struct mb_net_error
 		n++;
 	}
 	if (!n) {
-		snprintf(e->msg, sizeof(e->msg), "no up interface to attach the tc filter to%s%s",
-			 *interfaces ? " among " : "", interfaces);
+		mb_error_set(e, "no up interface to attach the tc filter to%s%s",
+			     *interfaces ? " among " : "", interfaces);
 		err = -ENODEV;
 	}
 out:
@@ -298,8 +294,8 @@ out:
 		close(ifaces_fd);
 	mb_registry_unlock(lock);
 	if (err && !e->msg[0])
-		snprintf(e->msg, sizeof(e->msg), "failed to set up network faults: %s",
-			 strerror(-err));
+		mb_error_set(e, "failed to set up network faults: %s",
+			     strerror(-err));
 	return err;
 }
 
@@ -378,7 +374,7 @@ static int holder_alive(__u32 pid)
 	return !access(path, F_OK);
 }
 
-int mb_net_sweep(int targets_fd, int rules_fd)
+int mb_net_sweep(const struct mb_registry *reg)
 {
 	struct mb_iface_key key, next, *prev = NULL, gone[MB_MAX_IFACES];
 	struct mb_iface rec;
@@ -408,7 +404,7 @@ int mb_net_sweep(int targets_fd, int rules_fd)
 		prev = &key;
 		if (key.netns != here || bpf_map_lookup_elem(fd, &key, &rec) ||
 		    holder_alive(rec.holder) ||
-		    iface_needed(targets_fd, rules_fd, here, key.ifindex))
+		    iface_needed(reg->targets_fd, reg->rules_fd, here, key.ifindex))
 			continue;
 		detach_iface(&key, &rec, NULL, NULL);
 		if (n < MB_MAX_IFACES)

@@ -4,10 +4,8 @@
 #define MB_ENGINE_NET_H
 
 #include <linux/types.h>
-
-struct mb_net_error {
-	char msg[256];
-};
+#include "lib/spec_parse.h"
+#include "registry/registry.h"
 
 /* The key of the pinned mb_ifaces map: interfaces are per netns. */
 struct mb_iface_key {
@@ -18,19 +16,19 @@ struct mb_iface_key {
 
 /* Loads and pins the network programs once, then makes sure our TC filter
  * sits on every up interface of this netns (or those in the comma list). */
-int mb_net_attach(const char *interfaces, struct mb_net_error *e);
+int mb_net_attach(const char *interfaces, struct mb_error *e);
 /* The same for a process that is no target but needs the filters while it
  * lives (`minderbinder watch`): mb_net_sweep keeps them for it. */
-int mb_net_attach_held(const char *interfaces, __u32 holder, struct mb_net_error *e);
+int mb_net_attach_held(const char *interfaces, __u32 holder, struct mb_error *e);
 /* Checks a comma list of interface names against this netns. */
-int mb_net_check_interfaces(const char *list, struct mb_net_error *e);
+int mb_net_check_interfaces(const char *list, struct mb_error *e);
 /* Interface state has an owner: removes our TC filter, and the clsact
  * qdisc if we created it, from every interface of this netns that no live
  * target with a drop rule sends through. Run at every registration, after
  * the caller's own entry went in; takes the registry lock, but only when
  * mb_ifaces records something in this netns. Returns how many interfaces
  * it cleared, or -errno. */
-int mb_net_sweep(int targets_fd, int rules_fd);
+int mb_net_sweep(const struct mb_registry *reg);
 /* Detaches our TC filters in this netns, and the clsact qdiscs we created.
  * Returns how many interfaces of other netns still carry one (their record
  * and the filter program must stay pinned for an unload there), or -errno.

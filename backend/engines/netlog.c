@@ -72,7 +72,7 @@ static long long clock_ns(clockid_t c)
 }
 
 /* "tcp 127.0.0.1:8080", "udp [::1]:53" */
-static void put_flow(struct line *l, const struct mb_log_event *ev)
+static void put_flow(struct mb_log_line *l, const struct mb_log_event *ev)
 {
 	char addr[INET6_ADDRSTRLEN] = "?", proto[16];
 
@@ -84,31 +84,31 @@ static void put_flow(struct line *l, const struct mb_log_event *ev)
 		snprintf(proto, sizeof(proto), "proto%u", ev->proto);
 	inet_ntop(ev->family == 6 ? AF_INET6 : AF_INET, ev->daddr, addr, sizeof(addr));
 	if (ev->family == 6)
-		put_fmt(l, "\"%s [%s]:%u\"", proto, addr, ev->dport);
+		mb_log_putf(l, "\"%s [%s]:%u\"", proto, addr, ev->dport);
 	else
-		put_fmt(l, "\"%s %s:%u\"", proto, addr, ev->dport);
+		mb_log_putf(l, "\"%s %s:%u\"", proto, addr, ev->dport);
 }
 
 /* The flow's parts, for a reader that filters on them without parsing
  * "flow": ,"proto":"tcp","addr":"::1","port":53 (the destination, for a
  * refused connect as for a dropped packet). */
-static void put_flow_parts(struct line *l, const struct mb_log_event *ev)
+static void put_flow_parts(struct mb_log_line *l, const struct mb_log_event *ev)
 {
 	char addr[INET6_ADDRSTRLEN] = "?";
 
 	if (ev->proto == MB_PROTO_TCP || ev->proto == MB_PROTO_UDP)
-		put_fmt(l, ",\"proto\":\"%s\"", ev->proto == MB_PROTO_TCP ? "tcp" : "udp");
+		mb_log_putf(l, ",\"proto\":\"%s\"", ev->proto == MB_PROTO_TCP ? "tcp" : "udp");
 	else
-		put_fmt(l, ",\"proto\":\"proto%u\"", ev->proto);
+		mb_log_putf(l, ",\"proto\":\"proto%u\"", ev->proto);
 	inet_ntop(ev->family == 6 ? AF_INET6 : AF_INET, ev->daddr, addr, sizeof(addr));
-	put_fmt(l, ",\"addr\":\"%s\",\"port\":%u", addr, ev->dport);
+	mb_log_putf(l, ",\"addr\":\"%s\",\"port\":%u", addr, ev->dport);
 }
 
 static int on_event(void *ctx, void *data, size_t size)
 {
 	struct logger *lg = ctx;
 	const struct mb_log_event *ev = data;
-	struct line l = { .buf = lg->buf, .cap = sizeof(lg->buf) - 1 };
+	struct mb_log_line l = { .buf = lg->buf, .cap = sizeof(lg->buf) - 1 };
 	char comm[sizeof(ev->comm) + 1], rule[1024] = "";
 	long long t;
 	struct timespec ts;
@@ -126,27 +126,27 @@ static int on_event(void *ctx, void *data, size_t size)
 			   sizeof(rule)) < 0)
 		rule[0] = '\0';
 
-	put_raw(&l, "{\"time\":", 8);
-	put_json_time(&l, &ts);
-	put_fmt(&l, ",\"pid\":%u,\"tid\":%u,\"comm\":", ev->pid, ev->tid);
-	put_json_str(&l, comm);
-	put_raw(&l, ",\"flow\":", 8);
+	mb_log_put(&l, "{\"time\":", 8);
+	mb_log_json_time(&l, &ts);
+	mb_log_putf(&l, ",\"pid\":%u,\"tid\":%u,\"comm\":", ev->pid, ev->tid);
+	mb_log_json_str(&l, comm);
+	mb_log_put(&l, ",\"flow\":", 8);
 	put_flow(&l, ev);
 	put_flow_parts(&l, ev);
-	put_raw(&l, ",\"result\":", 10);
+	mb_log_put(&l, ",\"result\":", 10);
 	if (ev->action == MB_NET_DROP) {
-		put_raw(&l, "\"drop\"", 6);
+		mb_log_put(&l, "\"drop\"", 6);
 	} else {
 		const char *e = mb_errno_name(ev->err);
 
 		if (e)
-			put_json_str(&l, e);
+			mb_log_json_str(&l, e);
 		else
-			put_fmt(&l, "\"-%d\"", ev->err);
+			mb_log_putf(&l, "\"-%d\"", ev->err);
 	}
-	put_raw(&l, ",\"rule\":", 8);
-	put_json_str(&l, rule);
-	put_fmt(&l, ",\"rule_index\":%u,\"engine\":\"%s\"}", ev->rule,
+	mb_log_put(&l, ",\"rule\":", 8);
+	mb_log_json_str(&l, rule);
+	mb_log_putf(&l, ",\"rule_index\":%u,\"engine\":\"%s\"}", ev->rule,
 		ev->action == MB_NET_DROP ? "tc" : "cgroup");
 	if (l.full)
 		return 0; /* never a torn line */

@@ -21,7 +21,7 @@
 #define SYSCALL_PREFIX "__arm64_sys_"
 #endif
 
-static int probe_fmod_ret(char *why, size_t len)
+static int probe_fmod_ret(struct mb_error *why)
 {
 	const struct bpf_insn insns[] = {
 		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 0 },
@@ -33,13 +33,13 @@ static int probe_fmod_ret(char *why, size_t len)
 	int id, fd, link;
 
 	if (!btf) {
-		snprintf(why, len, "no kernel BTF (CONFIG_DEBUG_INFO_BTF is not set)");
+		mb_error_set(why, "no kernel BTF (CONFIG_DEBUG_INFO_BTF is not set)");
 		return 0;
 	}
 	id = btf__find_by_name_kind(btf, SYSCALL_PREFIX "openat", BTF_KIND_FUNC);
 	btf__free(btf);
 	if (id < 0) {
-		snprintf(why, len, "no BTF for %sopenat", SYSCALL_PREFIX);
+		mb_error_set(why, "no BTF for %sopenat", SYSCALL_PREFIX);
 		return 0;
 	}
 	opts.attach_btf_id = (__u32)id;
@@ -47,9 +47,8 @@ static int probe_fmod_ret(char *why, size_t len)
 	if (fd < 0) {
 		int e = errno;
 
-		snprintf(why, len,
-			 "the kernel refused an fmod_ret program (%s): BPF trampolines or CONFIG_FUNCTION_ERROR_INJECTION missing",
-			 strerror(e));
+		mb_error_set(why, "the kernel refused an fmod_ret program (%s): BPF trampolines or CONFIG_FUNCTION_ERROR_INJECTION missing",
+			     strerror(e));
 		return 0;
 	}
 	link = bpf_link_create(fd, 0, BPF_MODIFY_RETURN, NULL);
@@ -57,8 +56,8 @@ static int probe_fmod_ret(char *why, size_t len)
 		int e = errno;
 
 		close(fd);
-		snprintf(why, len, "fmod_ret attach to %sopenat failed (%s)",
-			 SYSCALL_PREFIX, strerror(e));
+		mb_error_set(why, "fmod_ret attach to %sopenat failed (%s)",
+			     SYSCALL_PREFIX, strerror(e));
 		return 0;
 	}
 	close(link);
@@ -66,10 +65,10 @@ static int probe_fmod_ret(char *why, size_t len)
 	return 1;
 }
 
-static int probe_kprobe(char *why, size_t len)
+static int probe_kprobe(struct mb_error *why)
 {
 	if (access("/sys/bus/event_source/devices/kprobe/type", F_OK)) {
-		snprintf(why, len, "CONFIG_KPROBES is not set (no kprobe PMU)");
+		mb_error_set(why, "CONFIG_KPROBES is not set (no kprobe PMU)");
 		return 0;
 	}
 	/* A real load: libbpf's helper probe takes the verifier's "cannot
@@ -84,9 +83,8 @@ static int probe_kprobe(char *why, size_t len)
 		int fd = bpf_prog_load(BPF_PROG_TYPE_KPROBE, "mb_probe", "GPL", insns, 4, NULL);
 
 		if (fd < 0) {
-			snprintf(why, len,
-				 "the kernel refused bpf_override_return (%s): CONFIG_BPF_KPROBE_OVERRIDE is not set",
-				 strerror(errno));
+			mb_error_set(why, "the kernel refused bpf_override_return (%s): CONFIG_BPF_KPROBE_OVERRIDE is not set",
+				     strerror(errno));
 			return 0;
 		}
 		close(fd);
@@ -94,61 +92,62 @@ static int probe_kprobe(char *why, size_t len)
 	return 1;
 }
 
-static int probe_seccomp(char *why, size_t len)
+static int probe_seccomp(struct mb_error *why)
 {
 	/* SECCOMP_GET_ACTION_AVAIL answers without installing anything. */
 	__u32 action = SECCOMP_RET_USER_NOTIF;
 
 	if (syscall(__NR_seccomp, SECCOMP_GET_ACTION_AVAIL, 0, &action)) {
-		snprintf(why, len, "SECCOMP_RET_USER_NOTIF unavailable (%s)",
-			 strerror(errno));
+		mb_error_set(why, "SECCOMP_RET_USER_NOTIF unavailable (%s)",
+			     strerror(errno));
 		return 0;
 	}
 	return 1;
 }
 
-static int probe_cgroup(char *why, size_t len)
+static int probe_cgroup(struct mb_error *why)
 {
 	char mnt[256];
 
 	if (mb_cgroup2_mount(mnt, sizeof(mnt))) {
-		snprintf(why, len, "cgroup v2 is not mounted");
+		mb_error_set(why, "cgroup v2 is not mounted");
 		return 0;
 	}
 	if (libbpf_probe_bpf_helper(BPF_PROG_TYPE_CGROUP_SOCK_ADDR, BPF_FUNC_set_retval,
 				    NULL) != 1) {
-		snprintf(why, len, "bpf_set_retval is unavailable in cgroup socket hooks (Linux < 5.18)");
+		mb_error_set(why, "bpf_set_retval is unavailable in cgroup socket hooks (Linux < 5.18)");
 		return 0;
 	}
 	return 1;
 }
 
-static int probe_tc(char *why, size_t len)
+static int probe_tc(struct mb_error *why)
 {
 	if (libbpf_probe_bpf_prog_type(BPF_PROG_TYPE_SCHED_CLS, NULL) != 1) {
-		snprintf(why, len, "BPF classifiers are unavailable (CONFIG_NET_CLS_BPF is not set)");
+		mb_error_set(why, "BPF classifiers are unavailable (CONFIG_NET_CLS_BPF is not set)");
 		return 0;
 	}
-	return probe_cgroup(why, len); /* sockets are tagged by a cgroup hook */
+	return probe_cgroup(why); /* sockets are tagged by a cgroup hook */
 }
 
-int mb_engine_probe(enum mb_engine e, char *why, size_t len)
+int mb_engine_probe(enum mb_engine e, struct mb_error *why)
 {
-	why[0] = '\0';
+	if (why)
+		why->msg[0] = '\0';
 	switch (e) {
 	case MB_ENGINE_FMOD_RET:
-		return probe_fmod_ret(why, len);
+		return probe_fmod_ret(why);
 	case MB_ENGINE_KPROBE:
-		return probe_kprobe(why, len);
+		return probe_kprobe(why);
 	case MB_ENGINE_SECCOMP_ERRNO:
 	case MB_ENGINE_SECCOMP_NOTIF:
-		return probe_seccomp(why, len);
+		return probe_seccomp(why);
 	case MB_ENGINE_CGROUP:
-		return probe_cgroup(why, len);
+		return probe_cgroup(why);
 	case MB_ENGINE_TC:
-		return probe_tc(why, len);
+		return probe_tc(why);
 	default:
-		snprintf(why, len, "not probed");
+		mb_error_set(why, "not probed");
 		return 0;
 	}
 }
@@ -182,7 +181,7 @@ static int probe_cache(void)
 int mb_engine_available(enum mb_engine e)
 {
 	__u32 key = (__u32)e, val = CACHE_UNKNOWN;
-	char why[256];
+	struct mb_error why;
 	int fd, ok;
 
 	if (key >= MB_ENGINE_COUNT)
@@ -192,7 +191,7 @@ int mb_engine_available(enum mb_engine e)
 		close(fd);
 		return val == CACHE_YES;
 	}
-	ok = mb_engine_probe(e, why, sizeof(why)) == 1;
+	ok = mb_engine_probe(e, &why) == 1;
 	if (fd >= 0) {
 		val = ok ? CACHE_YES : CACHE_NO;
 		bpf_map_update_elem(fd, &key, &val, BPF_ANY);

@@ -178,7 +178,7 @@ int mb_sock_tag_held(const struct mb_spec *spec, __u32 tgid, int pidfd, struct m
 	if (!all_pinned()) {
 		lock = mb_registry_lock();
 		if (lock < 0) {
-			mb_registry_lock_why(lock, err->msg, sizeof(err->msg));
+			mb_registry_lock_why(lock, err);
 			return lock;
 		}
 		if (!all_pinned())

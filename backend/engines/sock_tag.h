@@ -6,7 +6,7 @@
 #include <linux/types.h>
 #include <stddef.h>
 
-#include "lib/spec_parse.h"
+#include "lib/error.h"
 #include "minderbinder/rule.h"
 
 /*

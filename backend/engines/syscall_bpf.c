@@ -27,28 +27,6 @@
 #define NATIVE_ARCH MB_ARCH_AARCH64
 #endif
 
-int mb_sysbpf_can_express(enum mb_engine e, const struct mb_rule *r, char *why, size_t len)
-{
-	if (r->kind != MB_RULE_SYSCALL) {
-		snprintf(why, len, "not a syscall rule");
-		return 0;
-	}
-	if (r->flags & MB_F_LATENCY) {
-		snprintf(why, len, "latency= needs the supervisor (seccomp)");
-		return 0;
-	}
-	if (r->sys.result == MB_RES_NONE) {
-		snprintf(why, len, "a rule without a result needs the supervisor (seccomp)");
-		return 0;
-	}
-	if (e == MB_ENGINE_FMOD_RET && r->sys.result == MB_RES_VALUE && r->sys.value == 0) {
-		/* an fmod_ret program returning 0 lets the call run */
-		snprintf(why, len, "fmod_ret cannot fake a return value of 0");
-		return 0;
-	}
-	return 1;
-}
-
 /*
  * Syscalls whose entry function is not named after them (the entry-point
  * column of the kernel's syscall table). It matters: __x64_sys_uname and
@@ -101,8 +79,8 @@ static int keep_log(enum libbpf_print_level level, const char *fmt, va_list ap)
 	return 0;
 }
 
-static int attach_locked(enum mb_engine e, const char *fn, const char *pin, char *why,
-			 size_t len)
+static int attach_locked(enum mb_engine e, const char *fn, const char *pin,
+			 struct mb_error *why)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, opts, .pin_root_path = MB_PIN_DIR);
 	struct syscall_fault_bpf *skel;
@@ -115,7 +93,7 @@ static int attach_locked(enum mb_engine e, const char *fn, const char *pin, char
 	skel = syscall_fault_bpf__open_opts(&opts);
 	if (!skel) {
 		err = -errno;
-		snprintf(why, len, "cannot open the syscall fault program: %s", strerror(-err));
+		mb_error_set(why, "cannot open the syscall fault program: %s", strerror(-err));
 		return err;
 	}
 	if (e == MB_ENGINE_KPROBE) {
@@ -134,7 +112,7 @@ static int attach_locked(enum mb_engine e, const char *fn, const char *pin, char
 			err = bpf_program__set_attach_target(skel->progs.mb_sys_fmod_ret, 0, alias);
 		}
 		if (err) {
-			snprintf(why, len, "no BTF for %s: %s", fn, strerror(-err));
+			mb_error_set(why, "no BTF for %s: %s", fn, strerror(-err));
 			goto out;
 		}
 	}
@@ -143,9 +121,9 @@ static int attach_locked(enum mb_engine e, const char *fn, const char *pin, char
 	err = syscall_fault_bpf__load(skel);
 	libbpf_set_print(old);
 	if (err) {
-		snprintf(why, len, "the kernel refused the %s program for %s: %s (%s)",
-			 e == MB_ENGINE_KPROBE ? "kprobe" : "fmod_ret", fn, strerror(-err),
-			 last_log);
+		mb_error_set(why, "the kernel refused the %s program for %s: %s (%s)",
+			     e == MB_ENGINE_KPROBE ? "kprobe" : "fmod_ret", fn, strerror(-err),
+			     last_log);
 		goto out;
 	}
 	if (e == MB_ENGINE_KPROBE)
@@ -154,19 +132,19 @@ static int attach_locked(enum mb_engine e, const char *fn, const char *pin, char
 		link = bpf_program__attach_trace(skel->progs.mb_sys_fmod_ret);
 	if (!link) {
 		err = -errno;
-		snprintf(why, len, "cannot attach to %s: %s", fn, strerror(-err));
+		mb_error_set(why, "cannot attach to %s: %s", fn, strerror(-err));
 		goto out;
 	}
 	err = bpf_link__pin(link, pin);
 	if (err)
-		snprintf(why, len, "cannot pin %s: %s", pin, strerror(-err));
+		mb_error_set(why, "cannot pin %s: %s", pin, strerror(-err));
 	bpf_link__destroy(link); /* the pin keeps it attached */
 out:
 	syscall_fault_bpf__destroy(skel);
 	return err;
 }
 
-int mb_sysbpf_attach(enum mb_engine e, int nr, char *why, size_t len)
+int mb_sysbpf_attach(enum mb_engine e, int nr, struct mb_error *why)
 {
 	char fn[96], pin[192], other[192];
 	int err, lock;
@@ -175,7 +153,7 @@ int mb_sysbpf_attach(enum mb_engine e, int nr, char *why, size_t len)
 		return -EINVAL;
 	err = mb_sysbpf_entry(nr, fn, sizeof(fn));
 	if (err) {
-		snprintf(why, len, "no syscall number %d on this machine", nr);
+		mb_error_set(why, "no syscall number %d on this machine", nr);
 		return err;
 	}
 	snprintf(pin, sizeof(pin), MB_SYSCALL_PROG_PIN_FMT,
@@ -187,18 +165,33 @@ int mb_sysbpf_attach(enum mb_engine e, int nr, char *why, size_t len)
 	snprintf(other, sizeof(other), MB_SYSCALL_PROG_PIN_FMT,
 		 e == MB_ENGINE_KPROBE ? "fmod_ret" : "kprobe", fn + strlen(SYSCALL_PREFIX));
 	if (mb_pin_exists(other)) {
-		snprintf(why, len,
-			 "%s already has the %s engine's program, and the two do not mix on one syscall (minderbinder unload resets)",
-			 fn, e == MB_ENGINE_KPROBE ? "fmod_ret" : "kprobe");
+		mb_error_set(why, "%s already has the %s engine's program, and the two do not mix on one syscall (minderbinder unload resets)",
+			     fn, e == MB_ENGINE_KPROBE ? "fmod_ret" : "kprobe");
 		return -EBUSY;
 	}
 	/* One loader at a time: two would both attach, and one pin would fail. */
 	lock = mb_registry_lock();
 	if (lock < 0) {
-		mb_registry_lock_why(lock, why, len);
+		mb_registry_lock_why(lock, why);
 		return lock;
 	}
-	err = attach_locked(e, fn, pin, why, len);
+	err = attach_locked(e, fn, pin, why);
 	mb_registry_unlock(lock);
 	return err;
+}
+
+int mb_sysbpf_attach_choice(const struct mb_engine_choice *c, int nr, enum mb_engine *used,
+			    struct mb_error *why)
+{
+	int k, err = -ENOENT;
+
+	for (k = 0; k < c->n_bpf; k++) {
+		err = mb_sysbpf_attach(c->bpf[k], nr, why);
+		if (!err) {
+			*used = c->bpf[k];
+			return 0;
+		}
+	}
+	*used = c->engine;
+	return c->engine == MB_ENGINE_NONE ? err : 0;
 }

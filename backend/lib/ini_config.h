@@ -11,7 +11,7 @@
  *                                        addr = 10.0.0.0/8 ; addr, action
  *
  * Each section becomes one rule in the same parsed form as the spec
- * grammar (the loader builds spec text and hands it to spec_parse.c).
+ * grammar (the loader builds spec text and hands it to lib/spec_parse.h).
  */
 #ifndef MB_INI_CONFIG_H
 #define MB_INI_CONFIG_H

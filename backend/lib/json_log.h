@@ -15,18 +15,18 @@ int mb_log_open(const char *path);
 
 /* A line being built in buf (cap bytes); full once something did not fit:
  * such a line is dropped whole, never written torn. */
-struct line {
+struct mb_log_line {
 	char *buf;
 	size_t len, cap;
 	bool full;
 };
 
-void put_raw(struct line *l, const char *s, size_t n);
-void put_fmt(struct line *l, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* A JSON string: quote, backslash and control characters escaped; a byte
- * that is not UTF-8 becomes U+FFFD. */
-void put_json_str(struct line *l, const char *str);
+void mb_log_put(struct mb_log_line *l, const char *s, size_t n);
+void mb_log_putf(struct mb_log_line *l, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* A JSON string, quoted, escaped by mb_escape (lib/escape.h): a byte that
+ * is not UTF-8 becomes U+FFFD. */
+void mb_log_json_str(struct mb_log_line *l, const char *str);
 /* "2026-11-23T14:00:00.123456Z" (quoted) for a CLOCK_REALTIME time. */
-void put_json_time(struct line *l, const struct timespec *ts);
+void mb_log_json_time(struct mb_log_line *l, const struct timespec *ts);
 
 #endif

@@ -28,5 +28,11 @@ const char *mb_syscall_name_at(enum mb_arch arch, size_t i);
  * close enough to be a plausible typo. */
 const char *mb_nearest(const char *word, size_t n,
 		       const char *(*name_at)(void *ctx, size_t i), void *ctx);
+/* name_at functions for mb_nearest: every errno name (ctx unused), every
+ * syscall of *(enum mb_arch *)ctx, or the entries of a const char *const
+ * array ctx. */
+const char *mb_nearest_errno_at(void *ctx, size_t i);
+const char *mb_nearest_syscall_at(void *ctx, size_t i);
+const char *mb_nearest_list_at(void *ctx, size_t i);
 
 #endif

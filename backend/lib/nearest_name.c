@@ -94,3 +94,19 @@ const char *mb_nearest(const char *word, size_t n,
 	}
 	return best;
 }
+
+const char *mb_nearest_errno_at(void *ctx, size_t i)
+{
+	(void)ctx;
+	return mb_errno_name_at(i);
+}
+
+const char *mb_nearest_syscall_at(void *ctx, size_t i)
+{
+	return mb_syscall_name_at(*(enum mb_arch *)ctx, i);
+}
+
+const char *mb_nearest_list_at(void *ctx, size_t i)
+{
+	return ((const char *const *)ctx)[i];
+}

@@ -32,11 +32,6 @@ struct parse {
 	int failed;
 };
 
-static const char *name_at(void *ctx, size_t i)
-{
-	return ((const char *const *)ctx)[i];
-}
-
 static int fail(struct parse *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 static int fail(struct parse *p, const char *fmt, ...)
@@ -46,7 +41,7 @@ static int fail(struct parse *p, const char *fmt, ...)
 	if (!p->failed) {
 		p->failed = 1;
 		va_start(ap, fmt);
-		vsnprintf(p->err.msg, sizeof(p->err.msg), fmt, ap);
+		mb_error_vset(&p->err, fmt, ap);
 		va_end(ap);
 	}
 	return 0; /* inih: an error on this line */
@@ -79,7 +74,7 @@ static int on_key(void *user, const char *section, const char *key, const char *
 	__u32 max;
 
 	if (strcmp(section, sections[0])) {
-		near = mb_nearest(section, 1, name_at, (void *)sections);
+		near = mb_nearest(section, 1, mb_nearest_list_at, (void *)sections);
 		return fail(p, "unknown section [%s]%s%s (the only one is [quota])", section,
 			    near ? ": did you mean " : "", near ? "[quota]?" : "");
 	}
@@ -87,7 +82,7 @@ static int on_key(void *user, const char *section, const char *key, const char *
 	      : !strcmp(key, "rules") ? MB_MAX_RULE_ENTRIES
 				      : 0;
 	if (!max) {
-		near = mb_nearest(key, sizeof(keys) / sizeof(keys[0]), name_at, (void *)keys);
+		near = mb_nearest(key, sizeof(keys) / sizeof(keys[0]), mb_nearest_list_at, (void *)keys);
 		return fail(p, "[quota] unknown key '%s'%s%s (keys: targets, rules)", key,
 			    near ? ", did you mean " : "", near ? near : "");
 	}

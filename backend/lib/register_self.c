@@ -67,11 +67,6 @@ int mb_log_path_check(const char *var, const char *path, struct mb_error *err)
 	return 0;
 }
 
-static const char *list_at(void *ctx, size_t i)
-{
-	return ((const char *const *)ctx)[i];
-}
-
 static int pick(const char *var, const char *text, const char *const *names,
 		size_t n, int *out, struct mb_error *err)
 {
@@ -84,7 +79,7 @@ static int pick(const char *var, const char *text, const char *const *names,
 			return 0;
 		}
 	}
-	near = mb_nearest(text, n, list_at, (void *)names);
+	near = mb_nearest(text, n, mb_nearest_list_at, (void *)names);
 	if (near)
 		mb_error_set(err, "%s: unknown value '%s' (did you mean '%s'?)", var,
 			     text, near);
@@ -135,7 +130,8 @@ int mb_helper_timeout(int *ms, struct mb_error *err)
 	return 0;
 }
 
-int mb_helper_find(const void *anchor, char *buf, size_t len)
+int mb_find_beside(const void *anchor, const char *name, const char *fallback_dir, int mode,
+		   char *buf, size_t len)
 {
 	Dl_info info;
 	char self[PATH_MAX];
@@ -151,19 +147,18 @@ int mb_helper_find(const void *anchor, char *buf, size_t len)
 			obj = self;
 		}
 	}
-	if (obj) {
-		slash = strrchr(obj, '/');
-		if ((size_t)(slash - obj) + sizeof("/mb-helper") <= len) {
-			memcpy(buf, obj, (size_t)(slash - obj));
-			strcpy(buf + (slash - obj), "/mb-helper");
-			if (!access(buf, X_OK))
-				return 0;
-		}
-	}
-	if (strlen(MB_LIBEXECDIR "/mb-helper") >= len)
+	slash = obj ? strrchr(obj, '/') : NULL;
+	if (slash && snprintf(buf, len, "%.*s/%s", (int)(slash - obj), obj, name) < (int)len &&
+	    !access(buf, mode))
+		return 0;
+	if (snprintf(buf, len, "%s/%s", fallback_dir, name) >= (int)len)
 		return -ENAMETOOLONG;
-	strcpy(buf, MB_LIBEXECDIR "/mb-helper");
-	return access(buf, X_OK) ? -ENOENT : 0;
+	return access(buf, mode) ? -ENOENT : 0;
+}
+
+int mb_helper_find(const void *anchor, char *buf, size_t len)
+{
+	return mb_find_beside(anchor, "mb-helper", MB_LIBEXECDIR, X_OK, buf, len);
 }
 
 static int spawn_helper(const char *path, int fd, pid_t *pid)
@@ -450,7 +445,9 @@ int mb_register_self(const struct mb_spec *spec, const struct mb_register_opts *
 		goto out;
 	}
 	ret = mb_seccomp_install(prog, (size_t)len,
-				 mb_seccomp_needs_listener(spec, plan.engines));
+				 mb_seccomp_needs_listener(spec, plan.engines)
+					 ? MB_SECCOMP_WANT_LISTENER
+					 : 0);
 	if (ret == -EBUSY) {
 		mb_error_set(err, "failed to install seccomp filter: this process's filters "
 				  "already have a listener (inherited from a parent that uses "

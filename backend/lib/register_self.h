@@ -55,8 +55,16 @@ int mb_helper_timeout(int *ms, struct mb_error *err);
  * control characters. 0, or -EINVAL with err naming var. */
 int mb_log_path_check(const char *var, const char *path, struct mb_error *err);
 
-/* Finds mb-helper: next to the object that holds `anchor` (the build
- * tree, or an install that keeps them together), else MB_LIBEXECDIR. */
+/* The one search for an installed piece: name next to the object that
+ * holds `anchor` (NULL: the running executable) when access(mode) allows
+ * it there (the build tree, or an install that keeps them together), else
+ * in fallback_dir. 0 with the path in buf, or -ENOENT / -ENAMETOOLONG. */
+int mb_find_beside(const void *anchor, const char *name, const char *fallback_dir, int mode,
+		   char *buf, size_t len);
+
+/* mb-helper (executable): beside anchor, else MB_LIBEXECDIR. The agent
+ * and the C API pass one of their functions, the CLI NULL (next to the
+ * minderbinder executable). */
 int mb_helper_find(const void *anchor, char *buf, size_t len);
 
 #endif

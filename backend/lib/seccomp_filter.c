@@ -15,13 +15,26 @@
 #define SECCOMP_FILTER_FLAG_TSYNC_ESRCH (1UL << 4)
 #endif
 
+/* mb_gate_syscall(nr, a0..a4): the one syscall instruction our filter lets
+ * through; mb_gate_ret is the address right after it. Only the moving of
+ * arguments into place differs between the architectures. */
+#define GATE_BEGIN(function_type)                                 \
+	".pushsection .text\n"                                    \
+	".globl mb_gate_syscall\n"                                \
+	".hidden mb_gate_syscall\n"                               \
+	".type mb_gate_syscall," function_type "\n"               \
+	"mb_gate_syscall:\n"
+#define GATE_END                                                  \
+	".globl mb_gate_ret\n"                                    \
+	".hidden mb_gate_ret\n"                                   \
+	"mb_gate_ret:\n"                                          \
+	"	ret\n"                                             \
+	".size mb_gate_syscall, .-mb_gate_syscall\n"              \
+	".popsection\n"
+
 #if defined(__x86_64__)
 #define MB_AUDIT_ARCH AUDIT_ARCH_X86_64
-__asm__(".pushsection .text\n"
-	".globl mb_gate_syscall\n"
-	".hidden mb_gate_syscall\n"
-	".type mb_gate_syscall,@function\n"
-	"mb_gate_syscall:\n"
+__asm__(GATE_BEGIN("@function")
 	"	mov %rdi, %rax\n"
 	"	mov %rsi, %rdi\n"
 	"	mov %rdx, %rsi\n"
@@ -29,19 +42,10 @@ __asm__(".pushsection .text\n"
 	"	mov %r8, %r10\n"
 	"	mov %r9, %r8\n"
 	"	syscall\n"
-	".globl mb_gate_ret\n"
-	".hidden mb_gate_ret\n"
-	"mb_gate_ret:\n"
-	"	ret\n"
-	".size mb_gate_syscall, .-mb_gate_syscall\n"
-	".popsection\n");
+	GATE_END);
 #elif defined(__aarch64__)
 #define MB_AUDIT_ARCH AUDIT_ARCH_AARCH64
-__asm__(".pushsection .text\n"
-	".globl mb_gate_syscall\n"
-	".hidden mb_gate_syscall\n"
-	".type mb_gate_syscall,%function\n"
-	"mb_gate_syscall:\n"
+__asm__(GATE_BEGIN("%function")
 	"	mov x8, x0\n"
 	"	mov x0, x1\n"
 	"	mov x1, x2\n"
@@ -49,12 +53,7 @@ __asm__(".pushsection .text\n"
 	"	mov x3, x4\n"
 	"	mov x4, x5\n"
 	"	svc #0\n"
-	".globl mb_gate_ret\n"
-	".hidden mb_gate_ret\n"
-	"mb_gate_ret:\n"
-	"	ret\n"
-	".size mb_gate_syscall, .-mb_gate_syscall\n"
-	".popsection\n");
+	GATE_END);
 #else
 #error "minderbinder's seccomp engine supports x86_64 and aarch64"
 #endif
@@ -224,27 +223,38 @@ int mb_seccomp_ours(void)
 	return syscall(SYS_close, PROBE_FD) == -1 && errno == PROBE_ERRNO;
 }
 
-int mb_seccomp_install(const struct sock_filter *prog, size_t len,
-		       int want_listener)
+/* A raw syscall, through the gate or not; -errno on failure. */
+static long install_call(unsigned int flags, long nr, long a1, long a2, long a3)
+{
+	long r;
+
+	if (flags & MB_SECCOMP_VIA_GATE)
+		return mb_gate(nr, a1, a2, a3, 0, 0);
+	r = syscall(nr, a1, a2, a3, 0, 0);
+	return r < 0 ? -errno : r;
+}
+
+int mb_seccomp_install(const struct sock_filter *prog, size_t len, unsigned int flags)
 {
 	struct sock_fprog fprog = {
 		.len = (unsigned short)len,
 		.filter = (struct sock_filter *)prog,
 	};
-	unsigned long flags = SECCOMP_FILTER_FLAG_TSYNC;
+	unsigned long mode = SECCOMP_FILTER_FLAG_TSYNC;
 	long ret;
 
 	/* Without privilege a filter needs no_new_privs; it also means a
 	 * set-uid program exec'd later runs without its privileges, so a
 	 * fault can never be turned against privileged code. */
-	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0))
-		return -errno;
-	if (want_listener)
-		flags |= SECCOMP_FILTER_FLAG_NEW_LISTENER | SECCOMP_FILTER_FLAG_TSYNC_ESRCH;
-	ret = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags, &fprog);
+	ret = install_call(flags, SYS_prctl, PR_SET_NO_NEW_PRIVS, 1, 0);
 	if (ret < 0)
-		return -errno;
-	if (!want_listener && ret > 0)
+		return (int)ret;
+	if (flags & MB_SECCOMP_WANT_LISTENER)
+		mode |= SECCOMP_FILTER_FLAG_NEW_LISTENER | SECCOMP_FILTER_FLAG_TSYNC_ESRCH;
+	ret = install_call(flags, SYS_seccomp, SECCOMP_SET_MODE_FILTER, (long)mode, (long)&fprog);
+	if (ret < 0)
+		return (int)ret;
+	if (!(flags & MB_SECCOMP_WANT_LISTENER) && ret > 0)
 		return -EBUSY; /* thread ret could not be synchronised */
 	return (int)ret;
 }

@@ -33,10 +33,19 @@ int mb_seccomp_build(const struct mb_spec *spec, const __u32 *engines,
 int mb_seccomp_has_rules(const struct mb_spec *spec, const __u32 *engines);
 /* True when some rule needs the supervisor (a listener fd). */
 int mb_seccomp_needs_listener(const struct mb_spec *spec, const __u32 *engines);
+/* How mb_seccomp_install installs a filter. */
+enum mb_seccomp_install_flags {
+	/* Ask for a listener: the filter's USER_NOTIF calls go to a supervisor. */
+	MB_SECCOMP_WANT_LISTENER = 1u << 0,
+	/* Call prctl and seccomp through the gate: a filter of ours may be in
+	 * place already (the C API's later layers) and fault them. */
+	MB_SECCOMP_VIA_GATE = 1u << 1,
+};
 /* Installs on every thread of the calling process (TSYNC), with
- * no_new_privs. Returns the listener fd, 0 when none was asked, or -errno. */
-int mb_seccomp_install(const struct sock_filter *prog, size_t len,
-		       int want_listener);
+ * no_new_privs. flags: enum mb_seccomp_install_flags. Returns the listener
+ * fd, 0 when none was asked, or -errno (-EBUSY: a thread could not be
+ * synchronised, or the chain has a listener already). */
+int mb_seccomp_install(const struct sock_filter *prog, size_t len, unsigned int flags);
 /* Whether this process runs under a filter of ours (inherited from a
  * tree target): asked of the filter itself, which an environment variable
  * cannot fake. */

@@ -10,12 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include "minderbinder/rule.h"
-
-#define MB_ERR_MAX 384
-
-struct mb_error {
-	char msg[MB_ERR_MAX];
-};
+#include "lib/error.h"
 
 /* Values a rule takes when it does not set them itself. */
 struct mb_defaults {
@@ -63,8 +58,5 @@ int mb_syscall_dirfd_arg(const char *name);
 /* "50%" -> 500000 ppm; "100ms" -> ns. Shared with the INI loader and CLI. */
 int mb_parse_rate(const char *text, __u32 *ppm);
 int mb_parse_duration(const char *text, __u64 *ns);
-
-void mb_error_set(struct mb_error *err, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
 
 #endif

@@ -16,6 +16,7 @@
 #include <bpf/libbpf.h>
 
 #include "minderbinder/net.h"
+#include "minderbinder/rng.h"
 #include "registry/quota.h"
 #include "registry/registry.h"
 #include "registry.skel.h"
@@ -185,14 +186,14 @@ int mb_registry_lock(void)
 	return fd;
 }
 
-void mb_registry_lock_why(int err, char *buf, size_t len)
+void mb_registry_lock_why(int err, struct mb_error *e)
 {
 	if (err == -ETIMEDOUT)
-		snprintf(buf, len, "timed out after %d ms waiting for the registry lock %s "
-			 "(another registration or an unload holds it)", lock_wait_ms, LOCK_PATH);
+		mb_error_set(e, "timed out after %d ms waiting for the registry lock %s "
+			     "(another registration or an unload holds it)", lock_wait_ms, LOCK_PATH);
 	else
-		snprintf(buf, len, "failed to lock the registry (%s): %s", LOCK_PATH,
-			 strerror(-err));
+		mb_error_set(e, "failed to lock the registry (%s): %s", LOCK_PATH,
+			     strerror(-err));
 }
 
 void mb_registry_unlock(int fd)
@@ -232,6 +233,23 @@ void mb_registry_close(struct mb_registry *reg)
 	reg->targets_fd = reg->rules_fd = reg->counters_fd = -1;
 }
 
+void mb_registry_keep_counters(struct mb_registry *reg)
+{
+	int counters_fd = reg->counters_fd;
+
+	reg->counters_fd = -1;
+	mb_registry_close(reg);
+	reg->counters_fd = counters_fd;
+}
+
+int mb_registry_rule(const struct mb_registry *reg, __u32 tgid, __u32 idx,
+		     struct mb_rule_entry *out)
+{
+	struct mb_rule_key key = { .tgid = tgid, .idx = idx };
+
+	return bpf_map_lookup_elem(reg->rules_fd, &key, out) ? -errno : 0;
+}
+
 int mb_registry_remove(struct mb_registry *reg, __u32 tgid)
 {
 	struct mb_rule_key key = { .tgid = tgid };
@@ -268,16 +286,7 @@ int mb_registry_remove_if(struct mb_registry *reg, __u32 tgid, __u64 start_ticks
 
 __u64 mb_rule_rng_state(const struct mb_rule *r)
 {
-	__u64 z;
-
-	if (!(r->flags & MB_F_SEED))
-		return 0;
-	/* splitmix64, as the supervisor seeds its streams */
-	z = r->seed + 0x9e3779b97f4a7c15ULL;
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	z ^= z >> 31;
-	return z ? z : 1;
+	return (r->flags & MB_F_SEED) ? mb_rng_state(r->seed) : 0;
 }
 
 static void seed_rules(__u32 tgid, const struct mb_spec *spec)

@@ -4,8 +4,8 @@
 #define MB_REGISTRY_H
 
 #include <sys/types.h>
+#include "lib/spec_parse.h"
 #include "minderbinder/registry.h"
-
 
 struct mb_registry {
 	int targets_fd;
@@ -17,6 +17,8 @@ struct mb_registry {
  * this is the first helper since boot (or since `minderbinder unload`). */
 int mb_registry_open(struct mb_registry *reg);
 void mb_registry_close(struct mb_registry *reg);
+/* Closes every map but the counters (a supervisor's only need). */
+void mb_registry_keep_counters(struct mb_registry *reg);
 /* Whether a pin exists, asked with the effective (not the real) ids. */
 int mb_pin_exists(const char *path);
 /* Serialises helpers that load, attach or detach shared state. Waits
@@ -27,7 +29,7 @@ int mb_pin_exists(const char *path);
 #define MB_REGISTRY_LOCK_WAIT_MS 30000
 int mb_registry_lock(void);
 void mb_registry_lock_wait(int ms);
-void mb_registry_lock_why(int err, char *buf, size_t len);
+void mb_registry_lock_why(int err, struct mb_error *e);
 void mb_registry_unlock(int fd);
 
 /* tids: per rule, the only thread it applies to (0 = all); NULL = all. */
@@ -38,9 +40,12 @@ int mb_registry_remove(struct mb_registry *reg, __u32 tgid);
 /* Removes tgid's entries unless its target entry is another process's
  * (another start time): -ESRCH then. */
 int mb_registry_remove_if(struct mb_registry *reg, __u32 tgid, __u64 start_ticks);
-/* seed= of a rule a BPF engine serves: the coin's xorshift state (never
- * zero), or 0 when the rule has no seed. */
+/* seed= of a rule a BPF engine serves: its stream's first state (never
+ * zero, minderbinder/rng.h), or 0 when the rule has no seed. */
 __u64 mb_rule_rng_state(const struct mb_rule *r);
+/* Rule idx of tgid's entry as it is recorded: 0, or -ENOENT. */
+int mb_registry_rule(const struct mb_registry *reg, __u32 tgid, __u32 idx,
+		     struct mb_rule_entry *out);
 /* The target entry for tgid if it is still the same process. */
 int mb_registry_lookup(struct mb_registry *reg, __u32 tgid, __u64 start_ticks,
 		       struct mb_target *out);

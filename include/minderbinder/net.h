@@ -57,7 +57,8 @@ struct mb_iface {
 	__u32 holder;
 };
 
-/* Random stream of a network rule (seed=): plain xorshift state; a race
+/* The seed= stream of a rule a BPF program decides (network rules and
+ * the BPF syscall engines' rules): the state of rng.h's generator; a race
  * between CPUs only perturbs the sequence, never the rate. */
 struct mb_rule_rng {
 	__u64 state;

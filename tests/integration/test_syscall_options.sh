@@ -70,6 +70,15 @@ if probe s42a "openat:ENOENT:rate=50%:seed=42:path=$D/f" "$PROBE" -n 300 open "$
 else
 	fail "$name" "$(cat "$T/s42a.err" "$T/s42b.err")"
 fi
+# One stream for every engine (minderbinder/rng.h): each open reaches the
+# rule's coin, so the faults are the generator's first 300 draws.
+name="options: seed=42 faults the calls minderbinder/rng.h predicts, on $(sys_engine) as on any engine"
+want=$("$PROGS/seed_stream" 42 50 300)
+if [ -n "$want" ] && [ "$(field "$T/s42a" pattern)" = "$want" ]; then
+	pass "$name"
+else
+	fail "$name" "got $(field "$T/s42a" pattern), want $want"
+fi
 name="options: seed=43 gives another sequence than seed=42"
 if probe s43 "openat:ENOENT:rate=50%:seed=43:path=$D/f" "$PROBE" -n 300 open "$D/f" > /dev/null &&
 	[ "$(field "$T/s43" pattern)" != "$(field "$T/s42a" pattern)" ] && [ -n "$(field "$T/s43" pattern)" ]; then

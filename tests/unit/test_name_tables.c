@@ -7,27 +7,44 @@
 
 #include "lib/name_tables.h"
 
-static const char *errno_at(void *ctx, size_t i)
-{
-	(void)ctx;
-	return mb_errno_name_at(i);
-}
-
-static const char *syscall_at(void *ctx, size_t i)
-{
-	return mb_syscall_name_at(*(enum mb_arch *)ctx, i);
-}
-
-static const char *list_at(void *ctx, size_t i)
-{
-	return ((const char **)ctx)[i];
-}
-
 static const enum mb_arch arches[] = { MB_ARCH_X86_64, MB_ARCH_AARCH64 };
 
 #define expect_nr(arch, name, want) \
 	cr_expect_eq(mb_syscall_by_name(arch, name), want, "%s on %s", name, \
 		     mb_arch_name(arch))
+
+/* A name and the number it must give. */
+struct named_nr {
+	const char *name;
+	int nr;
+};
+
+#define N_OF(table) (sizeof(table) / sizeof((table)[0]))
+
+static void expect_nrs(enum mb_arch arch, const struct named_nr *t, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		expect_nr(arch, t[i].name, t[i].nr);
+}
+
+static void expect_errnos(const struct named_nr *t, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		cr_expect_eq(mb_errno_by_name(t[i].name), t[i].nr, "%s", t[i].name);
+}
+
+/* The other way: the canonical name printed for a number. */
+static void expect_errno_names(const struct named_nr *t, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		cr_expect_str_eq(mb_errno_name(t[i].nr), t[i].name, "%d", t[i].nr);
+}
 
 /* The native table must agree with the macros the C library itself was
  * built against, not just with numbers typed into this test. */
@@ -40,16 +57,17 @@ Test(name_tables, native_matches_headers)
 #elif defined(__aarch64__)
 	cr_assert_eq(a, MB_ARCH_AARCH64);
 #endif
-	expect_nr(a, "openat", __NR_openat);
-	expect_nr(a, "read", __NR_read);
-	expect_nr(a, "write", __NR_write);
-	expect_nr(a, "close", __NR_close);
-	expect_nr(a, "getppid", __NR_getppid);
-	expect_nr(a, "connect", __NR_connect);
-	expect_nr(a, "execve", __NR_execve);
+	static const struct named_nr native[] = {
+		{ "openat", __NR_openat },   { "read", __NR_read },
+		{ "write", __NR_write },     { "close", __NR_close },
+		{ "getppid", __NR_getppid }, { "connect", __NR_connect },
+		{ "execve", __NR_execve },
 #ifdef __NR_clone3
-	expect_nr(a, "clone3", __NR_clone3);
+		{ "clone3", __NR_clone3 },
 #endif
+	};
+
+	expect_nrs(a, native, N_OF(native));
 	cr_expect_str_eq(mb_syscall_name(a, __NR_openat), "openat");
 }
 
@@ -58,18 +76,22 @@ Test(name_tables, native_matches_headers)
  * checks the generated table entry by entry against the real macros. */
 Test(name_tables, x86_64_matches_asm_unistd_64)
 {
-	expect_nr(MB_ARCH_X86_64, "read", __NR_read);
-	expect_nr(MB_ARCH_X86_64, "write", __NR_write);
-	expect_nr(MB_ARCH_X86_64, "open", __NR_open);
-	expect_nr(MB_ARCH_X86_64, "close", __NR_close);
-	expect_nr(MB_ARCH_X86_64, "openat", __NR_openat);
-	expect_nr(MB_ARCH_X86_64, "getppid", __NR_getppid);
-	expect_nr(MB_ARCH_X86_64, "connect", __NR_connect);
-	expect_nr(MB_ARCH_X86_64, "execve", __NR_execve);
-	expect_nr(MB_ARCH_X86_64, "clone3", __NR_clone3);
-	expect_nr(MB_ARCH_X86_64, "arch_prctl", __NR_arch_prctl);
-	expect_nr(MB_ARCH_X86_64, "rt_sigreturn", __NR_rt_sigreturn);
-	expect_nr(MB_ARCH_X86_64, "newfstatat", __NR_newfstatat);
+	static const struct named_nr x86_64[] = {
+		{ "read", __NR_read },
+		{ "write", __NR_write },
+		{ "open", __NR_open },
+		{ "close", __NR_close },
+		{ "openat", __NR_openat },
+		{ "getppid", __NR_getppid },
+		{ "connect", __NR_connect },
+		{ "execve", __NR_execve },
+		{ "clone3", __NR_clone3 },
+		{ "arch_prctl", __NR_arch_prctl },
+		{ "rt_sigreturn", __NR_rt_sigreturn },
+		{ "newfstatat", __NR_newfstatat },
+	};
+
+	expect_nrs(MB_ARCH_X86_64, x86_64, N_OF(x86_64));
 }
 #endif
 
@@ -78,22 +100,17 @@ Test(name_tables, x86_64_matches_asm_unistd_64)
  * what the generator has to resolve. */
 Test(name_tables, aarch64_fixed_numbers)
 {
-	expect_nr(MB_ARCH_AARCH64, "io_setup", 0);
-	expect_nr(MB_ARCH_AARCH64, "fcntl", 25);
-	expect_nr(MB_ARCH_AARCH64, "openat", 56);
-	expect_nr(MB_ARCH_AARCH64, "close", 57);
-	expect_nr(MB_ARCH_AARCH64, "lseek", 62);
-	expect_nr(MB_ARCH_AARCH64, "read", 63);
-	expect_nr(MB_ARCH_AARCH64, "write", 64);
-	expect_nr(MB_ARCH_AARCH64, "newfstatat", 79);
-	expect_nr(MB_ARCH_AARCH64, "getppid", 173);
-	expect_nr(MB_ARCH_AARCH64, "connect", 203);
-	expect_nr(MB_ARCH_AARCH64, "execve", 221);
-	expect_nr(MB_ARCH_AARCH64, "mmap", 222);
-	expect_nr(MB_ARCH_AARCH64, "clone3", 435);
-	/* Legacy calls that arm64 never had. */
-	expect_nr(MB_ARCH_AARCH64, "open", -ENOENT);
-	expect_nr(MB_ARCH_AARCH64, "fork", -ENOENT);
+	static const struct named_nr aarch64[] = {
+		{ "io_setup", 0 },    { "fcntl", 25 },	 { "openat", 56 },
+		{ "close", 57 },      { "lseek", 62 },	 { "read", 63 },
+		{ "write", 64 },      { "newfstatat", 79 }, { "getppid", 173 },
+		{ "connect", 203 },   { "execve", 221 }, { "mmap", 222 },
+		{ "clone3", 435 },
+		/* Legacy calls that arm64 never had. */
+		{ "open", -ENOENT },  { "fork", -ENOENT },
+	};
+
+	expect_nrs(MB_ARCH_AARCH64, aarch64, N_OF(aarch64));
 }
 
 Test(name_tables, non_syscalls_are_skipped)
@@ -129,27 +146,36 @@ Test(name_tables, syscall_round_trip)
 
 Test(name_tables, errno_matches_headers)
 {
-	cr_expect_eq(mb_errno_by_name("ENOENT"), ENOENT);
-	cr_expect_eq(mb_errno_by_name("EACCES"), EACCES);
-	cr_expect_eq(mb_errno_by_name("ENOSPC"), ENOSPC);
-	cr_expect_eq(mb_errno_by_name("ECONNREFUSED"), ECONNREFUSED);
-	cr_expect_eq(mb_errno_by_name("EHWPOISON"), EHWPOISON);
-	cr_expect_str_eq(mb_errno_name(ENOENT), "ENOENT");
-	cr_expect_str_eq(mb_errno_name(ECONNREFUSED), "ECONNREFUSED");
+	static const struct named_nr by_name[] = {
+		{ "ENOENT", ENOENT },		  { "EACCES", EACCES },
+		{ "ENOSPC", ENOSPC },		  { "ECONNREFUSED", ECONNREFUSED },
+		{ "EHWPOISON", EHWPOISON },
+	};
+	static const struct named_nr names[] = {
+		{ "ENOENT", ENOENT },
+		{ "ECONNREFUSED", ECONNREFUSED },
+	};
+
+	expect_errnos(by_name, N_OF(by_name));
+	expect_errno_names(names, N_OF(names));
 }
 
 Test(name_tables, errno_aliases)
 {
-	cr_expect_eq(mb_errno_by_name("EAGAIN"), EAGAIN);
-	cr_expect_eq(mb_errno_by_name("EWOULDBLOCK"), EWOULDBLOCK);
-	cr_expect_eq(mb_errno_by_name("EOPNOTSUPP"), EOPNOTSUPP);
-	cr_expect_eq(mb_errno_by_name("ENOTSUP"), ENOTSUP);
-	cr_expect_eq(mb_errno_by_name("EDEADLK"), EDEADLK);
-	cr_expect_eq(mb_errno_by_name("EDEADLOCK"), EDEADLOCK);
+	static const struct named_nr by_name[] = {
+		{ "EAGAIN", EAGAIN },	      { "EWOULDBLOCK", EWOULDBLOCK },
+		{ "EOPNOTSUPP", EOPNOTSUPP }, { "ENOTSUP", ENOTSUP },
+		{ "EDEADLK", EDEADLK },	      { "EDEADLOCK", EDEADLOCK },
+	};
 	/* An alias never becomes the printed name. */
-	cr_expect_str_eq(mb_errno_name(EWOULDBLOCK), "EAGAIN");
-	cr_expect_str_eq(mb_errno_name(ENOTSUP), "EOPNOTSUPP");
-	cr_expect_str_eq(mb_errno_name(EDEADLOCK), "EDEADLK");
+	static const struct named_nr names[] = {
+		{ "EAGAIN", EWOULDBLOCK },
+		{ "EOPNOTSUPP", ENOTSUP },
+		{ "EDEADLK", EDEADLOCK },
+	};
+
+	expect_errnos(by_name, N_OF(by_name));
+	expect_errno_names(names, N_OF(names));
 }
 
 Test(name_tables, errno_round_trip)
@@ -206,12 +232,12 @@ Test(name_tables, nearest_typos)
 	enum mb_arch a = MB_ARCH_X86_64;
 	size_t ns = mb_syscall_count(a), ne = mb_errno_count();
 
-	cr_expect_str_eq(mb_nearest("opennat", ns, syscall_at, &a), "openat");
-	cr_expect_str_eq(mb_nearest("raed", ns, syscall_at, &a), "read");
-	cr_expect_str_eq(mb_nearest("OPENAT", ns, syscall_at, &a), "openat");
-	cr_expect_str_eq(mb_nearest("ENOENTT", ne, errno_at, NULL), "ENOENT");
-	cr_expect_str_eq(mb_nearest("enoent", ne, errno_at, NULL), "ENOENT");
-	cr_expect_str_eq(mb_nearest("ECONREFUSED", ne, errno_at, NULL),
+	cr_expect_str_eq(mb_nearest("opennat", ns, mb_nearest_syscall_at, &a), "openat");
+	cr_expect_str_eq(mb_nearest("raed", ns, mb_nearest_syscall_at, &a), "read");
+	cr_expect_str_eq(mb_nearest("OPENAT", ns, mb_nearest_syscall_at, &a), "openat");
+	cr_expect_str_eq(mb_nearest("ENOENTT", ne, mb_nearest_errno_at, NULL), "ENOENT");
+	cr_expect_str_eq(mb_nearest("enoent", ne, mb_nearest_errno_at, NULL), "ENOENT");
+	cr_expect_str_eq(mb_nearest("ECONREFUSED", ne, mb_nearest_errno_at, NULL),
 			 "ECONNREFUSED");
 }
 
@@ -220,16 +246,16 @@ Test(name_tables, nearest_nothing_close)
 	enum mb_arch a = MB_ARCH_AARCH64;
 	char longword[200];
 
-	cr_expect_null(mb_nearest("zzzzzzzz", mb_syscall_count(a), syscall_at,
+	cr_expect_null(mb_nearest("zzzzzzzz", mb_syscall_count(a), mb_nearest_syscall_at,
 				  &a));
-	cr_expect_null(mb_nearest("zzzzzzzz", mb_errno_count(), errno_at, NULL));
-	cr_expect_null(mb_nearest("", mb_errno_count(), errno_at, NULL));
-	cr_expect_null(mb_nearest(NULL, mb_errno_count(), errno_at, NULL));
-	cr_expect_null(mb_nearest("ENOENT", 0, errno_at, NULL));
+	cr_expect_null(mb_nearest("zzzzzzzz", mb_errno_count(), mb_nearest_errno_at, NULL));
+	cr_expect_null(mb_nearest("", mb_errno_count(), mb_nearest_errno_at, NULL));
+	cr_expect_null(mb_nearest(NULL, mb_errno_count(), mb_nearest_errno_at, NULL));
+	cr_expect_null(mb_nearest("ENOENT", 0, mb_nearest_errno_at, NULL));
 
 	memset(longword, 'a', sizeof(longword) - 1);
 	longword[sizeof(longword) - 1] = '\0';
-	cr_expect_null(mb_nearest(longword, mb_errno_count(), errno_at, NULL));
+	cr_expect_null(mb_nearest(longword, mb_errno_count(), mb_nearest_errno_at, NULL));
 }
 
 Test(name_tables, nearest_threshold_and_ties)
@@ -239,17 +265,17 @@ Test(name_tables, nearest_threshold_and_ties)
 	const char *near[] = { "abcdxy", NULL, "abcdez" };
 
 	/* Both are one edit away: the earlier entry wins. */
-	cr_expect_str_eq(mb_nearest("cat", 3, list_at, ties), "bat");
+	cr_expect_str_eq(mb_nearest("cat", 3, mb_nearest_list_at, ties), "bat");
 	/* Six letters allow two edits, not three. */
-	cr_expect_null(mb_nearest("abcdef", 1, list_at, far));
-	cr_expect_str_eq(mb_nearest("abcdef", 3, list_at, near), "abcdez");
+	cr_expect_null(mb_nearest("abcdef", 1, mb_nearest_list_at, far));
+	cr_expect_str_eq(mb_nearest("abcdef", 3, mb_nearest_list_at, near), "abcdez");
 	/* Short words still get one slip. */
-	cr_expect_str_eq(mb_nearest("x", 1, list_at, (const char *[]){ "y" }),
+	cr_expect_str_eq(mb_nearest("x", 1, mb_nearest_list_at, (const char *[]){ "y" }),
 			 "y");
 	/* Never more than three, however long the word. */
-	cr_expect_null(mb_nearest("abcdefghijklmnop", 1, list_at,
+	cr_expect_null(mb_nearest("abcdefghijklmnop", 1, mb_nearest_list_at,
 				  (const char *[]){ "abcdefghijklwxyz" }));
-	cr_expect_str_eq(mb_nearest("abcdefghijklmnop", 1, list_at,
+	cr_expect_str_eq(mb_nearest("abcdefghijklmnop", 1, mb_nearest_list_at,
 				    (const char *[]){ "abcdefghijklmxyz" }),
 			 "abcdefghijklmxyz");
 }

@@ -301,123 +301,133 @@ Test(spec, default_defaults)
 	cr_assert_eq(defs.has_seed, false);
 }
 
-/* --- errors: one test per distinct message -------------------------------------- */
+/* --- errors: one case per distinct message -------------------------------------- */
 
-/* Asserts the call failed, left the spec untouched, and said what we expect. */
-#define EXPECT_ERR(call, ...)                                                        \
-	do {                                                                         \
-		const char *want[] = { __VA_ARGS__, NULL };                          \
-		struct mb_spec before = spec;                                        \
-		int i_;                                                              \
-		cr_assert_lt((call), 0, "accepted: %s", #call);                      \
-		cr_assert_eq(memcmp(&before, &spec, sizeof(spec)), 0,               \
-			     "spec changed by a failed call");                       \
-		for (i_ = 0; want[i_]; i_++)                                         \
-			cr_assert(strstr(err.msg, want[i_]), "message '%s' lacks '%s'", \
-				  err.msg, want[i_]);                                \
+/* Asserts the call failed, left the spec as it was before and said all of
+ * want. */
+static void expect_failed(int ret, const char *call, const struct mb_spec *before,
+			  const char *const *want)
+{
+	size_t i;
+
+	cr_assert_lt(ret, 0, "accepted: %s", call);
+	cr_assert_eq(memcmp(before, &spec, sizeof(spec)), 0,
+		     "spec changed by a failed call");
+	for (i = 0; want[i]; i++)
+		cr_assert(strstr(err.msg, want[i]), "message '%s' lacks '%s'", err.msg,
+			  want[i]);
+}
+
+#define EXPECT_ERR(call, ...)                                        \
+	do {                                                         \
+		const char *const want_[] = { __VA_ARGS__, NULL };   \
+		struct mb_spec before_ = spec;                       \
+		expect_failed((call), #call, &before_, want_);       \
 	} while (0)
 
-Test(spec, err_unknown_syscall_suggests)
-{
-	EXPECT_ERR(sys("opennat:-2"), "MINDERBINDER_SYSCALL",
-		   "unknown syscall 'opennat' at column 1", "did you mean 'openat'?");
-}
+/* One rule text each: the call fails, changes nothing and says all of says. */
+static const struct err_case {
+	const char *test; /* what the case shows */
+	bool net;
+	const char *text;
+	const char *says[4];
+} err_cases[] = {
+	{ "unknown_syscall_suggests", false, "opennat:-2",
+	  { "MINDERBINDER_SYSCALL", "unknown syscall 'opennat' at column 1",
+	    "did you mean 'openat'?" } },
+	{ "unknown_errno_suggests", false, "openat:ENOENTT",
+	  { "unknown errno 'ENOENTT' at column 8", "did you mean 'ENOENT'?" } },
+	{ "errno_out_of_range", false, "openat:-5000",
+	  { "errno out of range (1..4095) '-5000'" } },
+	{ "errno_out_of_range", false, "openat:-0",
+	  { "'-0'", "did you mean '+0'?" } },
+	{ "ambiguous_result", false, "openat:2",
+	  { "ambiguous result '2' at column 8", "-2", "+2" } },
+	{ "bad_fake_value", false, "write:+x",
+	  { "bad fake return value", "'+x'" } },
+	{ "bad_fake_value", false, "write:+99999999999999999999",
+	  { "bad fake return value" } },
+	{ "missing_result", false, "openat",
+	  { "missing result for 'openat'", "openat:ENOENT" } },
+	{ "missing_result", false, "openat:",
+	  { "missing result for 'openat'" } },
+	{ "missing_syscall_name", false, ":-2",
+	  { "missing syscall name" } },
+	{ "no_result_no_latency", false, "read:rate=5%",
+	  { "has no result and no latency=" } },
+	{ "unknown_option_suggests", false, "openat:-2:rat=5%",
+	  { "unknown option 'rat' at column 11", "did you mean 'rate'?" } },
+	{ "option_without_equals", false, "openat:-2:rate",
+	  { "expected OPTION=VALUE, got 'rate'" } },
+	{ "option_twice", false, "openat:-2:rate=5%:rate=6%",
+	  { "option given twice: 'rate'" } },
+	{ "option_without_value", false, "openat:-2:rate=",
+	  { "option has no value: 'rate'" } },
+	{ "bad_rate", false, "openat:-2:rate=150%",
+	  { "bad rate", "'150%'" } },
+	{ "duration_without_unit", false, "openat:-2:delay=100",
+	  { "duration needs a unit", "did you mean 'delay=100ms'?" } },
+	{ "bad_duration", false, "openat:-2:latency=1y",
+	  { "bad duration", "'1y'" } },
+	{ "bad_after", false, "openat:-2:after=-1",
+	  { "bad count for after=", "'-1'" } },
+	{ "bad_times", false, "openat:-2:times=0",
+	  { "bad count for times=", "'0'" } },
+	{ "bad_seed", false, "openat:-2:seed=abc",
+	  { "bad seed", "'abc'" } },
+	{ "path_on_pathless_syscall", false, "read:EIO:path=/x",
+	  { "option 'path'", "needs a syscall with a path argument",
+	    "'read' has none" } },
+	{ "too_many_fields", false,
+	  "openat:-2:a=1:b=1:c=1:d=1:e=1:f=1:g=1:h=1:i=1:j=1:k=1:l=1:m=1:n=1:o=1:p=1",
+	  { "too many ':' fields" } },
+	{ "addr_on_syscall_rule", false, "connect:-111:addr=10.0.0.0/8",
+	  { "only valid in network rules", "'addr'" } },
+	{ "path_on_net_rule", true, "tcp:80:drop:path=/x",
+	  { "only valid in syscall rules", "'path'" } },
+	{ "path_on_net_rule", true, "tcp:80:drop:latency=1s",
+	  { "only valid in syscall rules", "'latency'" } },
+	{ "unknown_protocol", true, "tpc:443:drop",
+	  { "unknown protocol", "'tpc'", "did you mean 'tcp'?" } },
+	{ "net_rule_too_short", true, "tcp:443",
+	  { "needs PROTO:PORT:ACTION" } },
+	{ "bad_port", true, "tcp:0:drop",
+	  { "bad port", "'0'" } },
+	{ "bad_port", true, "tcp:70000:drop",
+	  { "bad port", "'70000'" } },
+	{ "bad_port", true, "tcp:http:drop",
+	  { "bad port", "'http'" } },
+	{ "bad_port_range", true, "tcp:90-80:drop",
+	  { "bad port range", "'90-80'" } },
+	{ "bad_port_range", true, "tcp:1234567890-1:drop",
+	  { "bad port range" } },
+	{ "unknown_action", true, "tcp:443:dorp",
+	  { "unknown action", "did you mean 'drop'?" } },
+	{ "unknown_action", true, "tcp:443:ECONNREFUSEDD",
+	  { "unknown errno", "did you mean 'ECONNREFUSED'?" } },
+	{ "bad_address", true, "tcp:*:drop:addr=10.0.0.256/8",
+	  { "bad address" } },
+	{ "bad_prefix", true, "tcp:*:drop:addr=10.0.0.0/33",
+	  { "bad prefix length" } },
+	{ "bad_prefix", true, "tcp:*:drop:addr=[::]/129",
+	  { "bad prefix length" } },
+	{ "host_bits", true, "tcp:*:drop:addr=10.1.2.3/8",
+	  { "host bits set", "did you mean '10.0.0.0/8'?" } },
+};
 
-Test(spec, err_unknown_errno_suggests)
+Test(spec, err_one_message_per_case)
 {
-	EXPECT_ERR(sys("openat:ENOENTT"), "unknown errno 'ENOENTT' at column 8",
-		   "did you mean 'ENOENT'?");
-}
+	struct mb_spec before;
+	size_t i;
 
-Test(spec, err_errno_out_of_range)
-{
-	EXPECT_ERR(sys("openat:-5000"), "errno out of range (1..4095) '-5000'");
-	EXPECT_ERR(sys("openat:-0"), "'-0'", "did you mean '+0'?");
-}
+	for (i = 0; i < sizeof(err_cases) / sizeof(err_cases[0]); i++) {
+		const struct err_case *c = &err_cases[i];
 
-Test(spec, err_ambiguous_result)
-{
-	EXPECT_ERR(sys("openat:2"), "ambiguous result '2' at column 8", "-2", "+2");
-}
-
-Test(spec, err_bad_fake_value)
-{
-	EXPECT_ERR(sys("write:+x"), "bad fake return value", "'+x'");
-	EXPECT_ERR(sys("write:+99999999999999999999"), "bad fake return value");
-}
-
-Test(spec, err_missing_result)
-{
-	EXPECT_ERR(sys("openat"), "missing result for 'openat'", "openat:ENOENT");
-	EXPECT_ERR(sys("openat:"), "missing result for 'openat'");
-}
-
-Test(spec, err_missing_syscall_name)
-{
-	EXPECT_ERR(sys(":-2"), "missing syscall name");
-}
-
-Test(spec, err_no_result_no_latency)
-{
-	EXPECT_ERR(sys("read:rate=5%"), "has no result and no latency=");
-}
-
-Test(spec, err_unknown_option_suggests)
-{
-	EXPECT_ERR(sys("openat:-2:rat=5%"), "unknown option 'rat' at column 11",
-		   "did you mean 'rate'?");
-}
-
-Test(spec, err_option_without_equals)
-{
-	EXPECT_ERR(sys("openat:-2:rate"), "expected OPTION=VALUE, got 'rate'");
-}
-
-Test(spec, err_option_twice)
-{
-	EXPECT_ERR(sys("openat:-2:rate=5%:rate=6%"), "option given twice: 'rate'");
-}
-
-Test(spec, err_option_without_value)
-{
-	EXPECT_ERR(sys("openat:-2:rate="), "option has no value: 'rate'");
-}
-
-Test(spec, err_bad_rate)
-{
-	EXPECT_ERR(sys("openat:-2:rate=150%"), "bad rate", "'150%'");
-}
-
-Test(spec, err_duration_without_unit)
-{
-	EXPECT_ERR(sys("openat:-2:delay=100"), "duration needs a unit",
-		   "did you mean 'delay=100ms'?");
-}
-
-Test(spec, err_bad_duration)
-{
-	EXPECT_ERR(sys("openat:-2:latency=1y"), "bad duration", "'1y'");
-}
-
-Test(spec, err_bad_after)
-{
-	EXPECT_ERR(sys("openat:-2:after=-1"), "bad count for after=", "'-1'");
-}
-
-Test(spec, err_bad_times)
-{
-	EXPECT_ERR(sys("openat:-2:times=0"), "bad count for times=", "'0'");
-}
-
-Test(spec, err_bad_seed)
-{
-	EXPECT_ERR(sys("openat:-2:seed=abc"), "bad seed", "'abc'");
-}
-
-Test(spec, err_path_on_pathless_syscall)
-{
-	EXPECT_ERR(sys("read:EIO:path=/x"), "option 'path'",
-		   "needs a syscall with a path argument", "'read' has none");
+		setup();
+		before = spec;
+		expect_failed(c->net ? net(c->text) : sys(c->text), c->text, &before,
+			      c->says);
+	}
 }
 
 Test(spec, err_path_too_long)
@@ -434,12 +444,6 @@ Test(spec, err_token_too_long)
 
 	memset(text + strlen(text), 'a', 500);
 	EXPECT_ERR(sys(text), "token too long");
-}
-
-Test(spec, err_too_many_fields)
-{
-	EXPECT_ERR(sys("openat:-2:a=1:b=1:c=1:d=1:e=1:f=1:g=1:h=1:i=1:j=1:k=1:l=1:m=1:n=1:o=1:p=1"),
-		   "too many ':' fields");
 }
 
 Test(spec, err_too_many_rules)
@@ -463,104 +467,36 @@ Test(spec, err_too_many_rules_across_calls)
 	EXPECT_ERR(net("tcp:1:drop"), "MINDERBINDER_NET", "too many rules");
 }
 
-Test(spec, err_addr_on_syscall_rule)
+/* A bad environment: mb_spec_from_env fails, changes nothing and says all
+ * of says. */
+static const struct env_case {
+	const char *env[3];
+	const char *says[4];
+} env_cases[] = {
+	{ { "MINDERBINDER_SYSCALL=openat:-2", "MINDERBINDER_FAILURE_RATE=lots" },
+	  { "MINDERBINDER_FAILURE_RATE", "'lots'" } },
+	{ { "MINDERBINDER_SYSCALL=openat:-2", "MINDERBINDER_DELAY_MS=100ms" },
+	  { "MINDERBINDER_DELAY_MS", "'100ms'", "whole milliseconds" } },
+	{ { "MINDERBINDER_SYSCALL=openat:-2", "MINDERBINDER_SEED=-3" },
+	  { "MINDERBINDER_SEED", "'-3'" } },
+	{ { "MINDERBINDER_SYSCALL=;;" }, { "MINDERBINDER_SYSCALL", "no rule" } },
+};
+
+Test(spec, err_bad_env_one_message_per_case)
 {
-	EXPECT_ERR(sys("connect:-111:addr=10.0.0.0/8"), "only valid in network rules",
-		   "'addr'");
-}
+	struct mb_spec before;
+	size_t i;
 
-Test(spec, err_path_on_net_rule)
-{
-	EXPECT_ERR(net("tcp:80:drop:path=/x"), "only valid in syscall rules", "'path'");
-	EXPECT_ERR(net("tcp:80:drop:latency=1s"), "only valid in syscall rules",
-		   "'latency'");
-}
+	for (i = 0; i < sizeof(env_cases) / sizeof(env_cases[0]); i++) {
+		const struct env_case *c = &env_cases[i];
+		const char *shown = c->env[1] ? c->env[1] : c->env[0];
 
-Test(spec, err_unknown_protocol)
-{
-	EXPECT_ERR(net("tpc:443:drop"), "unknown protocol", "'tpc'",
-		   "did you mean 'tcp'?");
-}
-
-Test(spec, err_net_rule_too_short)
-{
-	EXPECT_ERR(net("tcp:443"), "needs PROTO:PORT:ACTION");
-}
-
-Test(spec, err_bad_port)
-{
-	EXPECT_ERR(net("tcp:0:drop"), "bad port", "'0'");
-	EXPECT_ERR(net("tcp:70000:drop"), "bad port", "'70000'");
-	EXPECT_ERR(net("tcp:http:drop"), "bad port", "'http'");
-}
-
-Test(spec, err_bad_port_range)
-{
-	EXPECT_ERR(net("tcp:90-80:drop"), "bad port range", "'90-80'");
-	EXPECT_ERR(net("tcp:1234567890-1:drop"), "bad port range");
-}
-
-Test(spec, err_unknown_action)
-{
-	EXPECT_ERR(net("tcp:443:dorp"), "unknown action", "did you mean 'drop'?");
-	EXPECT_ERR(net("tcp:443:ECONNREFUSEDD"), "unknown errno",
-		   "did you mean 'ECONNREFUSED'?");
-}
-
-Test(spec, err_bad_address)
-{
-	EXPECT_ERR(net("tcp:*:drop:addr=10.0.0.256/8"), "bad address");
-}
-
-Test(spec, err_bad_prefix)
-{
-	EXPECT_ERR(net("tcp:*:drop:addr=10.0.0.0/33"), "bad prefix length");
-	EXPECT_ERR(net("tcp:*:drop:addr=[::]/129"), "bad prefix length");
-}
-
-Test(spec, err_host_bits)
-{
-	EXPECT_ERR(net("tcp:*:drop:addr=10.1.2.3/8"), "host bits set",
-		   "did you mean '10.0.0.0/8'?");
-}
-
-Test(spec, err_bad_failure_rate_env)
-{
-	static const char *const env[] = { "MINDERBINDER_SYSCALL=openat:-2",
-					   "MINDERBINDER_FAILURE_RATE=lots", NULL };
-
-	fake_env = env;
-	EXPECT_ERR(mb_spec_from_env(&spec, fake_getenv, &err),
-		   "MINDERBINDER_FAILURE_RATE", "'lots'");
-}
-
-Test(spec, err_bad_delay_env)
-{
-	static const char *const env[] = { "MINDERBINDER_SYSCALL=openat:-2",
-					   "MINDERBINDER_DELAY_MS=100ms", NULL };
-
-	fake_env = env;
-	EXPECT_ERR(mb_spec_from_env(&spec, fake_getenv, &err), "MINDERBINDER_DELAY_MS",
-		   "'100ms'", "whole milliseconds");
-}
-
-Test(spec, err_bad_seed_env)
-{
-	static const char *const env[] = { "MINDERBINDER_SYSCALL=openat:-2",
-					   "MINDERBINDER_SEED=-3", NULL };
-
-	fake_env = env;
-	EXPECT_ERR(mb_spec_from_env(&spec, fake_getenv, &err), "MINDERBINDER_SEED",
-		   "'-3'");
-}
-
-Test(spec, err_env_with_no_rule)
-{
-	static const char *const env[] = { "MINDERBINDER_SYSCALL=;;", NULL };
-
-	fake_env = env;
-	EXPECT_ERR(mb_spec_from_env(&spec, fake_getenv, &err), "MINDERBINDER_SYSCALL",
-		   "no rule");
+		setup();
+		fake_env = c->env;
+		before = spec;
+		expect_failed(mb_spec_from_env(&spec, fake_getenv, &err), shown, &before,
+			      c->says);
+	}
 }
 
 Test(spec, err_in_second_rule_rejects_first_too)

@@ -47,11 +47,11 @@ static int add(__u32 pid, const char *ticks, __u32 uid, const char *port, struct
 	struct mb_spec spec;
 	struct mb_defaults d;
 	struct mb_error e = { "" };
-	struct mb_net_error ne = { "" };
+	struct mb_error ne = { "" }, why = { "" };
 	__u32 engines[MB_MAX_RULES] = { 0 };
 	enum mb_engine sys = MB_ENGINE_NONE, order[2] = { MB_ENGINE_FMOD_RET, MB_ENGINE_KPROBE };
 	const char *force;
-	char net[64], why[256];
+	char net[64];
 	__u64 real = 0;
 	__u32 i;
 	int err;
@@ -92,10 +92,10 @@ static int add(__u32 pid, const char *ticks, __u32 uid, const char *port, struct
 		for (k = 0; k < 2 && !sys; k++) {
 			if (!mb_engine_available(order[k]))
 				continue;
-			if (!mb_sysbpf_attach(order[k], spec.rules[i].sys.nr, why, sizeof(why)))
+			if (!mb_sysbpf_attach(order[k], spec.rules[i].sys.nr, &why))
 				sys = order[k];
 			else
-				fprintf(stderr, "stale_entry: cannot attach %s: %s\n", names[order[k]], why);
+				fprintf(stderr, "stale_entry: cannot attach %s: %s\n", names[order[k]], why.msg);
 		}
 		engines[i] = sys;
 	}

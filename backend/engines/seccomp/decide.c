@@ -1,0 +1,168 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * Deciding one call: the rules in decision order, their path globs, their
+ * windows (delay, after, times) and coins, the registry's counters, and the
+ * answer (an error, a fake value or "continue"), held back for latency=.
+ */
+#include <errno.h>
+#include <fnmatch.h>
+#include <sys/ioctl.h>
+
+#include "engines/seccomp/supervisor.h"
+#include "registry/registry.h"
+
+static bool rule_considered(const struct supervisor *s, __u32 i, int nr, pid_t tid)
+{
+	const struct mb_rule *r = &s->spec.rules[i];
+	__u32 e = s->engines[i];
+
+	if (!s->slots[i].active || (s->slots[i].tid && s->slots[i].tid != tid))
+		return false;
+	return r->kind == MB_RULE_SYSCALL && r->sys.nr == nr &&
+	       (e == MB_ENGINE_SECCOMP_ERRNO || e == MB_ENGINE_SECCOMP_NOTIF);
+}
+
+/*
+ * Reads every path argument the call's rules look at, then checks the
+ * notification is still live: only then do the /proc answers belong to
+ * the thread that made the call. Returns -ENOENT when it is not.
+ */
+static int read_paths(struct supervisor *s, int fd, const struct seccomp_notif *req)
+{
+	bool any = false;
+	__u64 id = req->id;
+	__u32 k, i;
+	int arg;
+
+	for (arg = 0; arg < N_SYSCALL_ARGS; arg++)
+		s->paths[arg].state = 1;
+	for (k = 0; k < s->n_order; k++) {
+		const struct mb_rule *r = &s->spec.rules[i = s->order[k]];
+
+		if (!rule_considered(s, i, req->data.nr, (pid_t)req->pid) ||
+		    !(r->flags & MB_F_PATH))
+			continue;
+		arg = r->sys.path_arg;
+		if (!path_arg_ok(arg) || s->paths[arg].state != 1)
+			continue;
+		s->paths[arg].state = sv_resolve_path(s, req, arg, s->paths[arg].buf);
+		any = true;
+	}
+	if (any && ioctl(fd, SECCOMP_IOCTL_NOTIF_ID_VALID, &id))
+		return -ENOENT;
+	return 0;
+}
+
+static bool path_matches(const struct supervisor *s, const struct mb_rule *r)
+{
+	const struct remote_path *p;
+
+	if (!(r->flags & MB_F_PATH))
+		return true;
+	if (!path_arg_ok(r->sys.path_arg))
+		return false;
+	p = &s->paths[r->sys.path_arg];
+	/* No flags: a star crosses slashes, so one glob covers a tree. */
+	return p->state == 0 && !fnmatch(r->sys.path, p->buf, 0);
+}
+
+/* May the rule fault this call? The call is already counted. */
+static bool rule_open(const struct mb_rule *r, const struct rule_state *st,
+		      struct tid_info *t, __u64 now)
+{
+	__u64 start;
+
+	if (r->delay_ns && (sv_process_start_ns(t, &start) || now < start + r->delay_ns))
+		return false;
+	if (st->calls <= r->after)
+		return false;
+	return !r->times || st->faults < r->times;
+}
+
+static void count(struct supervisor *s, __u64 called, __u64 faulted, __u64 now)
+{
+	__u32 i;
+
+	if (s->args->counters_fd < 0 || s->control_fd >= 0)
+		return; /* the C API's slots are not the registry's rule numbers */
+	for (i = 0; i < s->spec.n_rules; i++) {
+		if (!(called & (1ULL << i)))
+			continue;
+		/* Fails by design once the target exited (BPF_EXIST): its
+		 * descendants may still call, but nobody reads its counters. */
+		mb_registry_count(s->args->counters_fd, s->args->reg_tgid,
+				  s->args->reg_start_ticks, i, 1,
+				  (faulted >> i) & 1, now);
+	}
+}
+
+static bool any_rule_for(const struct supervisor *s, int nr, pid_t tid)
+{
+	__u32 k;
+
+	for (k = 0; k < s->n_order; k++)
+		if (rule_considered(s, s->order[k], nr, tid))
+			return true;
+	return false;
+}
+
+/*
+ * The first rule that matches the call and is open decides it, with its own
+ * coin; a rule that is not open (delay, after, times) lets the next one
+ * try. A coin that says "no fault" lets the call run.
+ */
+int sv_decide(struct supervisor *s, int fd, const struct seccomp_notif *req)
+{
+	struct pending p = {.fd = fd, .id = req->id, .flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE};
+	__u64 now = sv_now_ns(), called = 0, faulted = 0, latency = 0;
+	pid_t tid = (pid_t)req->pid;
+	struct tid_info *t;
+	__u32 k, i, hit = 0;
+
+	if (req->data.arch != s->audit_arch || !any_rule_for(s, req->data.nr, tid))
+		return sv_answer_continue(s, fd, req->id);
+	t = sv_tid_lookup(s, tid, now);
+	if (!t->subject)
+		return sv_answer_continue(s, fd, req->id);
+	/* Gone while we read its memory: the kernel has cleaned up already. */
+	if (read_paths(s, fd, req))
+		return 0;
+
+	for (k = 0; k < s->n_order; k++) {
+		const struct mb_rule *r = &s->spec.rules[i = s->order[k]];
+		struct rule_state *st = &s->rules[i];
+
+		if (!rule_considered(s, i, req->data.nr, tid) || !path_matches(s, r))
+			continue;
+		st->calls++;
+		called |= 1ULL << i;
+		if (!rule_open(r, st, t, now))
+			continue;
+		if (sv_coin(st, r->rate_ppm)) {
+			st->faults++;
+			faulted |= 1ULL << i;
+			hit = i;
+			latency = r->latency_ns;
+			if (r->sys.result == MB_RES_ERRNO) {
+				p.flags = 0;
+				p.error = -(__s32)r->sys.value;
+			} else if (r->sys.result == MB_RES_VALUE) {
+				p.flags = 0;
+				p.val = r->sys.value;
+			}
+		}
+		break;
+	}
+	count(s, called, faulted, now);
+	if (faulted && s->log_fd >= 0)
+		sv_log_fault(s, fd, req, t, hit);
+
+	if (latency) {
+		p.deadline = now + latency;
+		/* Out of memory: better a fault without its latency than a
+		 * dead supervisor (every filtered call would get ENOSYS). */
+		if (!sv_heap_push(s, &p))
+			return 0;
+	}
+	return sv_send_answer(s, &p);
+}

@@ -1,0 +1,191 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * What the supervisor learns about a calling thread, with the target's own
+ * credentials: whether it is in the registration's scope and when its
+ * process started (/proc), and the path arguments of its call (its memory,
+ * its cwd and descriptors).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include "engines/seccomp/supervisor.h"
+#include "lib/proc_info.h"
+
+/* --- facts about the calling thread ------------------------------------ */
+
+int sv_proc_tgid(pid_t tid, pid_t *tgid)
+{
+	char v[32];
+	int err = mb_proc_status(tid, "Tgid", v, sizeof(v));
+
+	if (err)
+		return err;
+	*tgid = (pid_t)strtol(v, NULL, 10);
+	return *tgid > 0 ? 0 : -EPROTO;
+}
+
+/* A thread of the registered process: the same tgid, and that tgid still
+ * the process that registered (not a reused pid). */
+static bool thread_of_target(const struct mb_supervisor_args *a, pid_t tid)
+{
+	char path[64];
+	__u64 ticks;
+
+	if (tid != a->tgid) {
+		snprintf(path, sizeof(path), "/proc/%d/task/%d", (int)a->tgid, (int)tid);
+		if (access(path, F_OK))
+			return false;
+	}
+	return !mb_proc_start_ticks(a->tgid, &ticks) && ticks == a->start_ticks;
+}
+
+struct tid_info *sv_tid_lookup(struct supervisor *s, pid_t tid, __u64 now)
+{
+	struct tid_info *t = &s->tids[(unsigned)tid % TID_CACHE_SIZE];
+
+	if (t->tid == tid && now - t->seen_ns < TID_TTL_NS)
+		return t;
+	memset(t, 0, sizeof(*t));
+	t->tid = tid;
+	t->seen_ns = now;
+	if (s->args->scope == MB_SCOPE_TREE) {
+		/* Only processes that inherited the filter can call here. */
+		t->subject = true;
+	} else {
+		t->subject = thread_of_target(s->args, tid);
+		if (t->subject)
+			t->tgid = s->args->tgid;
+	}
+	return t;
+}
+
+/* delay= counts from the start of the calling process, not the target's:
+ * a child started later gets its own grace period, as in the seed. */
+int sv_process_start_ns(struct tid_info *t, __u64 *start)
+{
+	__u64 ticks;
+
+	if (!t->have_start && !t->start_failed) {
+		if ((!t->tgid && sv_proc_tgid(t->tid, &t->tgid)) ||
+		    mb_proc_start_ticks(t->tgid, &ticks)) {
+			t->start_failed = true;
+		} else {
+			t->start_ns = mb_ticks_to_ns(ticks);
+			t->have_start = true;
+		}
+	}
+	if (!t->have_start)
+		return -ESRCH;
+	*start = t->start_ns;
+	return 0;
+}
+
+/* --- the path argument --------------------------------------------------- */
+
+/* A NUL-terminated string from the target, read a page at a time: the
+ * string may end just before an unmapped page. */
+static int read_remote_string(struct supervisor *s, pid_t tid, __u64 addr, char *buf,
+			      size_t size)
+{
+	size_t got = 0;
+
+	if (!addr)
+		return -EFAULT;
+	while (got < size) {
+		__u64 at = addr + got;
+		size_t chunk = (size_t)s->page_size - (size_t)(at % (__u64)s->page_size);
+		struct iovec local, remote;
+		ssize_t n;
+
+		if (chunk > size - got)
+			chunk = size - got;
+		local.iov_base = buf + got;
+		local.iov_len = chunk;
+		remote.iov_base = (void *)(unsigned long)at;
+		remote.iov_len = chunk;
+		n = process_vm_readv(tid, &local, 1, &remote, 1, 0);
+		if (n < 0)
+			return -errno;
+		if (n == 0)
+			return -EFAULT;
+		if (memchr(buf + got, '\0', (size_t)n))
+			return 0;
+		got += (size_t)n;
+	}
+	return -ENAMETOOLONG;
+}
+
+static int read_link(const char *path, char *buf, size_t size)
+{
+	ssize_t n = readlink(path, buf, size - 1);
+
+	if (n < 0)
+		return -errno;
+	if ((size_t)n >= size - 1)
+		return -ENAMETOOLONG;
+	buf[n] = '\0';
+	return 0;
+}
+
+static bool is_at_syscall(const struct supervisor *s, int nr)
+{
+	int i;
+
+	for (i = 0; i < s->n_at; i++)
+		if (s->at_nrs[i] == nr)
+			return true;
+	return false;
+}
+
+/*
+ * The absolute path argument arg of the call: relative paths are joined to
+ * the directory they are relative to (the dirfd of *at calls, else the
+ * cwd), as the thread sees them right now. Only "./" prefixes are dropped;
+ * ".." is left alone, since lexical clean-up would be wrong across
+ * symlinks.
+ */
+int sv_resolve_path(struct supervisor *s, const struct seccomp_notif *req, int arg,
+		    char *out)
+{
+	char remote[REMOTE_PATH_MAX], proc[64];
+	const char *rel;
+	size_t len;
+	int err, dirfd;
+
+	err = read_remote_string(s, (pid_t)req->pid, req->data.args[arg], remote,
+				 sizeof(remote));
+	if (err)
+		return err;
+	if (remote[0] == '/') {
+		memcpy(out, remote, strlen(remote) + 1);
+		return 0;
+	}
+	dirfd = MB_AT_FDCWD;
+	if (arg > 0 && is_at_syscall(s, req->data.nr))
+		dirfd = (int)(__u32)req->data.args[arg - 1];
+	if (dirfd == MB_AT_FDCWD)
+		snprintf(proc, sizeof(proc), "/proc/%u/cwd", req->pid);
+	else
+		snprintf(proc, sizeof(proc), "/proc/%u/fd/%d", req->pid, dirfd);
+	err = read_link(proc, out, PATH_MAX + 1);
+	if (err)
+		return err;
+	rel = remote;
+	while (rel[0] == '.' && rel[1] == '/') {
+		rel += 2;
+		while (*rel == '/')
+			rel++;
+	}
+	/* "" (AT_EMPTY_PATH) and "." name the directory itself. */
+	if (!rel[0] || !strcmp(rel, "."))
+		return 0;
+	len = strlen(out);
+	if (len > 0 && out[len - 1] != '/')
+		out[len++] = '/';
+	memcpy(out + len, rel, strlen(rel) + 1);
+	return 0;
+}

@@ -1,0 +1,186 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * The grammar's smallest pieces: a rule split into ':' fields (with the
+ * escapes), numbers, rates and durations, and the one way to report a bad
+ * token with its column.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib/name_tables.h"
+#include "lib/spec_internal.h"
+
+int spec_fail(const struct ctx *c, unsigned col, const char *what,
+		const char *token, const char *suggestion)
+{
+	if (suggestion)
+		mb_error_set(c->err, "%s: %s '%s' at column %u (did you mean '%s'?)",
+			     c->var, what, token, col, suggestion);
+	else
+		mb_error_set(c->err, "%s: %s '%s' at column %u", c->var, what,
+			     token, col);
+	return -EINVAL;
+}
+
+/* --- numbers --------------------------------------------------------------- */
+
+int spec_parse_u64(const char *t, __u64 *out)
+{
+	unsigned long long v;
+	char *end;
+
+	if (!isdigit((unsigned char)t[0]))
+		return -EINVAL;
+	errno = 0;
+	v = strtoull(t, &end, 10);
+	if (errno || *end)
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+int mb_parse_rate(const char *text, __u32 *ppm)
+{
+	__u64 whole = 0, frac = 0;
+	unsigned frac_digits = 0;
+	const char *p = text;
+
+	if (!isdigit((unsigned char)*p))
+		return -EINVAL;
+	while (isdigit((unsigned char)*p)) {
+		whole = whole * 10 + (*p++ - '0');
+		if (whole > 100)
+			return -ERANGE;
+	}
+	if (*p == '.') {
+		p++;
+		if (!isdigit((unsigned char)*p))
+			return -EINVAL;
+		/* ppm of a percent leaves four decimals of resolution */
+		while (isdigit((unsigned char)*p)) {
+			if (frac_digits == 4)
+				return -EINVAL;
+			frac = frac * 10 + (*p++ - '0');
+			frac_digits++;
+		}
+	}
+	if (*p == '%')
+		p++;
+	if (*p)
+		return -EINVAL;
+	while (frac_digits++ < 4)
+		frac *= 10;
+	if (whole * 10000 + frac > MB_RATE_ONE)
+		return -ERANGE;
+	*ppm = (__u32)(whole * 10000 + frac);
+	return 0;
+}
+
+const struct spec_duration_unit spec_duration_units[] = {
+	{ "ns", 1ULL },
+	{ "us", 1000ULL },
+	{ "ms", 1000000ULL },
+	{ "s", 1000000000ULL },
+	{ "m", 60000000000ULL },
+	{ "h", 3600000000000ULL },
+};
+const size_t spec_n_duration_units =
+	sizeof(spec_duration_units) / sizeof(spec_duration_units[0]);
+
+int mb_parse_duration(const char *text, __u64 *ns)
+{
+	unsigned long long v;
+	char *end;
+	size_t i;
+
+	if (!isdigit((unsigned char)text[0]))
+		return -EINVAL;
+	errno = 0;
+	v = strtoull(text, &end, 10);
+	if (errno)
+		return -ERANGE;
+	if (!*end)
+		return -EDOM; /* a number without a unit */
+	for (i = 0; i < spec_n_duration_units; i++) {
+		if (strcmp(end, spec_duration_units[i].unit))
+			continue;
+		if (v > UINT64_MAX / spec_duration_units[i].ns)
+			return -ERANGE;
+		*ns = v * spec_duration_units[i].ns;
+		return 0;
+	}
+	return -EINVAL;
+}
+
+/* --- tokenising ------------------------------------------------------------ */
+
+static void trim(struct field *f)
+{
+	size_t n = strlen(f->text), lead = 0;
+
+	while (n && isspace((unsigned char)f->text[n - 1]))
+		f->text[--n] = '\0';
+	while (isspace((unsigned char)f->text[lead]))
+		lead++;
+	if (lead) {
+		memmove(f->text, f->text + lead, n - lead + 1);
+		f->col += lead;
+	}
+}
+
+/*
+ * Splits one rule (from *pos up to an unescaped ';') into fields. Leaves
+ * *pos after the ';'. Returns the number of fields or -EINVAL.
+ */
+int spec_split_rule(const struct ctx *c, const char *text, size_t *pos,
+		      struct field *fields)
+{
+	size_t i = *pos, len = 0;
+	int n = 0, bracket = 0;
+
+	fields[0].col = (unsigned)i + 1;
+	fields[0].text[0] = '\0';
+	for (;; i++) {
+		char ch = text[i];
+
+		if (ch == '\\' && text[i + 1]) {
+			ch = text[++i];
+		} else if (ch == '[' || ch == ']') {
+			/* addr=[fd00::]/8: an IPv6 address keeps its colons */
+			bracket = ch == '[';
+		} else if ((ch == ':' && !bracket) || ch == ';' || ch == '\0') {
+			fields[n].text[len] = '\0';
+			trim(&fields[n]);
+			n++;
+			if (ch != ':') {
+				*pos = ch ? i + 1 : i;
+				return n;
+			}
+			if (n == MAX_FIELDS) {
+				char tok[2] = ":";
+				return spec_fail(c, (unsigned)i + 1,
+					    "too many ':' fields in one rule near", tok,
+					    NULL);
+			}
+			fields[n].col = (unsigned)i + 2;
+			len = 0;
+			continue;
+		}
+		if (len + 1 >= TOKEN_MAX) {
+			fields[n].text[len] = '\0';
+			return spec_fail(c, fields[n].col, "token too long", fields[n].text,
+				    NULL);
+		}
+		fields[n].text[len++] = ch;
+	}
+}
+
+int spec_blank(const char *s)
+{
+	while (isspace((unsigned char)*s))
+		s++;
+	return !*s;
+}

@@ -1,0 +1,105 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * Names in a rule: errno names and numbers (with "did you mean"), and which
+ * argument of a syscall holds the path that path= matches.
+ */
+#include <ctype.h>
+#include <string.h>
+
+#include "lib/name_tables.h"
+#include "lib/spec_internal.h"
+
+const char *spec_nearest_in(const char *word, const char *const *list)
+{
+	size_t n = 0;
+
+	while (list[n])
+		n++;
+	return mb_nearest(word, n, mb_nearest_list_at, (void *)list);
+}
+
+/* "ENOENT", "-ENOENT" or "-2" -> 2. */
+int spec_parse_errno(const struct ctx *c, const struct field *f, int *out)
+{
+	const char *t = f->text;
+	__u64 v;
+	int e;
+
+	if (t[0] == '-' && isdigit((unsigned char)t[1])) {
+		if (spec_parse_u64(t + 1, &v) || v < 1 || v > MB_ERRNO_MAX)
+			return spec_fail(c, f->col, "errno out of range (1..4095)", t, NULL);
+		*out = (int)v;
+		return 0;
+	}
+	if (t[0] == '-')
+		t++;
+	e = mb_errno_by_name(t);
+	if (e > 0) {
+		*out = e;
+		return 0;
+	}
+	return spec_fail(c, f->col, "unknown errno", f->text,
+		    mb_nearest(t, mb_errno_count(), mb_nearest_errno_at, NULL));
+}
+
+/* Which argument of a syscall carries the path that path= matches; the
+ * first path when there are two (rename, link). */
+static const struct {
+	const char *name;
+	int arg;
+} path_syscalls[] = {
+	{ "open", 0 },	       { "creat", 0 },	      { "openat", 1 },
+	{ "openat2", 1 },      { "stat", 0 },	      { "lstat", 0 },
+	{ "newfstatat", 1 },   { "statx", 1 },	      { "access", 0 },
+	{ "faccessat", 1 },    { "faccessat2", 1 },   { "unlink", 0 },
+	{ "unlinkat", 1 },     { "mkdir", 0 },	      { "mkdirat", 1 },
+	{ "rmdir", 0 },	       { "rename", 0 },	      { "renameat", 1 },
+	{ "renameat2", 1 },    { "chdir", 0 },	      { "chroot", 0 },
+	{ "execve", 0 },       { "execveat", 1 },     { "truncate", 0 },
+	{ "readlink", 0 },     { "readlinkat", 1 },   { "chmod", 0 },
+	{ "fchmodat", 1 },     { "fchmodat2", 1 },    { "chown", 0 },
+	{ "lchown", 0 },       { "fchownat", 1 },     { "mknod", 0 },
+	{ "mknodat", 1 },      { "link", 0 },	      { "linkat", 1 },
+	{ "symlink", 1 },      { "symlinkat", 2 },    { "utimensat", 1 },
+	{ "utimes", 0 },       { "utime", 0 },	      { "statfs", 0 },
+	{ "getxattr", 0 },     { "lgetxattr", 0 },    { "setxattr", 0 },
+	{ "lsetxattr", 0 },    { "listxattr", 0 },    { "llistxattr", 0 },
+	{ "removexattr", 0 },  { "lremovexattr", 0 }, { "inotify_add_watch", 1 },
+	{ "swapon", 0 },       { "acct", 0 },
+};
+
+int spec_path_arg_of(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(path_syscalls) / sizeof(path_syscalls[0]); i++)
+		if (!strcmp(path_syscalls[i].name, name))
+			return path_syscalls[i].arg;
+	return -1;
+}
+
+int mb_syscall_path_arg(const char *name)
+{
+	return name ? spec_path_arg_of(name) : -1;
+}
+
+/* Syscalls whose path argument is relative to the fd in the argument
+ * before it. */
+/* clang-format off */
+static const char *const at_syscalls[] = {
+	"openat", "openat2", "newfstatat", "statx", "faccessat", "faccessat2",
+	"unlinkat", "mkdirat", "renameat", "renameat2", "execveat", "readlinkat",
+	"fchmodat", "fchmodat2", "fchownat", "mknodat", "linkat", "symlinkat",
+	"utimensat",
+};
+/* clang-format on */
+
+int mb_syscall_dirfd_arg(const char *name)
+{
+	size_t i;
+
+	for (i = 0; name && i < sizeof(at_syscalls) / sizeof(at_syscalls[0]); i++)
+		if (!strcmp(at_syscalls[i], name))
+			return spec_path_arg_of(name) - 1;
+	return -1;
+}

@@ -1,0 +1,193 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * The OPTION=VALUE fields both kinds of rule share (rate, delay, after,
+ * times, path, latency, seed, addr), and the defaults a rule takes for the
+ * options it leaves out.
+ */
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "lib/name_tables.h"
+#include "lib/spec_internal.h"
+
+enum opt_id { OPT_RATE, OPT_DELAY, OPT_AFTER, OPT_TIMES, OPT_PATH, OPT_LATENCY,
+	      OPT_SEED, OPT_ADDR, OPT_COUNT };
+
+static const char *const opt_names[] = {
+	"rate", "delay", "after", "times", "path", "latency", "seed", "addr", NULL,
+};
+
+static const __u32 opt_flag[] = {
+	MB_F_RATE, MB_F_DELAY, MB_F_AFTER, MB_F_TIMES, MB_F_PATH, MB_F_LATENCY,
+	MB_F_SEED, MB_F_ADDR,
+};
+
+/* "10.1.2.3/8" is most likely a typo for the network: say which. */
+static int host_bits_error(const struct ctx *c, const struct field *f,
+			   const char *v, __u8 *addr, int family, unsigned plen)
+{
+	unsigned max = family == 4 ? 32 : 128, j;
+	char a[INET6_ADDRSTRLEN], fixed[INET6_ADDRSTRLEN + 8];
+
+	for (j = plen; j < max; j++)
+		addr[j / 8] &= (__u8)~(0x80 >> (j % 8));
+	inet_ntop(family == 4 ? AF_INET : AF_INET6, addr, a, sizeof(a));
+	if (family == 4)
+		snprintf(fixed, sizeof(fixed), "%s/%u", a, plen);
+	else
+		snprintf(fixed, sizeof(fixed), "[%s]/%u", a, plen);
+	return spec_fail(c, f->col, "address has host bits set", v, fixed);
+}
+
+static int parse_cidr(const struct ctx *c, const struct field *f, const char *v,
+		      struct mb_net_rule *net)
+{
+	char host[INET6_ADDRSTRLEN + 1];
+	const char *slash = strchr(v, '/');
+	size_t hlen = slash ? (size_t)(slash - v) : strlen(v);
+	__u8 addr[16] = { 0 };
+	unsigned max, i;
+	__u64 plen;
+	int family;
+
+	if (v[0] == '[' && hlen >= 2 && v[hlen - 1] == ']') {
+		v++;
+		hlen -= 2;
+	}
+	if (hlen >= sizeof(host))
+		return spec_fail(c, f->col, "bad address", v, NULL);
+	memcpy(host, v, hlen);
+	host[hlen] = '\0';
+	if (inet_pton(AF_INET, host, addr) == 1) {
+		family = 4;
+		max = 32;
+	} else if (inet_pton(AF_INET6, host, addr) == 1) {
+		family = 6;
+		max = 128;
+	} else {
+		return spec_fail(c, f->col, "bad address (want an IPv4 or IPv6 CIDR)", v,
+			    NULL);
+	}
+	plen = max;
+	if (slash && (spec_parse_u64(slash + 1, &plen) || plen > max))
+		return spec_fail(c, f->col, "bad prefix length in", v, NULL);
+	for (i = (unsigned)plen; i < max; i++)
+		if (addr[i / 8] & (0x80 >> (i % 8)))
+			return host_bits_error(c, f, v, addr, family, (unsigned)plen);
+	net->family = (__u8)family;
+	net->prefix_len = (__u8)plen;
+	memcpy(net->addr, addr, sizeof(addr));
+	return 0;
+}
+
+int spec_parse_option(const struct ctx *c, const struct field *f,
+			struct mb_rule *r, const char *rule_name)
+{
+	char name[32];
+	const char *eq = strchr(f->text, '='), *v;
+	size_t nlen;
+	int id, err;
+	__u64 u;
+
+	if (!eq)
+		return spec_fail(c, f->col, "expected OPTION=VALUE, got", f->text, NULL);
+	nlen = (size_t)(eq - f->text);
+	if (nlen >= sizeof(name))
+		nlen = sizeof(name) - 1;
+	memcpy(name, f->text, nlen);
+	name[nlen] = '\0';
+	while (nlen && isspace((unsigned char)name[nlen - 1]))
+		name[--nlen] = '\0';
+	v = eq + 1;
+	while (isspace((unsigned char)*v))
+		v++;
+	for (id = 0; id < OPT_COUNT; id++)
+		if (!strcmp(name, opt_names[id]))
+			break;
+	if (id == OPT_COUNT)
+		return spec_fail(c, f->col, "unknown option", name,
+			    spec_nearest_in(name, opt_names));
+	if (r->flags & opt_flag[id])
+		return spec_fail(c, f->col, "option given twice:", name, NULL);
+	if (r->kind == MB_RULE_NET && (id == OPT_PATH || id == OPT_LATENCY))
+		return spec_fail(c, f->col, "option only valid in syscall rules:", name,
+			    NULL);
+	if (r->kind == MB_RULE_SYSCALL && id == OPT_ADDR)
+		return spec_fail(c, f->col, "option only valid in network rules:", name,
+			    NULL);
+	if (!*v)
+		return spec_fail(c, f->col, "option has no value:", name, NULL);
+
+	switch (id) {
+	case OPT_RATE:
+		if (mb_parse_rate(v, &r->rate_ppm))
+			return spec_fail(c, f->col, "bad rate (want 0%..100%, e.g. rate=12.5%)",
+				    v, NULL);
+		break;
+	case OPT_DELAY:
+	case OPT_LATENCY:
+		err = mb_parse_duration(v, id == OPT_DELAY ? &r->delay_ns
+							   : &r->latency_ns);
+		if (err == -EDOM) {
+			char hint[48];
+
+			snprintf(hint, sizeof(hint), "%s=%sms", name, v);
+			return spec_fail(c, f->col, "duration needs a unit (ns, us, ms, s, m, h):",
+				    v, hint);
+		}
+		if (err)
+			return spec_fail(c, f->col,
+				    "bad duration (want e.g. 100ms, 2s, 500us)", v, NULL);
+		break;
+	case OPT_AFTER:
+		if (spec_parse_u64(v, &r->after))
+			return spec_fail(c, f->col, "bad count for after=", v, NULL);
+		break;
+	case OPT_TIMES:
+		if (spec_parse_u64(v, &u) || u == 0)
+			return spec_fail(c, f->col,
+				    "bad count for times= (want a number >= 1)", v, NULL);
+		r->times = u;
+		break;
+	case OPT_SEED:
+		if (spec_parse_u64(v, &r->seed))
+			return spec_fail(c, f->col, "bad seed (want an unsigned number)", v,
+				    NULL);
+		break;
+	case OPT_PATH:
+		r->sys.path_arg = spec_path_arg_of(rule_name);
+		if (r->sys.path_arg < 0) {
+			mb_error_set(c->err,
+				     "%s: option 'path' at column %u needs a syscall with a path argument (openat, open, creat, stat, ...); '%s' has none",
+				     c->var, f->col, rule_name);
+			return -EINVAL;
+		}
+		if (strlen(v) >= MB_PATH_GLOB_MAX)
+			return spec_fail(c, f->col, "path glob longer than 255 bytes:", v,
+				    NULL);
+		strcpy(r->sys.path, v);
+		break;
+	case OPT_ADDR:
+		err = parse_cidr(c, f, v, &r->net);
+		if (err)
+			return err;
+		break;
+	}
+	r->flags |= opt_flag[id];
+	return 0;
+}
+
+void spec_apply_defaults(struct mb_rule *r, const struct mb_defaults *d)
+{
+	if (!(r->flags & MB_F_RATE))
+		r->rate_ppm = d->rate_ppm;
+	if (!(r->flags & MB_F_DELAY))
+		r->delay_ns = d->delay_ns;
+	if (!(r->flags & MB_F_SEED) && d->has_seed) {
+		r->seed = d->seed;
+		r->flags |= MB_F_SEED;
+	}
+}

@@ -24,6 +24,10 @@ INCLUDEDIR ?= $(PREFIX)/include
 DATADIR ?= $(PREFIX)/share/minderbinder
 # The site configuration the set-uid helper reads (quotas): fixed at build.
 SYSCONFDIR ?= /etc
+MANDIR ?= $(PREFIX)/share/man
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+# The one version: `minderbinder --version`, the man pages, minderbinder.pc.
+VERSION := $(shell cat VERSION)
 
 CC ?= cc
 CLANG ?= clang
@@ -51,7 +55,8 @@ ALL_CFLAGS := $(CFLAGS) $(WARN) -std=gnu11 -fPIC -D_GNU_SOURCE \
 # --- dependencies: a fresh Debian 12 needs nothing but this Makefile -------
 DEB_PACKAGES := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev \
 	libinih-dev libcriterion-dev pkg-config linux-libc-dev-arm64-cross \
-	iproute2 strace fiu-utils libmicrohttpd-dev python3-prometheus-client python3-pytest curl tmux
+	iproute2 strace fiu-utils libmicrohttpd-dev python3-prometheus-client python3-pytest curl tmux \
+	golang-go nodejs
 DEPS_STAMP := $(OUT)/.deps-ok
 
 # Re-checked when the Makefile (and so the package list) changes.
@@ -73,7 +78,7 @@ deps: $(DEPS_STAMP)
 # --- generated name tables --------------------------------------------------
 GEN := $(OUT)/gen
 GEN_TABLES := $(GEN)/errno_table.inc $(GEN)/syscalls_x86_64.inc $(GEN)/syscalls_aarch64.inc \
-	$(GEN)/mb_paths.h $(GEN)/pins.sh
+	$(GEN)/mb_paths.h $(GEN)/pins.sh $(GEN)/mb_version.h
 
 # Where the installed pieces find each other. Rewritten only when PREFIX
 # (or LIBDIR, LIBEXECDIR, SYSCONFDIR) changes, so `make install PREFIX=/usr` after a
@@ -85,6 +90,10 @@ $(GEN)/mb_paths.h: FORCE | $(DEPS_STAMP)
 	$(Q)cmp -s $@.tmp $@ && rm -f $@.tmp || mv $@.tmp $@
 
 FORCE:
+
+$(GEN)/mb_version.h: VERSION | $(DEPS_STAMP)
+	$(Q)mkdir -p $(GEN)
+	$(Q)printf '#define MB_VERSION "%s"\n' '$(VERSION)' > $@
 
 # The pin paths for the tests' shell, expanded by the compiler from the
 # one list (include/minderbinder/pins.h): MB_PIN_DIR=..., MB_TARGETS_PIN=...
@@ -228,6 +237,23 @@ $(OUT)/libminderbinder.a: $(CAPI_OBJS) $(LIB_OBJS)
 
 all: $(DEPS_STAMP) $(SKELS) $(LIB_A) $(PROGS)
 
+# --- man pages ---------------------------------------------------------------
+# docs/man/*.in are the one source (plain man(7) roff): make fills in the
+# version and the paths this build was configured with.
+MAN_SRCS := $(wildcard docs/man/*.in)
+MAN_PAGES := $(patsubst docs/man/%.in,$(OUT)/man/%,$(MAN_SRCS))
+
+$(OUT)/man/%: docs/man/%.in VERSION $(GEN)/mb_paths.h $(GEN)/pins.sh
+	$(call msg,MAN,$@)
+	$(Q)mkdir -p $(dir $@)
+	$(Q). ./$(GEN)/pins.sh && sed -e 's|@VERSION@|$(VERSION)|g' -e "s|@PIN_DIR@|$$MB_PIN_DIR|g" \
+		-e 's|@LIBDIR@|$(LIBDIR)|g' -e 's|@LIBEXECDIR@|$(LIBEXECDIR)|g' \
+		-e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' -e 's|@DATADIR@|$(DATADIR)|g' $< > $@.tmp
+	$(Q)! grep -n '@[A-Z_]*@' $@.tmp && mv $@.tmp $@
+
+man: $(MAN_PAGES)
+all: $(MAN_PAGES)
+
 # --- tests -----------------------------------------------------------------
 # The helper's message checks and the engine choice are pure (no socket,
 # no /proc, no kernel): unit-tested and fuzzed with the core.
@@ -338,7 +364,12 @@ install: all
 	install -m 0644 $(OUT)/libminderbinder.a $(DESTDIR)$(LIBDIR)/
 	install -d $(DESTDIR)$(LIBDIR)/pkgconfig
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' \
+		-e 's|@VERSION@|$(VERSION)|' \
 		backend/capi/minderbinder.pc.in > $(DESTDIR)$(LIBDIR)/pkgconfig/minderbinder.pc
+	$(foreach m,$(MAN_PAGES),install -d $(DESTDIR)$(MANDIR)/man$(subst .,,$(suffix $(m))) && \
+		install -m 0644 $(m) $(DESTDIR)$(MANDIR)/man$(subst .,,$(suffix $(m)))/;)
+	install -d $(DESTDIR)$(BASHCOMPDIR)
+	install -m 0644 backend/cli/completion.bash $(DESTDIR)$(BASHCOMPDIR)/minderbinder
 	$(if $(wildcard $(OUT)/mb-helper),install -m 0755 $(OUT)/mb-helper $(DESTDIR)$(LIBEXECDIR)/)
 	@# setuid root: the helper is what lets a normal user's process opt in
 	$(if $(wildcard $(OUT)/mb-helper),if [ "$$(id -u)" = 0 ]; then chown root:root $(DESTDIR)$(LIBEXECDIR)/mb-helper && chmod 4755 $(DESTDIR)$(LIBEXECDIR)/mb-helper; \
@@ -430,9 +461,34 @@ check-examples: all $(EXAMPLE_C_BIN)
 			$(EXAMPLES_PYTHON) -m pytest -q -p no:cacheprovider examples/python; \
 	fi
 
+# --- Go (backend/go, examples/go) and Node (examples/node) -----------------
+# `make check-go`: the Go package's tests and the original project's Big Picture as a
+# real `go test`, as root and as uid 65534 with a set-uid helper
+# (backend/go/check.sh). Go's cache and the test binaries live under
+# $(OUT)/go; no module is ever downloaded (GOPROXY=off).
+# `make check-node`: examples/node with `node --test`.
+GO_OUT := $(abspath $(OUT))/go
+GO_ENV := OUT=$(OUT) GO_OUT=$(GO_OUT) GOCACHE=$(GO_OUT)/cache GOPATH=$(GO_OUT)/path \
+	GOPROXY=off GOFLAGS= GOTOOLCHAIN=local GO111MODULE=on \
+	CGO_CFLAGS="-I$(CURDIR)/include" \
+	CGO_LDFLAGS="-L$(abspath $(OUT)) -Wl,-rpath,$(abspath $(OUT))"
+
+check-go: all
+	$(Q)if [ "$(SANITIZE)" = 1 ]; then \
+		echo "NOT RUN check-go: cgo cannot link the ASan-built $(OUT)/libminderbinder.so"; exit 0; fi; \
+	if ! command -v go > /dev/null; then echo "NOT RUN check-go: no go (Debian's golang-go)"; exit 0; fi; \
+	mkdir -p $(GO_OUT) && $(GO_ENV) sh backend/go/check.sh
+
+check-node: all
+	$(Q)if ! command -v node > /dev/null; then echo "NOT RUN check-node: no node (Debian's nodejs)"; exit 0; fi; \
+	if [ "$$(id -u)" != 0 ]; then echo "NOT RUN check-node: needs root"; exit 0; fi; \
+	echo "== examples/node (node --test)" && \
+	MB_BUILD=$(abspath $(OUT)) node --test examples/node/
+# --- end Go and Node --------------------------------------------------------
+
 # --- make check: every tier this machine can run ---------------------------
-check: deps all check-unit check-integration fuzz check-capi check-examples
+check: deps all check-unit check-integration fuzz check-capi check-examples check-go check-node
 	@echo "== make check: all tiers passed"
 
-.PHONY: all deps demo vm-smoke vmcheck check check-unit check-integration check-capi check-examples \
+.PHONY: all deps demo vm-smoke vmcheck check check-unit check-integration check-capi check-examples check-go check-node \
 	fuzz fuzz-build install clean bench vm-suite vm-kernel vm-bench FORCE

@@ -3,7 +3,7 @@
  * Network faults for registered targets:
  *  - cgroup/sock_create tags the sockets a target creates (by cookie);
  *  - a TC egress classifier drops the tagged sockets' packets that match a
- *    drop rule (the seed's mechanism);
+ *    drop rule (the original project's mechanism);
  *  - cgroup connect/sendmsg hooks fail matching calls with the rule's
  *    errno through bpf_set_retval.
  * Everything else passes untouched: one map lookup on the way.

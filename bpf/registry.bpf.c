@@ -27,7 +27,7 @@ static __always_inline void forget(__u32 tgid);
 /*
  * Scope tree: a child of a target becomes a target with the same rules
  * the moment it is forked, static or dynamic, agent or not. Its own start
- * time keys it, so delay= counts from the child's start, as in the seed.
+ * time keys it, so delay= counts from the child's start, as in the original project.
  */
 SEC("tp_btf/sched_process_fork")
 int BPF_PROG(mb_fork, struct task_struct *parent, struct task_struct *child)

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * `minderbinder watch`: the seed's mode. A process whose name (comm) is
+ * `minderbinder watch`: the original project's mode. A process whose name (comm) is
  * listed in the INI file becomes a target the moment it execs, with the
  * rules of the sections that name it. The registry maps are the pinned
  * ones (registry_maps.bpf.h); watch's own maps and its link live only as

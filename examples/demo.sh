@@ -14,7 +14,7 @@ fi
 
 show() { printf '\n$ %s\n' "$*"; sh -c "$*" 2>&1; printf '[exit status %s]\n' $?; }
 
-echo "== 1. The seed's example: openat fails with ENOENT (-2), for this cat only"
+echo "== 1. The original project's example: openat fails with ENOENT (-2), for this cat only"
 show "cat /etc/hostname"
 show "MINDERBINDER_SYSCALL=openat:-2 LD_PRELOAD=$AGENT cat /etc/hostname"
 

@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -342,6 +343,14 @@ static int net_update(void)
 	__u32 i;
 	int ret;
 
+	/* Only root's helper is root in a process with no_new_privs (set by
+	 * the filter of a syscall rule): a set-uid one would fail later, with
+	 * a message that hides why. */
+	if (geteuid() != 0 && gate(SYS_prctl, PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) == 1)
+		return fail(-EPERM, "network rules cannot change as uid %u once this process has a "
+				    "syscall rule's seccomp filter (no_new_privs: the set-uid mb-helper "
+				    "gains nothing); enable them before the first syscall rule, in the "
+				    "same spec, or run as root", (unsigned)geteuid());
 	if (env && *env)
 		snprintf(api.helper, sizeof(api.helper), "%s", env);
 	else if (!api.helper[0] &&
@@ -475,11 +484,20 @@ EXPORT int mb_enable(const char *spec, enum mb_scope scope, struct mb_handle **o
 		forget_session();
 	api.pid = getpid();
 	h->id = ++api.next_handle;
-	if (h->n_sys) {
-		if (api.control < 0)
-			ret = start_session(sys);
-		if (!ret)
-			ret = listener = add_layer(sys);
+	/* The session (a registration without rules), then the network rules,
+	 * then the syscall rules' filter: it sets no_new_privs, and from then
+	 * on a set-uid mb-helper gains nothing (net_update says so). */
+	if (h->n_sys && api.control < 0)
+		ret = start_session(sys);
+	if (!ret && h->n_net) {
+		h->next_net = api.net_handles;
+		api.net_handles = h;
+		ret = net_update();
+		if (ret)
+			api.net_handles = h->next_net;
+	}
+	if (!ret && h->n_sys) {
+		ret = listener = add_layer(sys);
 		if (ret >= 0) {
 			memset(&api.msg, 0, sizeof(api.msg));
 			api.msg.hdr.type = MB_CTL_ENABLE;
@@ -495,20 +513,10 @@ EXPORT int mb_enable(const char *spec, enum mb_scope scope, struct mb_handle **o
 		}
 		if (listener > 0)
 			gate(SYS_close, listener, 0, 0, 0, 0);
-	}
-	if (!ret && h->n_net) {
-		h->next_net = api.net_handles;
-		api.net_handles = h;
-		ret = net_update();
-		if (ret) {
+		if (ret < 0 && h->n_net) {
+			/* all or nothing: take the network half back */
 			api.net_handles = h->next_net;
-			if (h->n_sys) {
-				/* all or nothing: take the syscall half back */
-				memset(&api.msg, 0, sizeof(api.msg));
-				api.msg.hdr.type = MB_CTL_DISABLE;
-				api.msg.handle = h->id;
-				transact(0);
-			}
+			net_update();
 		}
 	}
 	pthread_mutex_unlock(&api.lock);

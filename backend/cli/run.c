@@ -18,6 +18,8 @@
 
 #include "cli/cli.h"
 #include "cli/exec.h"
+#include "cli/names.h"
+#include "engines/probe.h"
 #include "lib/ini_config.h"
 #include "mb_paths.h"
 #include "lib/name_tables.h"
@@ -42,6 +44,8 @@ static void usage(FILE *f)
 		"                         default: every interface that is up, lo included)\n"
 		"      --log FILE         append one JSON line per injected syscall fault\n"
 		"                         (sets MINDERBINDER_LOG)\n"
+		"      --list-syscalls    print the syscall names a rule may use, and exit\n"
+		"      --list-errnos      print the errno names a rule may use, and exit\n"
 		"  -h, --help             this text\n\n"
 		"Examples:\n"
 		"  minderbinder run -s openat:-2 -- cat /etc/hostname\n"
@@ -197,6 +201,30 @@ static int add_config(struct mb_spec *spec, const char *file, const char *profil
 }
 
 /*
+ * --engine names a flag, so its error must too: the agent (or the helper)
+ * would only know the MINDERBINDER_ENGINE we hand it. Root asks the
+ * kernel here, as the helper would; anyone else cannot load the probe and
+ * leaves it to the helper.
+ */
+static int engine_missing(enum mb_engine_wish wish, struct mb_error *err)
+{
+	static const char *const names[] = { "auto", "seccomp", "kprobe", "fmod_ret" };
+	struct mb_error why = { "" };
+	enum mb_engine e;
+
+	if (wish == MB_WISH_KPROBE)
+		e = MB_ENGINE_KPROBE;
+	else if (wish == MB_WISH_FMOD_RET)
+		e = MB_ENGINE_FMOD_RET;
+	else
+		return 0;
+	if (geteuid() != 0 || mb_engine_probe(e, &why) != 0)
+		return 0;
+	mb_error_set(err, "--engine %s: this kernel lacks it: %s", names[wish], why.msg);
+	return 125;
+}
+
+/*
  * Everything `run` does once its options are read: find CMD, then either
  * register this process and exec a static CMD (the registration and the
  * filter survive the exec), or hand a dynamic one the rules through the
@@ -220,15 +248,14 @@ int mb_cli_exec_with_spec(const struct mb_spec *spec, const struct mb_cli_exec *
 	    mb_engine_wish_parse(x->engine ? "--engine" : "MINDERBINDER_ENGINE", engine_s,
 				 &opts.wish, err))
 		return 2;
+	if (x->engine && (ret = engine_missing(opts.wish, err)))
+		return ret;
 	if (find_command(argv[0], cmd, sizeof(cmd))) {
 		mb_error_set(err, "%s: command not found", argv[0]);
 		return 127;
 	}
-	if (mb_helper_find(NULL, helper, sizeof(helper))) {
-		mb_error_set(err, "cannot find mb-helper next to minderbinder or in %s",
-			     MB_LIBEXECDIR);
+	if (mb_helper_choose(NULL, helper, sizeof(helper), err))
 		return 125;
-	}
 	opts.helper = helper;
 	/* mb_register_self (or the agent) reads it again; refused here first,
 	 * as a bad option is. */
@@ -298,6 +325,8 @@ int mb_cli_run(int argc, char **argv)
 		{ "interface", required_argument, NULL, 'i' },
 		{ "log", required_argument, NULL, 'L' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "list-syscalls", no_argument, NULL, 'Y' },
+		{ "list-errnos", no_argument, NULL, 'R' },
 		{ 0 },
 	};
 	struct mb_register_opts opts = { .scope = MB_SCOPE_TREE, .wish = MB_WISH_AUTO };
@@ -348,7 +377,7 @@ int mb_cli_run(int argc, char **argv)
 			ret = 0;
 			break;
 		case 'i':
-			/* the seed's flag; repeatable, kept as a comma list */
+			/* the original project's flag; repeatable, kept as a comma list */
 			if (strlen(ifaces) + strlen(optarg) + 2 > sizeof(ifaces) ||
 			    strchr(optarg, ',')) {
 				mb_error_set(&err, "--interface: bad name '%s'", optarg);
@@ -387,6 +416,11 @@ int mb_cli_run(int argc, char **argv)
 			break;
 		case 'h':
 			usage(stdout);
+			free(spec);
+			return 0;
+		case 'Y':
+		case 'R':
+			(c == 'Y' ? mb_cli_list_syscalls : mb_cli_list_errnos)(stdout);
 			free(spec);
 			return 0;
 		default:

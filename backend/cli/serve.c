@@ -177,8 +177,10 @@ int mb_cli_serve(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (optind < argc)
+	if (optind < argc) {
+		fputs(serve_usage, stderr);
 		return mb_cli_fail(2, "serve: unexpected argument '%s'", argv[optind]);
+	}
 	err = parse_listen(listen_s, &ss, &len);
 	if (err == -ERANGE)
 		return mb_cli_fail(2, "serve: --listen: bad port in '%s' (want 0-65535)", listen_s);

@@ -248,8 +248,10 @@ int mb_cli_stats(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (optind < argc)
+	if (optind < argc) {
+		fputs(stats_usage, stderr);
 		return mb_cli_fail(2, "stats: unexpected argument '%s'", argv[optind]);
+	}
 	if (geteuid() != 0)
 		return mb_cli_fail(1, "stats: needs root: the registry under %s is readable by root only",
 				   MB_BPFFS_ROOT);

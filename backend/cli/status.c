@@ -122,12 +122,20 @@ static void print_quota(void)
 
 int mb_cli_status(int argc, char **argv)
 {
+	static const char status_usage[] =
+		"Usage: minderbinder status\n"
+		"Print the engines this kernel offers (or what each lacks), the pinned\n"
+		"registry, and the live targets with their rules and counters.\n"
+		"Needs root (probing loads BPF programs).\n";
+
 	if (argc > 1 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
-		printf("Usage: minderbinder status\n"
-		       "Print the engines this kernel offers (or what each lacks), the pinned\n"
-		       "registry, and the live targets with their rules and counters.\n"
-		       "Needs root (probing loads BPF programs).\n");
+		fputs(status_usage, stdout);
 		return 0;
+	}
+	/* Nothing else is an option: a typo must not look like an answer. */
+	if (argc > 1) {
+		fputs(status_usage, stderr);
+		return mb_cli_fail(2, "status: unexpected argument '%s'", argv[1]);
 	}
 	if (geteuid() != 0)
 		return mb_cli_fail(1, "status: needs root to probe the kernel and read the registry");

@@ -297,11 +297,9 @@ int mb_cli_sweep(int argc, char **argv)
 				   "sweep: needs root (it reads the supervisor's counters in %s)",
 				   MB_PIN_DIR);
 	}
-	if (mb_helper_find(NULL, sw->helper, sizeof(sw->helper))) {
+	if (mb_helper_choose(NULL, sw->helper, sizeof(sw->helper), &err)) {
 		free(sw);
-		return mb_cli_fail(EXIT_SWEEP_FAILED,
-				   "cannot find mb-helper next to minderbinder or in %s",
-				   MB_LIBEXECDIR);
+		return mb_cli_fail(EXIT_SWEEP_FAILED, "%s", err.msg);
 	}
 
 	/* Stops and exits of the run wake sigtimedwait; never auto-reaped. */

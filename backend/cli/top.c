@@ -284,8 +284,10 @@ int mb_cli_top(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (optind < argc)
+	if (optind < argc) {
+		fputs(top_usage, stderr);
 		return mb_cli_fail(2, "top: unexpected argument '%s'", argv[optind]);
+	}
 	if (!once && (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)))
 		return mb_cli_fail(2, "top: needs a terminal on stdin and stdout (--once prints one frame without)");
 	if (geteuid() != 0)

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * minderbinder watch FILE: the seed's mode. Every process whose name
+ * minderbinder watch FILE: the original project's mode. Every process whose name
  * (comm) a section of FILE lists in `targets` becomes a target when it
  * execs, with that section's rule; processes already running are left
  * alone. A BPF program on sched_process_exec (watch.bpf.c) does it in the

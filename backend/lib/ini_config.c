@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * The INI form of the seed's config.yaml (see ini_config.h).
+ * The INI form of the original project's config.yaml (see ini_config.h).
  *
  * inih splits lines into key/value pairs; everything else happens in the
  * phases that ini_internal.h lists. This file reads the file and runs them.

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * The seed's config.yaml as INI (read with inih), field for field:
+ * The original project's config.yaml as INI (read with inih), field for field:
  *
  *   [syscall break_curl_openat]          [outgoing_network break_wget]
  *   syscall = openat                     targets = wget

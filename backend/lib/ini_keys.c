@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * The keys of a section: which belong where (the seed's fields first, then
+ * The keys of a section: which belong where (the original project's fields first, then
  * the extensions: the order of messages), and each key's value checked and
  * kept for the rule.
  */
@@ -23,7 +23,7 @@ const char *const ini_key_names[K_COUNT] = {
 	[K_ADDR] = "addr",             [K_ACTION] = "action",
 };
 
-/* The seed's fields first, then the extensions: the order of messages. */
+/* The original project's fields first, then the extensions: the order of messages. */
 const struct sec_info ini_sec_info[SEC_COUNT] = {
 	[SEC_SYSCALL] = {
 		.name = "syscall",

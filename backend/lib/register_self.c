@@ -10,6 +10,8 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -159,6 +161,31 @@ int mb_find_beside(const void *anchor, const char *name, const char *fallback_di
 int mb_helper_find(const void *anchor, char *buf, size_t len)
 {
 	return mb_find_beside(anchor, "mb-helper", MB_LIBEXECDIR, X_OK, buf, len);
+}
+
+int mb_helper_choose(const void *anchor, char *buf, size_t len, struct mb_error *err)
+{
+	const char *env = getenv("MINDERBINDER_HELPER");
+	int ret;
+
+	/* The variable, when set, is the helper (README, "Environment"),
+	 * never a hint to fall back from. */
+	if (env && *env) {
+		ret = strlen(env) >= len ? -ENAMETOOLONG : 0;
+		if (!ret) {
+			strcpy(buf, env);
+			ret = access(buf, X_OK) ? -errno : 0;
+		}
+		if (ret)
+			mb_error_set(err, "MINDERBINDER_HELPER: cannot run '%.200s': %s", env,
+				     strerror(-ret));
+		return ret;
+	}
+	ret = mb_helper_find(anchor, buf, len);
+	if (ret)
+		mb_error_set(err, "cannot find mb-helper next to minderbinder or in %s "
+			     "(set MINDERBINDER_HELPER)", MB_LIBEXECDIR);
+	return ret;
 }
 
 static int spawn_helper(const char *path, int fd, pid_t *pid)
@@ -338,6 +365,32 @@ static int reap_helper(pid_t helper, long long deadline)
 	return 0;
 }
 
+/*
+ * A helper that is not set-uid root cannot work for anyone but root: it
+ * needs to load BPF programs. Whatever it failed with, the fix is the same,
+ * so say it (before the filter: plain libc calls are still ours).
+ */
+static void privilege_hint(const char *helper, struct mb_error *err)
+{
+	char why[sizeof(err->msg)];
+	struct statvfs vfs;
+	struct stat st;
+	const char *what;
+
+	if (geteuid() == 0 || stat(helper, &st))
+		return;
+	if (!(st.st_mode & S_ISUID) || st.st_uid != 0)
+		what = "is not set-uid root";
+	else if (!statvfs(helper, &vfs) && (vfs.f_flag & ST_NOSUID))
+		what = "is set-uid root on a file system mounted nosuid";
+	else
+		return;
+	snprintf(why, sizeof(why), "%s", err->msg);
+	mb_error_set(err, "%s; mb-helper (%s) %s and this process is not root: install it "
+		     "set-uid root with `make install` as root (or chown root and chmod 4755 it), "
+		     "or run as root", why, helper, what);
+}
+
 int mb_register_self(const struct mb_spec *spec, const struct mb_register_opts *o,
 		     struct mb_registration *out, struct mb_error *err)
 {
@@ -411,8 +464,11 @@ int mb_register_self(const struct mb_spec *spec, const struct mb_register_opts *
 		mb_error_set(err, "mb-helper (%s) %s", o->helper,
 			     ret == -ECONNRESET ? "exited without answering (is it installed setuid root?)"
 						: "answered nonsense");
-	if (ret)
+	if (ret) {
+		if (ret != -ETIMEDOUT)
+			privilege_hint(o->helper, err);
 		goto out;
+	}
 	if (plan.status == MB_PLAN_INHERITED) {
 		memcpy(out->engines, plan.engines, sizeof(out->engines));
 		out->inherited = 1;
@@ -426,6 +482,7 @@ int mb_register_self(const struct mb_spec *spec, const struct mb_register_opts *
 			mb_error_set(err, "%s", plan.msg);
 		else
 			mb_error_set(err, "mb-helper (%s) refused: %s", o->helper, strerror(-ret));
+		privilege_hint(o->helper, err);
 		goto out;
 	}
 	memcpy(out->engines, plan.engines, sizeof(out->engines));

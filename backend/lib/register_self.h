@@ -66,5 +66,9 @@ int mb_find_beside(const void *anchor, const char *name, const char *fallback_di
  * and the C API pass one of their functions, the CLI NULL (next to the
  * minderbinder executable). */
 int mb_helper_find(const void *anchor, char *buf, size_t len);
+/* MINDERBINDER_HELPER when set (it must be executable), else
+ * mb_helper_find: what `run` and `sweep` hand their commands. 0, or
+ * -errno with err naming the variable or where it looked. */
+int mb_helper_choose(const void *anchor, char *buf, size_t len, struct mb_error *err);
 
 #endif

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
  * The code under test: a small HTTP handler with the two error paths the
- * seed project's Big Picture talks about, a config file that may be
+ * original project's Big Picture talks about, a config file that may be
  * missing and a downstream service that may fail or hang.
  */
 #include <arpa/inet.h>

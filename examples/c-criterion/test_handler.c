@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * The seed's Big Picture, as a unit test: the handler's failure paths are
+ * The original project's Big Picture, as a unit test: the handler's failure paths are
  * tested by making the real calls fail, not by mocking them.
  *
  *   MB_WITH_FAILURES("tcp:8080:refuse") {

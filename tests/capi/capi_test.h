@@ -46,5 +46,9 @@ const char *on_file(const char *prefix);
 struct mb_handle *enable(const char *spec, enum mb_scope scope);
 void disable(struct mb_handle *h);
 long long now_ms(void);
+/* Forks; the child runs child(arg) with stderr into a pipe (child must
+ * exit or exec); the parent reads it all into err and returns the child's
+ * wait status. */
+int child_stderr(void (*child)(const void *arg), const void *arg, char *err, size_t len);
 
 #endif

@@ -235,31 +235,20 @@ Test(capi, fork_child_is_told_it_cannot_have_a_second_listener)
 /* A program this process starts (fork + exec) is not a target: the
  * parent's process rule does not reach it, and it can opt in on its own
  * through the environment, with a rule the supervisor decides (path=). */
+static void exec_cat(const void *env_rule)
+{
+	dup2(open("/dev/null", O_WRONLY), 1);
+	if (env_rule) {
+		setenv("LD_PRELOAD", MB_BUILD_DIR "/libmbpreload.so", 1);
+		setenv("MINDERBINDER_SYSCALL", env_rule, 1);
+	}
+	execlp("cat", "cat", file, (char *)NULL);
+}
+
 static int run_cat(const char *env_rule, char *err, size_t len)
 {
-	int p[2], status;
-	ssize_t n, got = 0;
-	pid_t pid;
+	int status = child_stderr(exec_cat, env_rule, err, len);
 
-	cr_assert_eq(pipe(p), 0);
-	pid = fork();
-	cr_assert_geq(pid, 0);
-	if (pid == 0) {
-		dup2(p[1], 2);
-		dup2(open("/dev/null", O_WRONLY), 1);
-		if (env_rule) {
-			setenv("LD_PRELOAD", MB_BUILD_DIR "/libmbpreload.so", 1);
-			setenv("MINDERBINDER_SYSCALL", env_rule, 1);
-		}
-		execlp("cat", "cat", file, (char *)NULL);
-		_exit(127);
-	}
-	close(p[1]);
-	while ((n = read(p[0], err + got, len - 1 - (size_t)got)) > 0)
-		got += n;
-	err[got] = '\0';
-	close(p[0]);
-	cr_assert_eq(waitpid(pid, &status, 0), pid);
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 

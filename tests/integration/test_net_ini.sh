@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-# The INI file's [outgoing_network] section (the seed's config.yaml) drives
+# The INI file's [outgoing_network] section (the original project's config.yaml) drives
 # the same engines as MINDERBINDER_NET, through `minderbinder run --config`.
 . "$(dirname "$0")/lib.sh"
 

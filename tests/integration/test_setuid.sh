@@ -67,6 +67,16 @@ fi
 # --- (b) it cannot register another process -------------------------------------------
 # plan REPORT: "STATUS|MESSAGE" of the helper's PLAN answer.
 plan() { echo "$(field "$T/$1" plan_status)|$(field "$T/$1" plan_msg)"; }
+# refused_unregistered NAME REPORT TEXT: the PLAN was a refusal naming
+# TEXT, and the impostor's pid got no registry entry.
+refused_unregistered() {
+	case $(plan "$2") in
+	-*"|"*"$3"*)
+		held=$(registry_holds "$(field "$T/$2" pid)")
+		if [ -z "$held" ]; then pass "$1"; else fail "$1" "refused, yet registered: $held"; fi ;;
+	*) fail "$1" "$(tr '\n' ' ' < "$T/$2") $(cat "$T/$2.err" 2>/dev/null)" ;;
+	esac
+}
 
 "$BIN/helper_impostor" self "$S/mb-helper" > "$T/imp0" 2>&1
 remember_pid "$T/imp0"
@@ -81,23 +91,13 @@ case $(plan imp1) in
 esac
 
 nobody imp2 "$S/helper_impostor" forked "$S/mb-helper"
-name="setuid: the helper refuses a socket made by another process than its parent (uid $NOBODY)"
-case $(plan imp2) in
--*"|"*"only the process that started it"*)
-	held=$(registry_holds "$(field "$T/imp2" pid)")
-	if [ -z "$held" ]; then pass "$name"; else fail "$name" "refused, yet registered: $held"; fi ;;
-*) fail "$name" "$(report imp2)" ;;
-esac
+refused_unregistered "setuid: the helper refuses a socket made by another process than its parent (uid $NOBODY)" \
+	imp2 "only the process that started it"
 
 "$S/helper_impostor" dropuid $NOBODY "$S/mb-helper" > "$T/imp3" 2>&1
 remember_pid "$T/imp3"
-name="setuid: the helper refuses a caller whose socket was made under another uid (root, then $NOBODY)"
-case $(plan imp3) in
--*"|"*"another uid"*)
-	held=$(registry_holds "$(field "$T/imp3" pid)")
-	if [ -z "$held" ]; then pass "$name"; else fail "$name" "refused, yet registered: $held"; fi ;;
-*) fail "$name" "$(tr '\n' ' ' < "$T/imp3")" ;;
-esac
+refused_unregistered "setuid: the helper refuses a caller whose socket was made under another uid (root, then $NOBODY)" \
+	imp3 "another uid"
 
 # --- (c) no privilege through a set-uid exec -----------------------------------------------
 # seccomp: the agent's filter comes with no_new_privs, so the exec raises

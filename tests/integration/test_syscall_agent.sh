@@ -1,6 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-# The agent (libmbpreload.so) in real programs: the seed example, a sibling
+# The agent (libmbpreload.so) in real programs: the original project's example, a sibling
 # that did not opt in, threads that exist before the agent's constructor,
 # a program started with its standard descriptors closed, and the agent's
 # exported symbols.
@@ -13,7 +13,7 @@ now_ms() {
 	echo $(($(date +%s%N) / 1000000))
 }
 
-# --- the seed example -------------------------------------------------------
+# --- the original project's example -------------------------------------------------------
 want=$(cat /etc/hostname)
 out=$(MINDERBINDER_SYSCALL=openat:-2 LD_PRELOAD=$AGENT cat /etc/hostname 2>&1)
 rc=$?

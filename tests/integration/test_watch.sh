@@ -123,7 +123,7 @@ if [ "$ENGINE" = seccomp ]; then
 			"rc=$rc $(lines "$TMP/chaos.err")"
 	fi
 else
-	# The seed's own mode: a syscall faulted in processes by name, in
+	# The original project's own mode: a syscall faulted in processes by name, in
 	# the kernel, with no agent in them.
 	cp "$(command -v cat)" "$TMP/mbwcat"
 	cp "$(command -v cat)" "$TMP/mbwcat2"

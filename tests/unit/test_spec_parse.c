@@ -32,7 +32,7 @@ static int net(const char *text)
 	return mb_spec_add_net(&spec, "MINDERBINDER_NET", text, &defs, &err);
 }
 
-/* --- the seed's syntax and the results ---------------------------------------- */
+/* --- the original project's syntax and the results ---------------------------------------- */
 
 Test(spec, seed_example)
 {

@@ -181,6 +181,8 @@ tar -C "$ROOT" -cf - tests include examples bench | tar -C "$STAGE" -xf -
 # objects, fuzzers or this tier's own caches.
 tar -C "$OUT" --exclude=./obj --exclude=./obj-agent --exclude=./fuzz --exclude=./vm \
 	--exclude=./gen -cf - . | tar -C "$STAGE/out" -xf -
+# Of the generated files, the pin paths the tests' shell reads (lib.sh).
+mkdir -p "$STAGE/out/gen" && cp "$OUT/gen/pins.sh" "$STAGE/out/gen/"
 
 # --- the initramfs: busybox, an /init that mounts the host's root and chroots --
 IR=$RUN/initramfs

@@ -64,7 +64,7 @@ struct tid_info *sv_tid_lookup(struct supervisor *s, pid_t tid, __u64 now)
 }
 
 /* delay= counts from the start of the calling process, not the target's:
- * a child started later gets its own grace period, as in the seed. */
+ * a child started later gets its own grace period, as in the original project. */
 int sv_process_start_ns(struct tid_info *t, __u64 *start)
 {
 	__u64 ticks;

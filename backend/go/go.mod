@@ -1,0 +1,3 @@
+module minderbinder.dev/minderbinder
+
+go 1.19

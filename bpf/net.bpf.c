@@ -12,6 +12,7 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_endian.h>
 #include "registry_maps.bpf.h"
+#include "net_rule.bpf.h"
 #include "rule_window.bpf.h"
 #include "target_check.bpf.h"
 
@@ -64,6 +65,45 @@ static __always_inline int flow_match(const struct mb_net_rule *n, const struct 
 }
 
 /*
+ * Where a forked target's rule counts: with the registrant at the root of
+ * its tree (t->owner), as the supervisor counts syscall rules, so times=1
+ * means once for the whole tree. Only while the registrant's entry is the
+ * one the fork copied (same registration time, the same rule at idx: the
+ * C API may have changed its rules since); else, and in the registrant
+ * itself, the target's own counters.
+ */
+/* A network rule's bytes: everything up to the end of its net part. */
+#define NET_RULE_WORDS \
+	((__builtin_offsetof(struct mb_rule, net) + sizeof(struct mb_net_rule)) / 8)
+_Static_assert((__builtin_offsetof(struct mb_rule, net) + sizeof(struct mb_net_rule)) % 8 == 0,
+	       "a network rule is whole words");
+
+static __always_inline void count_key(__u32 tgid, const struct mb_target *t,
+				      const struct mb_rule_entry *e, struct mb_rule_key *key)
+{
+	struct mb_rule_key ok = { .tgid = t->owner, .idx = key->idx };
+	const __u64 *a = (const __u64 *)&e->rule, *b;
+	struct mb_rule_entry *oe;
+	struct mb_target *o;
+	int i;
+
+	key->tgid = tgid;
+	if (!t->owner)
+		return;
+	o = bpf_map_lookup_elem(&mb_targets, &ok.tgid);
+	if (!o || o->registered_ns != t->registered_ns)
+		return;
+	oe = bpf_map_lookup_elem(&mb_rules, &ok);
+	if (!oe || oe->start_ticks != o->start_ticks)
+		return;
+	b = (const __u64 *)&oe->rule;
+	for (i = 0; i < NET_RULE_WORDS; i++)
+		if (a[i] != b[i])
+			return;
+	key->tgid = t->owner;
+}
+
+/*
  * The first rule of the wanted action whose flow matches and whose window
  * (delay, after, times) is open decides: rate= is its coin. Returns the
  * deciding rule's index with *fault set, or -1.
@@ -71,8 +111,8 @@ static __always_inline int flow_match(const struct mb_net_rule *n, const struct 
 static __always_inline int decide(__u32 tgid, __u32 tid, struct mb_target *t,
 				  const struct flow *f, __u32 action, int *fault, __s32 *err)
 {
-	struct mb_rule_key key = { .tgid = tgid };
 	__u64 now = bpf_ktime_get_boot_ns();
+	struct mb_rule_key ck;
 	__u32 i;
 
 	for (i = 0; i < MB_MAX_RULES; i++) {
@@ -80,15 +120,14 @@ static __always_inline int decide(__u32 tgid, __u32 tid, struct mb_target *t,
 
 		if (i >= t->n_rules)
 			break;
-		key.idx = i;
-		e = bpf_map_lookup_elem(&mb_rules, &key);
-		if (!e || e->rule.kind != MB_RULE_NET || e->rule.net.action != action)
-			continue;
-		if (e->start_ticks != t->start_ticks || !flow_match(&e->rule.net, f))
+		e = mb_net_rule_at(tgid, t, i, action);
+		if (!e || !flow_match(&e->rule.net, f))
 			continue;
 		if (e->tid && e->tid != tid)
 			continue;
-		if (mb_rule_window(&key, t, e, now, fault) < 0)
+		ck.idx = i;
+		count_key(tgid, t, e, &ck);
+		if (mb_rule_window(&ck, t, e, now, fault) < 0)
 			continue;
 		if (*fault)
 			*err = e->rule.net.err;

@@ -10,6 +10,7 @@
 
 #include "cli/cli.h"
 #include "engines/probe.h"
+#include "engines/sock_tag.h"
 #include "mb_paths.h"
 #include "minderbinder/registry.h"
 #include "registry/quota.h"
@@ -41,6 +42,10 @@ static void print_engines(void)
 		else
 			printf("  %-9s unavailable: %s\n", engines[i].name, why.msg);
 	}
+	if (mb_sock_tag_probe(why.msg, sizeof(why.msg)))
+		printf("  drop rules on sockets held before registration: available (task_file, tcp and udp iterators)\n");
+	else
+		printf("  drop rules on sockets held before registration: unavailable: %s\n", why.msg);
 }
 
 /* What the snapshot reader (registry/snapshot.c) found, in the words

@@ -89,6 +89,21 @@ static void put_flow(struct mb_log_line *l, const struct mb_log_event *ev)
 		mb_log_putf(l, "\"%s %s:%u\"", proto, addr, ev->dport);
 }
 
+/* The flow's parts, for a reader that filters on them without parsing
+ * "flow": ,"proto":"tcp","addr":"::1","port":53 (the destination, for a
+ * refused connect as for a dropped packet). */
+static void put_flow_parts(struct mb_log_line *l, const struct mb_log_event *ev)
+{
+	char addr[INET6_ADDRSTRLEN] = "?";
+
+	if (ev->proto == MB_PROTO_TCP || ev->proto == MB_PROTO_UDP)
+		mb_log_putf(l, ",\"proto\":\"%s\"", ev->proto == MB_PROTO_TCP ? "tcp" : "udp");
+	else
+		mb_log_putf(l, ",\"proto\":\"proto%u\"", ev->proto);
+	inet_ntop(ev->family == 6 ? AF_INET6 : AF_INET, ev->daddr, addr, sizeof(addr));
+	mb_log_putf(l, ",\"addr\":\"%s\",\"port\":%u", addr, ev->dport);
+}
+
 static int on_event(void *ctx, void *data, size_t size)
 {
 	struct logger *lg = ctx;
@@ -117,6 +132,7 @@ static int on_event(void *ctx, void *data, size_t size)
 	mb_log_json_str(&l, comm);
 	mb_log_put(&l, ",\"flow\":", 8);
 	put_flow(&l, ev);
+	put_flow_parts(&l, ev);
 	mb_log_put(&l, ",\"result\":", 10);
 	if (ev->action == MB_NET_DROP) {
 		mb_log_put(&l, "\"drop\"", 6);

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "engines/net.h"
+#include "engines/sock_tag.h"
 #include "helper/plan.h"
 #include "helper/reply.h"
 #include "helper/request.h"
@@ -67,6 +68,17 @@ static int add_entry(struct request *rq, struct mb_registry *reg, struct mb_erro
 	return err;
 }
 
+/* Drop rules reach the sockets the caller held before it asked (a pool,
+ * a C API test's client). A kernel that cannot is no reason to refuse:
+ * one warning, on the caller's stderr. */
+static void tag_held_sockets(const struct request *rq)
+{
+	struct mb_error e;
+
+	if (mb_sock_tag_held(&rq->msg.spec, rq->key, rq->pidfd, &e))
+		fprintf(stderr, "minderbinder: warning: %s\n", e.msg);
+}
+
 /* Network rules: the filters of this netns, and MINDERBINDER_LOG's logger. */
 static int attach_net(struct request *rq, struct mb_registry *reg, struct mb_error *why)
 {
@@ -78,8 +90,11 @@ static int attach_net(struct request *rq, struct mb_registry *reg, struct mb_err
 	if (!mb_plan_has_net(rq))
 		return 0;
 	err = mb_net_attach(rq->msg.interfaces, why);
-	if (err || !rq->msg.log_path[0])
+	if (err)
 		return err;
+	tag_held_sockets(rq);
+	if (!rq->msg.log_path[0])
+		return 0;
 	err = mb_spawn_netlog(rq, reg);
 	if (err)
 		mb_error_set(why, "MINDERBINDER_LOG: cannot log network faults: %s", strerror(-err));

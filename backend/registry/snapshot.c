@@ -82,6 +82,8 @@ static int collect_target(int targets_fd, int rules_fd, int counters_fd, __u32 p
 			r->how = MB_IN_FILTER;
 		else if (e.engine == MB_ENGINE_SECCOMP_NOTIF && st->t.parent)
 			r->how = MB_AT_ANCESTOR; /* resolved once every target is read */
+		else if ((e.engine == MB_ENGINE_CGROUP || e.engine == MB_ENGINE_TC) && st->t.owner)
+			r->how = MB_AT_ANCESTOR; /* net.bpf.c counts it at the owner */
 		else
 			r->how = MB_COUNTED;
 		if (mb_rule_format(&e.rule, mb_native_arch(), r->text, sizeof(r->text)) < 0)
@@ -93,6 +95,26 @@ static int collect_target(int targets_fd, int rules_fd, int counters_fd, __u32 p
 		return -ESRCH;
 	read_comm(pid, st->t.start_ticks, st->comm, sizeof(st->comm));
 	return 0;
+}
+
+/* A network rule of a forked target counts with its owner while the
+ * owner's entry is the registration it was forked from (net.bpf.c's
+ * count_key); an orphan's count is its own. */
+static void net_counted_at_owner(const struct mb_snapshot *s, struct mb_snapshot_target *st)
+{
+	const struct mb_snapshot_target *o = find_target(s, st->t.owner);
+	__u32 j;
+
+	for (j = 0; j < st->n_rules; j++) {
+		struct mb_snapshot_rule *r = &st->rules[j];
+
+		if (r->engine != MB_ENGINE_CGROUP && r->engine != MB_ENGINE_TC)
+			continue;
+		if (!o || o->t.registered_ns != st->t.registered_ns)
+			r->how = MB_COUNTED;
+		else
+			r->counted_at = st->t.owner;
+	}
 }
 
 /*
@@ -163,6 +185,7 @@ int mb_snapshot_read(struct mb_snapshot *s)
 			at = a->t.parent;
 		for (j = 0; j < s->targets[i].n_rules; j++)
 			s->targets[i].rules[j].counted_at = at;
+		net_counted_at_owner(s, &s->targets[i]);
 	}
 cleanup:
 	if (targets_fd >= 0)

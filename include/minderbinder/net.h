@@ -22,6 +22,15 @@ struct mb_sock {
 	char comm[16];     /* the creating thread's, for MINDERBINDER_LOG */
 };
 
+/* A socket a target held when it registered, noted by bpf/sock_tag.bpf.c's
+ * first pass (key: the struct sock's address) until its second tags it.
+ * The inode number guards the address: memory freed and reused in
+ * between is not the socket noted. */
+struct mb_held_sock {
+	__u64 ino;
+	struct mb_sock tag;
+};
+
 /* One injected network fault, to the registrant's mb_log_rings ring
  * (MINDERBINDER_LOG). tc: pid, tid, comm are the socket creator's. */
 struct mb_log_event {

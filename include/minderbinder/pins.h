@@ -33,6 +33,10 @@
 /* The tc engine: its program and the interfaces it is attached to. */
 #define MB_TC_EGRESS_PIN MB_PIN_DIR "/mb_tc_egress"
 #define MB_IFACES_PIN MB_PIN_DIR "/mb_ifaces"
+/* Drop rules on the sockets held before registration (sock_tag.bpf.c). */
+#define MB_TAG_FIND_PIN MB_PIN_DIR "/mb_tag_find"
+#define MB_TAG_TCP_PIN MB_PIN_DIR "/mb_tag_tcp"
+#define MB_TAG_UDP_PIN MB_PIN_DIR "/mb_tag_udp"
 /* A BPF syscall engine's program and link for one syscall:
  * printf(MB_SYSCALL_PROG_PIN_FMT, engine, syscall). */
 #define MB_SYSCALL_PROG_PIN_FMT MB_PIN_DIR "/sys_%s_%s"

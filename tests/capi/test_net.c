@@ -145,3 +145,84 @@ Test(capi, mixed_spec_stats_in_order)
 	cr_assert_eq(try_connect(port), 0);
 	close(s);
 }
+
+/* ---- a drop rule and the sockets held before it ------------------------ */
+
+/* One byte from c to its peer a: 0 when it arrives within ms, ETIMEDOUT
+ * when it does not. */
+static int one_byte(int from, int to, char b, int ms)
+{
+	struct pollfd pfd = { .fd = to, .events = POLLIN };
+	char got = 0;
+
+	if (b && send(from, &b, 1, MSG_NOSIGNAL) != 1)
+		return errno;
+	if (poll(&pfd, 1, ms) == 0)
+		return ETIMEDOUT;
+	if (recv(to, &got, 1, 0) != 1)
+		return errno ? errno : EPIPE;
+	return 0;
+}
+
+/* A connected pair on 127.0.0.1:PORT made before any rule: c the client,
+ * *a the accepted side (both in this process). */
+static int held_pair(int *port, int *l, int *a)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	int c;
+
+	*l = listener(port);
+	sa.sin_port = htons((unsigned short)*port);
+	c = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	cr_assert_geq(c, 0);
+	cr_assert_eq(connect(c, (struct sockaddr *)&sa, sizeof(sa)), 0, "%s", strerror(errno));
+	*a = accept4(*l, NULL, NULL, SOCK_CLOEXEC);
+	cr_assert_geq(*a, 0, "%s", strerror(errno));
+	return c;
+}
+
+/*
+ * The connection exists before the first mb_enable (a pool, a client made
+ * in setup): the drop rule applies to it all the same, from the next
+ * packet, and stops with mb_disable. What is dropped while the rule holds
+ * is retransmitted after it: the byte sent during the fault arrives once
+ * it is disabled, as over a real network that came back.
+ */
+static void held_socket_dropped(enum mb_scope scope)
+{
+	struct mb_rule_stats st;
+	struct mb_handle *h;
+	int port, l, a, c = held_pair(&port, &l, &a), e;
+	char spec[64];
+
+	cr_assert_eq(one_byte(c, a, 'a', 2000), 0, "a round trip before any rule");
+	cr_assert_eq(one_byte(a, c, 'b', 2000), 0, "and back");
+	snprintf(spec, sizeof(spec), "tcp:%d:drop", port);
+	h = enable(spec, scope);
+	/* Dropped, and so is every retransmission while the rule holds. */
+	e = one_byte(c, a, 'c', 600);
+	cr_assert_eq(e, ETIMEDOUT, "the held socket's data must vanish: %s", strerror(e));
+	cr_assert_eq(mb_stats(h, &st, 1), 1, "%s", mb_last_error());
+	cr_assert_geq(st.faults, 1, "faults %llu", (unsigned long long)st.faults);
+	/* The other way (to an ephemeral port) is no flow of the rule. */
+	cr_assert_eq(one_byte(a, c, 'd', 2000), 0, "the reply direction is not the rule's");
+	disable(h);
+	/* TCP retransmits the dropped byte (backoff 0.2 s, 0.4 s, ...). */
+	e = one_byte(c, a, 0, 10000);
+	cr_assert_eq(e, 0, "the dropped byte arrives after mb_disable: %s", strerror(e));
+	cr_assert_eq(one_byte(c, a, 'e', 2000), 0, "a round trip after mb_disable");
+	cr_assert_eq(one_byte(a, c, 'f', 2000), 0, "and back");
+	close(c);
+	close(a);
+	close(l);
+}
+
+Test(capi, net_drop_socket_held_before_enable_thread)
+{
+	held_socket_dropped(MB_SCOPE_THREAD);
+}
+
+Test(capi, net_drop_socket_held_before_enable_process)
+{
+	held_socket_dropped(MB_SCOPE_PROCESS);
+}

@@ -260,6 +260,9 @@ if [ $NETOK = 1 ]; then
 		"$NPID"
 	jcheck "log: nothing from the process without MINDERBINDER_LOG" "$LOGN" \
 		'not any(o.get("pid") == int(C[0]) for o in L)' "$QP"
+	jcheck "log: a refused connect's line names its destination: proto, addr, port (IPv4 and IPv6)" "$LOGN" \
+		'[(o.get("proto"), o.get("addr"), o.get("port")) for o in L] == [("tcp", "127.0.0.1", int(C[0]))] * 2 + [("tcp", "::1", int(C[0]))]' \
+		"$NP"
 
 	# Dropped datagrams (tc engine): one line per datagram the counting
 	# server did not get.
@@ -281,6 +284,23 @@ if [ $NETOK = 1 ]; then
 	jcheck "log: udp drop rate=50%: lines == datagrams dropped (300 - ${GOT:-?} received)" "$LOGU" \
 		'0 < len(L) < 300 and len(L) == 300 - int(C[0] or -1) and all(o.get("flow") == "udp 127.0.0.1:" + C[1] and o.get("result") == "drop" and o.get("engine") == "tc" and o.get("rule_index") == 0 and o.get("pid") == int(C[2]) and o.get("comm") == "net_udp_send" for o in L)' \
 		"${GOT:-}" $((NP + 2)) "$UPID"
+	jcheck "log: a dropped datagram's line names its destination: proto, addr, port" "$LOGU" \
+		'len(L) > 0 and all((o.get("proto"), o.get("addr"), o.get("port")) == ("udp", "127.0.0.1", int(C[0])) for o in L)' \
+		$((NP + 2))
+
+	# Connect faults through `minderbinder run --log`, in the children of
+	# a tree (no agent in them: they log through the registrant's ring):
+	# a refused TCP connect, an unconnected UDP sendto failed with an
+	# errno, a dropped SYN; each line with its flow and its parts.
+	LOGR=$T/run_net.jsonl
+	"$OUT/minderbinder" run --log "$LOGR" -n "tcp:$((NP + 3)):refuse" \
+		-n "udp:$((NP + 4)):EHOSTUNREACH" -n "tcp:$((NP + 5)):drop" -- sh -c \
+		"env -u LD_PRELOAD $PROGS/net_tcp_client -t 300 127.0.0.1 $((NP + 3)); env -u LD_PRELOAD $PROGS/net_udp_send 127.0.0.1 $((NP + 4)) 1; env -u LD_PRELOAD $PROGS/net_tcp_client -t 300 127.0.0.1 $((NP + 5))" \
+		> "$T/run_net.out" 2>&1
+	wait_for 30 no_helpers
+	jcheck "log: run --log, children of the tree: refused connect, failed sendto and dropped SYN each carry flow, addr and port" "$LOGR" \
+		'[(o.get("flow"), o.get("proto"), o.get("addr"), o.get("port"), o.get("result"), o.get("engine")) for o in L][:3] == [("tcp 127.0.0.1:%d" % (int(C[0]) + 3), "tcp", "127.0.0.1", int(C[0]) + 3, "ECONNREFUSED", "cgroup"), ("udp 127.0.0.1:%d" % (int(C[0]) + 4), "udp", "127.0.0.1", int(C[0]) + 4, "EHOSTUNREACH", "cgroup"), ("tcp 127.0.0.1:%d" % (int(C[0]) + 5), "tcp", "127.0.0.1", int(C[0]) + 5, "drop", "tc")] and all(o.get("comm") in ("net_tcp_client", "net_udp_send") for o in L)' \
+		"$NP"
 
 	# Syscall and network rules in one spec: both kinds in one file. The
 	# client is held (-H, until the test closes the FIFO) so that its

@@ -57,9 +57,10 @@
 // needs root: as another user Stats returns that error for a network rule.
 // Also as another user: once the process has enabled a syscall rule it has
 // no_new_privs (its seccomp filter needs it), so the set-uid mb-helper a
-// later network rule starts runs unprivileged and the enable fails
-// ("mb-helper cannot identify pid N: Permission denied"); enable network
-// rules first, or in a test binary of their own.
+// later network rule starts would run unprivileged: the enable fails at
+// once ("network rules cannot change as uid N once this process has a
+// syscall rule's seccomp filter …"); enable network rules first, in the
+// same spec as the syscall rules, or in a test binary of their own.
 //
 // # Without cgo
 //

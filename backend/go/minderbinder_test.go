@@ -109,7 +109,7 @@ func enableNet(t *testing.T, spec string) *Handle {
 	t.Helper()
 	h, err := EnableSpec(spec, ScopeProcess)
 	if err != nil && os.Geteuid() != 0 && noNewPrivs(t) &&
-		strings.HasPrefix(err.Error(), "mb-helper cannot identify pid") {
+		strings.HasPrefix(err.Error(), "network rules cannot change as uid") {
 		t.Skipf("NOT RUN as uid %d after a syscall rule (no_new_privs: the set-uid "+
 			"helper runs unprivileged): %v", os.Geteuid(), err)
 	}

@@ -63,8 +63,7 @@ static int add_entry(struct request *rq, struct mb_registry *reg, struct mb_erro
 	err = mb_registry_add(reg, rq->key, &rq->target, &rq->msg.spec, rq->engines,
 			      (rq->msg.flags & MB_REG_NET_UPDATE) ? rq->msg.tids : NULL);
 	if (err)
-		mb_quota_add_error(err, rq->target.uid, rq->target.n_rules, (int)rq->peer.pid,
-				   why->msg, sizeof(why->msg));
+		mb_quota_add_error(err, rq->target.uid, rq->target.n_rules, (int)rq->peer.pid, why);
 	return err;
 }
 

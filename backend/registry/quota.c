@@ -80,7 +80,7 @@ int mb_quota_totals(struct mb_quota_usage *sum)
 	return 0;
 }
 
-void mb_quota_add_error(int err, __u32 uid, __u32 n_rules, int pid, char *buf, size_t len)
+void mb_quota_add_error(int err, __u32 uid, __u32 n_rules, int pid, struct mb_error *why)
 {
 	struct mb_quota_charge q = { 0 };
 	struct mb_quota_usage sum = { 0 };
@@ -90,5 +90,5 @@ void mb_quota_add_error(int err, __u32 uid, __u32 n_rules, int pid, char *buf, s
 		mb_quota_charge(uid, 0, 0, &q);
 		mb_quota_totals(&sum);
 	}
-	mb_quota_message(err, uid, n_rules, pid, &q, &sum, MB_CONFIG_PATH, buf, len);
+	mb_quota_message(err, uid, n_rules, pid, &q, &sum, MB_CONFIG_PATH, why->msg, sizeof(why->msg));
 }

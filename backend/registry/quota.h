@@ -21,6 +21,6 @@ int mb_quota_totals(struct mb_quota_usage *sum);
 /* The message for a registration of uid (n_rules rules, pid) that failed
  * with err: over the quota or the registry full, with the counts, else
  * "failed to register". */
-void mb_quota_add_error(int err, __u32 uid, __u32 n_rules, int pid, char *buf, size_t len);
+void mb_quota_add_error(int err, __u32 uid, __u32 n_rules, int pid, struct mb_error *why);
 
 #endif

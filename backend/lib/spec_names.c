@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
  * Names in a rule: errno names and numbers (with "did you mean"), and which
- * argument of a syscall holds the path that path= matches.
+ * argument of a syscall holds the path that path= matches: a path string,
+ * or a descriptor whose current path is matched.
  */
 #include <ctype.h>
 #include <string.h>
@@ -81,6 +82,47 @@ int spec_path_arg_of(const char *name)
 int mb_syscall_path_arg(const char *name)
 {
 	return name ? spec_path_arg_of(name) : -1;
+}
+
+/*
+ * Syscalls without a path argument whose descriptor argument names a file:
+ * path= matches the descriptor's current path. The transfers match the
+ * descriptor they write to (sendfile's out_fd, copy_file_range's and
+ * splice's fd_out): a disk-full or I/O-error test aims at the file written.
+ */
+static const struct {
+	const char *name;
+	int arg;
+} fd_path_syscalls[] = {
+	{ "read", 0 },		  { "write", 0 },	    { "pread64", 0 },
+	{ "pwrite64", 0 },	  { "readv", 0 },	    { "writev", 0 },
+	{ "preadv", 0 },	  { "preadv2", 0 },	    { "pwritev", 0 },
+	{ "pwritev2", 0 },	  { "fsync", 0 },	    { "fdatasync", 0 },
+	{ "syncfs", 0 },	  { "ftruncate", 0 },	    { "fallocate", 0 },
+	{ "sync_file_range", 0 }, { "fstat", 0 },	    { "lseek", 0 },
+	{ "sendfile", 0 },	  { "copy_file_range", 2 }, { "splice", 2 },
+	{ "close", 0 },		  { "fchmod", 0 },	    { "fchown", 0 },
+	{ "flock", 0 },		  { "fgetxattr", 0 },	    { "fsetxattr", 0 },
+	{ "flistxattr", 0 },	  { "fremovexattr", 0 },    { "fstatfs", 0 },
+	{ "fadvise64", 0 },	  { "readahead", 0 },	    { "getdents", 0 },
+	{ "getdents64", 0 },	  { "fchdir", 0 },	    { "fcntl", 0 },
+	{ "ioctl", 0 },		  { "mmap", 4 },	    { "dup", 0 },
+	{ "dup2", 0 },		  { "dup3", 0 },
+};
+
+int spec_fd_path_arg_of(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(fd_path_syscalls) / sizeof(fd_path_syscalls[0]); i++)
+		if (!strcmp(fd_path_syscalls[i].name, name))
+			return fd_path_syscalls[i].arg;
+	return -1;
+}
+
+int mb_syscall_fd_path_arg(const char *name)
+{
+	return name ? spec_fd_path_arg_of(name) : -1;
 }
 
 /* Syscalls whose path argument is relative to the fd in the argument

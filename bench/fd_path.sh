@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #
 # What path= on a descriptor costs per call (run as root, after
-# `make all build/bench/fd_path`): pwrite64 of one byte to a file, N calls
+# `make all build/bench/loop`): bench/loop.c's pwrite64 of one byte to a file, N calls
 # per row, each row the median of R runs in an order rotated every round.
 #   baseline          no agent
 #   supervised        pwrite64:EIO:times=1000000000: every call a round trip
@@ -17,7 +17,7 @@
 # expected one on every call.
 set -u
 OUT=$(cd "${OUT:-build}" && pwd)
-PROG=$OUT/bench/fd_path
+PROG=$OUT/bench/loop
 N=${BENCH_CALLS:-20000}
 R=${BENCH_ROUNDS:-5}
 status=0
@@ -48,10 +48,10 @@ label() {
 }
 run_row() {
 	if [ "$1" = baseline ]; then
-		"$PROG" "$N" ok "$D/bench.file"
+		"$PROG" pwrite "$N" ok "$D/bench.file"
 	else
 		MINDERBINDER_ENGINE=seccomp MINDERBINDER_SYSCALL=$(spec "$1") \
-			LD_PRELOAD="$OUT/libmbpreload.so" "$PROG" "$N" "$(expect "$1")" "$D/bench.file"
+			LD_PRELOAD="$OUT/libmbpreload.so" "$PROG" pwrite "$N" "$(expect "$1")" "$D/bench.file"
 	fi
 }
 

@@ -45,10 +45,12 @@ int spec_parse_errno(const struct ctx *c, const struct field *f, int *out)
 
 /* Which argument of a syscall carries the path that path= matches; the
  * first path when there are two (rename, link). */
-static const struct {
+struct syscall_arg {
 	const char *name;
 	int arg;
-} path_syscalls[] = {
+};
+
+static const struct syscall_arg path_syscalls[] = {
 	{ "open", 0 },	       { "creat", 0 },	      { "openat", 1 },
 	{ "openat2", 1 },      { "stat", 0 },	      { "lstat", 0 },
 	{ "newfstatat", 1 },   { "statx", 1 },	      { "access", 0 },
@@ -69,14 +71,19 @@ static const struct {
 	{ "swapon", 0 },       { "acct", 0 },
 };
 
-int spec_path_arg_of(const char *name)
+static int arg_in(const struct syscall_arg *t, size_t n, const char *name)
 {
 	size_t i;
 
-	for (i = 0; i < sizeof(path_syscalls) / sizeof(path_syscalls[0]); i++)
-		if (!strcmp(path_syscalls[i].name, name))
-			return path_syscalls[i].arg;
+	for (i = 0; i < n; i++)
+		if (!strcmp(t[i].name, name))
+			return t[i].arg;
 	return -1;
+}
+
+int spec_path_arg_of(const char *name)
+{
+	return arg_in(path_syscalls, sizeof(path_syscalls) / sizeof(path_syscalls[0]), name);
 }
 
 int mb_syscall_path_arg(const char *name)
@@ -90,10 +97,7 @@ int mb_syscall_path_arg(const char *name)
  * descriptor they write to (sendfile's out_fd, copy_file_range's and
  * splice's fd_out): a disk-full or I/O-error test aims at the file written.
  */
-static const struct {
-	const char *name;
-	int arg;
-} fd_path_syscalls[] = {
+static const struct syscall_arg fd_path_syscalls[] = {
 	{ "read", 0 },		  { "write", 0 },	    { "pread64", 0 },
 	{ "pwrite64", 0 },	  { "readv", 0 },	    { "writev", 0 },
 	{ "preadv", 0 },	  { "preadv2", 0 },	    { "pwritev", 0 },
@@ -112,12 +116,8 @@ static const struct {
 
 int spec_fd_path_arg_of(const char *name)
 {
-	size_t i;
-
-	for (i = 0; i < sizeof(fd_path_syscalls) / sizeof(fd_path_syscalls[0]); i++)
-		if (!strcmp(fd_path_syscalls[i].name, name))
-			return fd_path_syscalls[i].arg;
-	return -1;
+	return arg_in(fd_path_syscalls, sizeof(fd_path_syscalls) / sizeof(fd_path_syscalls[0]),
+		      name);
 }
 
 int mb_syscall_fd_path_arg(const char *name)

@@ -114,13 +114,26 @@ os.close(fd)
 fd = os.open(sys.argv[1], os.O_WRONLY)
 os.unlink(sys.argv[1])
 w("a-unlinked", fd)
+os.close(fd)
+# unlinked while another link to it is left: still the name it had
+fd = os.open(sys.argv[1], os.O_WRONLY | os.O_CREAT, 0o644)
+os.link(sys.argv[1], sys.argv[2] + ".link")
+os.unlink(sys.argv[1])
+w("a-unlinked-linked", fd)
+os.close(fd)
+# a live file whose name really ends in " (deleted)": its whole name
+fd = os.open(sys.argv[3] + " (deleted)", os.O_WRONLY | os.O_CREAT, 0o644)
+w("c-live", fd)
 sys.stdout.flush()
 EOF
-	out=$($MB run -s 'write:EIO:path=*/a.txt' -- python3 "$T/reuse.py" "$T/a.txt" "$T/b.txt" 2>&1)
-	name="fd path: the descriptor's path now: its number reused for b.txt does not match, a.txt unlinked while open does"
+	out=$($MB run -s 'write:EIO:path=*/a.txt;write:ENOSPC:path=*/c.txt' -- \
+		python3 "$T/reuse.py" "$T/a.txt" "$T/b.txt" "$T/c.txt" 2>&1)
+	name="fd path: the descriptor's path now: its number reused for b.txt does not match, a.txt unlinked while open does (another link left or not), a live 'c.txt (deleted)' is not c.txt"
 	if [ "$out" = "a True errno 5
 b True ok
-a-unlinked True errno 5" ]; then
+a-unlinked True errno 5
+a-unlinked-linked True errno 5
+c-live True ok" ]; then
 		pass "$name"
 	else
 		fail "$name" "got '$(echo "$out" | tr '\n' '|')'"

@@ -195,16 +195,16 @@ int sv_resolve_path(struct supervisor *s, const struct seccomp_notif *req, int a
  * The current path of descriptor argument arg, as /proc/TID/fd/N names it.
  * A socket, pipe or anon inode has no path (-ENOENT: never matches). A
  * file unlinked while open is matched by the name it had: the descriptor
- * still writes to it. The kernel's " (deleted)" suffix is dropped only
- * when the file has no link left, so that a live file whose name really
- * ends so is matched by its whole name.
+ * still writes to it. The kernel's " (deleted)" suffix is dropped unless
+ * the whole name is that very file, so a live file whose name really ends
+ * so is matched by its whole name (the suffix costs two stats more).
  */
 int sv_resolve_fd_path(const struct seccomp_notif *req, int arg, char *out)
 {
 	static const char deleted[] = " (deleted)";
 	const size_t dl = sizeof(deleted) - 1;
 	char proc[64];
-	struct stat st;
+	struct stat fd_st, name_st;
 	size_t len;
 	int err, fd = (int)(__u32)req->data.args[arg];
 
@@ -217,8 +217,9 @@ int sv_resolve_fd_path(const struct seccomp_notif *req, int arg, char *out)
 	if (out[0] != '/')
 		return -ENOENT;
 	len = strlen(out);
-	if (len > dl && !strcmp(out + len - dl, deleted) && !stat(proc, &st) &&
-	    st.st_nlink == 0)
+	if (len > dl && !strcmp(out + len - dl, deleted) &&
+	    (stat(proc, &fd_st) || lstat(out, &name_st) || fd_st.st_dev != name_st.st_dev ||
+	     fd_st.st_ino != name_st.st_ino))
 		out[len - dl] = '\0';
 	return 0;
 }

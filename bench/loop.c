@@ -4,6 +4,8 @@
  *
  *     loop getppid N EXPECT          N calls of syscall(SYS_getppid)
  *     loop open    N EXPECT PATH     N calls of open(PATH, O_RDONLY) (libc)
+ *     loop pwrite  N EXPECT PATH     N calls of pwrite64 of 1 byte at 0 to
+ *                                    PATH, opened once (bench/fd_path.sh)
  *
  * EXPECT is `ok` (the call must succeed) or an errno name (EIO, ENOENT):
  * every timed call is checked, so a variant whose fault did not fire shows
@@ -61,6 +63,13 @@ static inline int one_open(const char *path, int expect)
 	return expect && errno == expect;
 }
 
+static inline int one_pwrite(int fd, int expect)
+{
+	ssize_t r = pwrite(fd, "x", 1, 0);
+
+	return expect ? (r == -1 && errno == expect) : r == 1;
+}
+
 static double ns_between(const struct timespec *a, const struct timespec *b)
 {
 	return (double)(b->tv_sec - a->tv_sec) * 1e9 + (double)(b->tv_nsec - a->tv_nsec);
@@ -70,25 +79,34 @@ int main(int argc, char **argv)
 {
 	struct timespec t0, t1;
 	long n, i, warm, matched = 0;
-	int expect, is_open;
+	int expect, is_open, is_pwrite, fd = -1;
 	const char *path = NULL;
 	char *end;
 
-	if (argc < 4 || (strcmp(argv[1], "getppid") && strcmp(argv[1], "open"))) {
+	if (argc < 4 || (strcmp(argv[1], "getppid") && strcmp(argv[1], "open") &&
+			 strcmp(argv[1], "pwrite"))) {
 		fprintf(stderr,
-			"usage: loop getppid|open N ok|EIO|ENOENT|EACCES [PATH]\n");
+			"usage: loop getppid|open|pwrite N ok|EIO|ENOENT|EACCES [PATH]\n");
 		return 2;
 	}
 	is_open = !strcmp(argv[1], "open");
+	is_pwrite = !strcmp(argv[1], "pwrite");
 	errno = 0;
 	n = strtol(argv[2], &end, 10);
 	if (errno || *end || n < 0 || expect_parse(argv[3], &expect) ||
-	    (is_open && argc < 5)) {
+	    ((is_open || is_pwrite) && argc < 5)) {
 		fprintf(stderr, "loop: bad arguments\n");
 		return 2;
 	}
-	if (is_open)
+	if (is_open || is_pwrite)
 		path = argv[4];
+	if (is_pwrite) {
+		fd = open(path, O_WRONLY | O_CREAT, 0644);
+		if (fd < 0) {
+			fprintf(stderr, "loop: %s: %s\n", path, strerror(errno));
+			return 1;
+		}
+	}
 	warm = n < WARMUP ? n : WARMUP;
 
 	if (is_open) {
@@ -97,6 +115,13 @@ int main(int argc, char **argv)
 		clock_gettime(CLOCK_MONOTONIC, &t0);
 		for (i = 0; i < n; i++)
 			matched += one_open(path, expect);
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+	} else if (is_pwrite) {
+		for (i = 0; i < warm; i++)
+			one_pwrite(fd, expect);
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		for (i = 0; i < n; i++)
+			matched += one_pwrite(fd, expect);
 		clock_gettime(CLOCK_MONOTONIC, &t1);
 	} else {
 		for (i = 0; i < warm; i++)

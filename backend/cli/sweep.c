@@ -180,7 +180,9 @@ static int parse_rule(struct sweep *sw, const char *text, struct mb_error *err)
 	mb_spec_init(tmp, (enum mb_arch)sw->spec.arch);
 	snprintf(probe, sizeof(probe), "%s:EIO:path=*", sw->name);
 	if (!mb_spec_add_syscalls(tmp, "-s", probe, &d, &(struct mb_error){ "" }))
-		sw->path_arg = tmp->rules[0].sys.path_arg;
+		/* a descriptor is no string to read: the trace shows no path */
+		sw->path_arg = (tmp->rules[0].flags & MB_F_PATH_FD) ? -1
+								     : tmp->rules[0].sys.path_arg;
 	free(tmp);
 	return 0;
 }

@@ -27,6 +27,12 @@ bool mb_engine_can_express(enum mb_engine e, const struct mb_rule *r, struct mb_
 		mb_error_set(why, "latency= needs the supervisor (seccomp)");
 		return false;
 	}
+	if (r->flags & MB_F_PATH_FD) {
+		/* The BPF programs read a path string; a descriptor's path is
+		 * /proc/TID/fd/N, which only the supervisor reads. */
+		mb_error_set(why, "path= on a file descriptor needs the supervisor (seccomp)");
+		return false;
+	}
 	if (r->sys.result == MB_RES_NONE) {
 		mb_error_set(why, "a rule without a result needs the supervisor (seccomp)");
 		return false;

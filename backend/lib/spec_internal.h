@@ -49,6 +49,7 @@ extern const size_t spec_n_duration_units;
 const char *spec_nearest_in(const char *word, const char *const *list);
 int spec_parse_errno(const struct ctx *c, const struct field *f, int *out);
 int spec_path_arg_of(const char *name);
+int spec_fd_path_arg_of(const char *name);
 
 /* spec_option.c */
 int spec_parse_option(const struct ctx *c, const struct field *f,

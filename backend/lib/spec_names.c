@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
  * Names in a rule: errno names and numbers (with "did you mean"), and which
- * argument of a syscall holds the path that path= matches.
+ * argument of a syscall holds the path that path= matches: a path string,
+ * or a descriptor whose current path is matched.
  */
 #include <ctype.h>
 #include <string.h>
@@ -44,10 +45,12 @@ int spec_parse_errno(const struct ctx *c, const struct field *f, int *out)
 
 /* Which argument of a syscall carries the path that path= matches; the
  * first path when there are two (rename, link). */
-static const struct {
+struct syscall_arg {
 	const char *name;
 	int arg;
-} path_syscalls[] = {
+};
+
+static const struct syscall_arg path_syscalls[] = {
 	{ "open", 0 },	       { "creat", 0 },	      { "openat", 1 },
 	{ "openat2", 1 },      { "stat", 0 },	      { "lstat", 0 },
 	{ "newfstatat", 1 },   { "statx", 1 },	      { "access", 0 },
@@ -68,19 +71,58 @@ static const struct {
 	{ "swapon", 0 },       { "acct", 0 },
 };
 
-int spec_path_arg_of(const char *name)
+static int arg_in(const struct syscall_arg *t, size_t n, const char *name)
 {
 	size_t i;
 
-	for (i = 0; i < sizeof(path_syscalls) / sizeof(path_syscalls[0]); i++)
-		if (!strcmp(path_syscalls[i].name, name))
-			return path_syscalls[i].arg;
+	for (i = 0; i < n; i++)
+		if (!strcmp(t[i].name, name))
+			return t[i].arg;
 	return -1;
+}
+
+int spec_path_arg_of(const char *name)
+{
+	return arg_in(path_syscalls, sizeof(path_syscalls) / sizeof(path_syscalls[0]), name);
 }
 
 int mb_syscall_path_arg(const char *name)
 {
 	return name ? spec_path_arg_of(name) : -1;
+}
+
+/*
+ * Syscalls without a path argument whose descriptor argument names a file:
+ * path= matches the descriptor's current path. The transfers match the
+ * descriptor they write to (sendfile's out_fd, copy_file_range's and
+ * splice's fd_out): a disk-full or I/O-error test aims at the file written.
+ */
+static const struct syscall_arg fd_path_syscalls[] = {
+	{ "read", 0 },		  { "write", 0 },	    { "pread64", 0 },
+	{ "pwrite64", 0 },	  { "readv", 0 },	    { "writev", 0 },
+	{ "preadv", 0 },	  { "preadv2", 0 },	    { "pwritev", 0 },
+	{ "pwritev2", 0 },	  { "fsync", 0 },	    { "fdatasync", 0 },
+	{ "syncfs", 0 },	  { "ftruncate", 0 },	    { "fallocate", 0 },
+	{ "sync_file_range", 0 }, { "fstat", 0 },	    { "lseek", 0 },
+	{ "sendfile", 0 },	  { "copy_file_range", 2 }, { "splice", 2 },
+	{ "close", 0 },		  { "fchmod", 0 },	    { "fchown", 0 },
+	{ "flock", 0 },		  { "fgetxattr", 0 },	    { "fsetxattr", 0 },
+	{ "flistxattr", 0 },	  { "fremovexattr", 0 },    { "fstatfs", 0 },
+	{ "fadvise64", 0 },	  { "readahead", 0 },	    { "getdents", 0 },
+	{ "getdents64", 0 },	  { "fchdir", 0 },	    { "fcntl", 0 },
+	{ "ioctl", 0 },		  { "mmap", 4 },	    { "dup", 0 },
+	{ "dup2", 0 },		  { "dup3", 0 },
+};
+
+int spec_fd_path_arg_of(const char *name)
+{
+	return arg_in(fd_path_syscalls, sizeof(fd_path_syscalls) / sizeof(fd_path_syscalls[0]),
+		      name);
+}
+
+int mb_syscall_fd_path_arg(const char *name)
+{
+	return name ? spec_fd_path_arg_of(name) : -1;
 }
 
 /* Syscalls whose path argument is relative to the fd in the argument

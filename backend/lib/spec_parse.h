@@ -51,6 +51,9 @@ int mb_rule_format(const struct mb_rule *r, enum mb_arch arch, char *buf,
 
 /* Which argument of the syscall called name holds a path, or -1. */
 int mb_syscall_path_arg(const char *name);
+/* Which argument of the syscall is a descriptor whose path path= matches,
+ * or -1 (always -1 when the syscall has a path argument). */
+int mb_syscall_fd_path_arg(const char *name);
 /* For an *at call: which argument holds the directory fd its path is
  * relative to; -1 for every other syscall. */
 int mb_syscall_dirfd_arg(const char *name);

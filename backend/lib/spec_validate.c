@@ -12,7 +12,8 @@
 int mb_spec_validate(const struct mb_spec *s, struct mb_error *err)
 {
 	const __u32 known = MB_F_RATE | MB_F_DELAY | MB_F_AFTER | MB_F_TIMES |
-			    MB_F_PATH | MB_F_LATENCY | MB_F_SEED | MB_F_ADDR;
+			    MB_F_PATH | MB_F_LATENCY | MB_F_SEED | MB_F_ADDR |
+			    MB_F_PATH_FD;
 	__u32 i;
 
 	if (s->magic != MB_SPEC_MAGIC || s->version != MB_SPEC_VERSION) {
@@ -62,8 +63,13 @@ int mb_spec_validate(const struct mb_spec *s, struct mb_error *err)
 				if (!memchr(r->sys.path, '\0', sizeof(r->sys.path)) ||
 				    !r->sys.path[0])
 					BAD("path");
-				if (r->sys.path_arg != spec_path_arg_of(name))
+				if (r->sys.path_arg != ((r->flags & MB_F_PATH_FD)
+							    ? spec_fd_path_arg_of(name)
+							    : spec_path_arg_of(name)) ||
+				    r->sys.path_arg < 0)
 					BAD("path argument");
+			} else if (r->flags & MB_F_PATH_FD) {
+				BAD("descriptor path without a path");
 			} else if (r->sys.path_arg != -1 &&
 				   r->sys.path_arg != spec_path_arg_of(name)) {
 				BAD("path argument");
@@ -71,7 +77,7 @@ int mb_spec_validate(const struct mb_spec *s, struct mb_error *err)
 		} else if (r->kind == MB_RULE_NET) {
 			const struct mb_net_rule *n = &r->net;
 
-			if (r->flags & (MB_F_PATH | MB_F_LATENCY))
+			if (r->flags & (MB_F_PATH | MB_F_PATH_FD | MB_F_LATENCY))
 				BAD("option for a network rule");
 			if (n->proto != MB_PROTO_ANY && n->proto != MB_PROTO_TCP &&
 			    n->proto != MB_PROTO_UDP)

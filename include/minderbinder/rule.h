@@ -52,6 +52,9 @@ enum mb_rule_flags {
 	MB_F_LATENCY = 1u << 5,
 	MB_F_SEED = 1u << 6,
 	MB_F_ADDR = 1u << 7,
+	/* with MB_F_PATH: sys.path_arg is a descriptor; its current path is
+	 * matched (only the supervisor can read it) */
+	MB_F_PATH_FD = 1u << 8,
 };
 
 enum mb_arch {

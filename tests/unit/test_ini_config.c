@@ -547,9 +547,9 @@ Test(ini, err_bad_option_values_from_the_parser)
 {
 	assert_fails("[syscall a]\n" SYS_OK "times = 0\n", "t.ini:5: ",
 		     "bad count for times=", NULL);
-	assert_fails("[syscall a]\nsyscall = read\nret_code = EIO\ntargets = x\n"
+	assert_fails("[syscall a]\nsyscall = getpid\nret_code = EIO\ntargets = x\n"
 		     "path = /etc/*\n",
-		     "t.ini:5: ", "option 'path'", "'read' has none", NULL);
+		     "t.ini:5: ", "option 'path'", "'getpid' has none", NULL);
 }
 
 Test(ini, err_bad_network_values_from_the_parser)

@@ -45,7 +45,11 @@ static int read_paths(struct supervisor *s, int fd, const struct seccomp_notif *
 		arg = r->sys.path_arg;
 		if (!path_arg_ok(arg) || s->paths[arg].state != 1)
 			continue;
-		s->paths[arg].state = sv_resolve_path(s, req, arg, s->paths[arg].buf);
+		/* One readlink per call a descriptor rule looks at: the
+		 * descriptor may have been reopened since the last call. */
+		s->paths[arg].state = (r->flags & MB_F_PATH_FD)
+					      ? sv_resolve_fd_path(req, arg, s->paths[arg].buf)
+					      : sv_resolve_path(s, req, arg, s->paths[arg].buf);
 		any = true;
 	}
 	if (any && ioctl(fd, SECCOMP_IOCTL_NOTIF_ID_VALID, &id))

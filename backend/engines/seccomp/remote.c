@@ -3,12 +3,13 @@
  * What the supervisor learns about a calling thread, with the target's own
  * credentials: whether it is in the registration's scope and when its
  * process started (/proc), and the path arguments of its call (its memory,
- * its cwd and descriptors).
+ * its cwd and descriptors), or the path of a descriptor argument.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
@@ -187,5 +188,38 @@ int sv_resolve_path(struct supervisor *s, const struct seccomp_notif *req, int a
 	if (len > 0 && out[len - 1] != '/')
 		out[len++] = '/';
 	memcpy(out + len, rel, strlen(rel) + 1);
+	return 0;
+}
+
+/*
+ * The current path of descriptor argument arg, as /proc/TID/fd/N names it.
+ * A socket, pipe or anon inode has no path (-ENOENT: never matches). A
+ * file unlinked while open is matched by the name it had: the descriptor
+ * still writes to it. The kernel's " (deleted)" suffix is dropped unless
+ * the whole name is that very file, so a live file whose name really ends
+ * so is matched by its whole name (the suffix costs two stats more).
+ */
+int sv_resolve_fd_path(const struct seccomp_notif *req, int arg, char *out)
+{
+	static const char deleted[] = " (deleted)";
+	const size_t dl = sizeof(deleted) - 1;
+	char proc[64];
+	struct stat fd_st, name_st;
+	size_t len;
+	int err, fd = (int)(__u32)req->data.args[arg];
+
+	if (fd < 0)
+		return -EBADF;
+	snprintf(proc, sizeof(proc), "/proc/%u/fd/%d", req->pid, fd);
+	err = read_link(proc, out, PATH_MAX + 1);
+	if (err)
+		return err;
+	if (out[0] != '/')
+		return -ENOENT;
+	len = strlen(out);
+	if (len > dl && !strcmp(out + len - dl, deleted) &&
+	    (stat(proc, &fd_st) || lstat(out, &name_st) || fd_st.st_dev != name_st.st_dev ||
+	     fd_st.st_ino != name_st.st_ino))
+		out[len - dl] = '\0';
 	return 0;
 }

@@ -143,6 +143,7 @@ struct tid_info *sv_tid_lookup(struct supervisor *s, pid_t tid, __u64 now);
 int sv_process_start_ns(struct tid_info *t, __u64 *start);
 int sv_resolve_path(struct supervisor *s, const struct seccomp_notif *req, int arg,
 		    char *out);
+int sv_resolve_fd_path(const struct seccomp_notif *req, int arg, char *out);
 
 /* decide.c */
 int sv_decide(struct supervisor *s, int fd, const struct seccomp_notif *req);

@@ -83,6 +83,27 @@ static int parse_cidr(const struct ctx *c, const struct field *f, const char *v,
 	return 0;
 }
 
+/*
+ * The supervisor matches path= against the absolute path (relative ones
+ * are resolved against the cwd or the dirfd first, a descriptor is its
+ * /proc/TID/fd link), so a glob whose first character can only match
+ * itself, not '/', never matches anything.
+ */
+static int path_glob_absolute(const struct ctx *c, const struct field *f, const char *v)
+{
+	char hint[MB_PATH_GLOB_MAX + 2];
+	const char *rel = v;
+
+	if ((v[0] && strchr("/*?[", v[0])) || (v[0] == '\\' && v[1] == '/'))
+		return 0;
+	while (rel[0] == '.' && rel[1] == '/')
+		rel += 2;
+	snprintf(hint, sizeof(hint), "*/%s", rel);
+	return spec_fail(c, f->col,
+			 "relative path= glob never matches (paths are made absolute first):",
+			 v, hint);
+}
+
 int spec_parse_option(const struct ctx *c, const struct field *f,
 			struct mb_rule *r, const char *rule_name)
 {
@@ -173,6 +194,9 @@ int spec_parse_option(const struct ctx *c, const struct field *f,
 		if (strlen(v) >= MB_PATH_GLOB_MAX)
 			return spec_fail(c, f->col, "path glob longer than 255 bytes:", v,
 				    NULL);
+		err = path_glob_absolute(c, f, v);
+		if (err)
+			return err;
 		strcpy(r->sys.path, v);
 		break;
 	case OPT_ADDR:

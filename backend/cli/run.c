@@ -18,6 +18,7 @@
 
 #include "cli/cli.h"
 #include "cli/exec.h"
+#include "cli/expect.h"
 #include "cli/names.h"
 #include "engines/probe.h"
 #include "lib/ini_config.h"
@@ -44,6 +45,8 @@ static void usage(FILE *f)
 		"                         default: every interface that is up, lo included)\n"
 		"      --log FILE         append one JSON line per injected syscall fault\n"
 		"                         (sets MINDERBINDER_LOG)\n"
+		"      --expect-faults    at the end, name each rule that injected nothing and\n"
+		"                         exit 120 if one did not (MINDERBINDER_EXPECT_FAULTS=1)\n"
 		"      --list-syscalls    print the syscall names a rule may use, and exit\n"
 		"      --list-errnos      print the errno names a rule may use, and exit\n"
 		"  -h, --help             this text\n\n"
@@ -53,7 +56,8 @@ static void usage(FILE *f)
 		"  minderbinder run -s 'read:EIO:rate=10%%:seed=7' -- ./my-static-binary\n"
 		"  minderbinder run -n tcp:5432:refuse -n 'udp:53:drop:rate=50%%' -- ./app\n\n"
 		"Exit status: CMD's, 125 when strict registration failed, 127 when CMD\n"
-		"cannot be run, 2 for bad options.\n");
+		"cannot be run, 2 for bad options; with --expect-faults, 120 when a rule\n"
+		"never fired (whatever CMD's status, which is then printed).\n");
 }
 
 /* Finds CMD the way execvp would, so we can look at the file first. */
@@ -225,6 +229,30 @@ static int engine_missing(enum mb_engine_wish wish, struct mb_error *err)
 }
 
 /*
+ * The agent cannot load into a static CMD, so rules it would have read
+ * from the environment would be ignored in silence: refuse them.
+ */
+static int static_env_rules(const char *cmd, struct mb_error *err)
+{
+	static const struct {
+		const char *var, *flag;
+	} vars[] = { { "MINDERBINDER_SYSCALL", "-s" }, { "MINDERBINDER_NET", "-n" } };
+	size_t i;
+
+	for (i = 0; i < sizeof(vars) / sizeof(vars[0]); i++) {
+		const char *v = getenv(vars[i].var);
+
+		if (!v || !*v)
+			continue;
+		mb_error_set(err,
+			     "%s is set ('%s'), but %s is static: the agent cannot load into it and would ignore those rules; give them to run with %s",
+			     vars[i].var, v, cmd, vars[i].flag);
+		return 2;
+	}
+	return 0;
+}
+
+/*
  * Everything `run` does once its options are read: find CMD, then either
  * register this process and exec a static CMD (the registration and the
  * filter survive the exec), or hand a dynamic one the rules through the
@@ -270,6 +298,8 @@ int mb_cli_exec_with_spec(const struct mb_spec *spec, const struct mb_cli_exec *
 		return x->log ? 2 : 125;
 
 	if (is_static_elf(cmd) == 1) {
+		if ((ret = static_env_rules(cmd, err)))
+			return ret;
 		ret = mb_register_self(spec, &opts, &reg, err);
 		if (ret && strcmp(strict, "0"))
 			return 125;
@@ -327,6 +357,7 @@ int mb_cli_run(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ "list-syscalls", no_argument, NULL, 'Y' },
 		{ "list-errnos", no_argument, NULL, 'R' },
+		{ "expect-faults", no_argument, NULL, 'X' },
 		{ 0 },
 	};
 	struct mb_register_opts opts = { .scope = MB_SCOPE_TREE, .wish = MB_WISH_AUTO };
@@ -337,7 +368,8 @@ int mb_cli_run(int argc, char **argv)
 	struct mb_defaults d;
 	struct mb_error err = { "" };
 	struct mb_spec *spec;
-	int c, ret;
+	const char *expect_env = getenv("MINDERBINDER_EXPECT_FAULTS");
+	int c, ret, expect = 0;
 
 	spec = calloc(1, sizeof(*spec));
 	if (!spec)
@@ -414,6 +446,10 @@ int mb_cli_run(int argc, char **argv)
 				ret = mb_log_path_check("--log", log, &err);
 			}
 			break;
+		case 'X':
+			expect = 1;
+			ret = 0;
+			break;
 		case 'h':
 			usage(stdout);
 			free(spec);
@@ -455,7 +491,24 @@ int mb_cli_run(int argc, char **argv)
 	x.engine = engine_s;
 	x.interfaces = *ifaces ? ifaces : NULL;
 	x.log = *log ? log : NULL;
-	ret = mb_cli_exec_with_spec(spec, &x, argv + optind, &err);
+	if (!expect && expect_env && *expect_env && strcmp(expect_env, "0")) {
+		if (strcmp(expect_env, "1")) {
+			free(spec);
+			return mb_cli_fail(2, "MINDERBINDER_EXPECT_FAULTS: bad value '%s' (want 0 or 1)",
+					   expect_env);
+		}
+		expect = 1;
+	}
+	/* Without --expect-faults CMD takes our place (exec): its pid is
+	 * ours and nothing stands between it and its caller. */
+	if (expect)
+		ret = mb_cli_run_expecting(spec, &x, argv + optind, &err);
+	else
+		ret = mb_cli_exec_with_spec(spec, &x, argv + optind, &err);
+	if (expect && !err.msg[0]) {
+		free(spec);
+		return ret;
+	}
 	free(spec);
 	return mb_cli_fail(ret, "%s", err.msg);
 }

@@ -56,6 +56,12 @@ int mb_disable(struct mb_handle *h);
 /* Per-rule counts, in the order of the spec; returns the number of rules
  * (which may exceed n: only n are written). */
 int mb_stats(const struct mb_handle *h, struct mb_rule_stats *out, size_t n);
+/* 0 when every rule of h injected at least one fault; else -ENODATA and
+ * mb_last_error() names the first that did not, in the words of
+ * `minderbinder run --expect-faults`: "rule 0 'open:ENOENT' never fired:
+ * 0 calls matched" (or "N calls matched, none faulted"). Rules number
+ * from 0, as in mb_stats. */
+int mb_expect_fired(const struct mb_handle *h);
 /* fn(arg) with the failures on for the calling thread. */
 int mb_with_failures(const char *spec, void (*fn)(void *arg), void *arg);
 /* Why the calling thread's last failed call failed ("" if none did). */

@@ -32,6 +32,7 @@
 #include "minderbinder/registry.h"
 #include "lib/name_tables.h"
 #include "lib/register_self.h"
+#include "lib/fired.h"
 #include "lib/seccomp_filter.h"
 #include "lib/error.h"
 #include "lib/spec_parse.h"
@@ -47,6 +48,8 @@ struct mb_handle {
 	__u8 is_net[MB_MAX_RULES]; /* the spec's order, for mb_stats */
 	struct mb_rule net[MB_MAX_RULES];
 	__s32 tid;   /* thread scope: the network rules' thread */
+	__u32 arch;
+	struct mb_rule rules[MB_MAX_RULES]; /* the spec's order: mb_expect_fired's words */
 	struct mb_handle *next_net; /* on api.net_handles while enabled */
 };
 
@@ -477,6 +480,8 @@ EXPORT int mb_enable(const char *spec, enum mb_scope scope, struct mb_handle **o
 	}
 	h->n_rules = parsed->n_rules;
 	h->n_sys = sys->n_rules;
+	h->arch = parsed->arch;
+	memcpy(h->rules, parsed->rules, parsed->n_rules * sizeof(h->rules[0]));
 	h->tid = scope == MB_SCOPE_THREAD ? (__s32)gettid() : 0;
 
 	pthread_mutex_lock(&api.lock);
@@ -595,6 +600,28 @@ EXPORT int mb_stats(const struct mb_handle *h, struct mb_rule_stats *out, size_t
 	}
 	pthread_mutex_unlock(&api.lock);
 	return ret ? ret : (int)h->n_rules;
+}
+
+EXPORT int mb_expect_fired(const struct mb_handle *h)
+{
+	struct mb_rule_stats st[MB_MAX_RULES];
+	char text[512], line[1024];
+	int n, i;
+
+	if (!h)
+		return fail(-EINVAL, "mb_expect_fired: handle is NULL");
+	n = mb_stats(h, st, MB_MAX_RULES);
+	if (n < 0)
+		return n;
+	for (i = 0; i < n && i < MB_MAX_RULES; i++) {
+		if (st[i].faults)
+			continue;
+		if (mb_rule_format(&h->rules[i], (enum mb_arch)h->arch, text, sizeof(text)) < 0)
+			snprintf(text, sizeof(text), "(rule %d: too long to show)", i);
+		mb_never_fired_line(line, sizeof(line), (unsigned)i, text, st[i].calls);
+		return fail(-ENODATA, "%s", line);
+	}
+	return 0;
 }
 
 EXPORT int mb_with_failures(const char *spec, void (*fn)(void *arg), void *arg)

@@ -280,14 +280,18 @@ int mb_cli_run_expecting(const struct mb_spec *spec, const struct mb_cli_exec *x
 			return 125;
 		}
 		mb_error_set(err, "%s", "");
-		return WIFEXITED(status) ? WEXITSTATUS(status) : 125;
+		if (WIFSIGNALED(status))
+			die_of(WTERMSIG(status));
+		return WEXITSTATUS(status);
 	}
 	fcntl(report[0], F_SETFL, O_NONBLOCK);
 	ret = watch(pid, report[0], &status, &missed, &no_cmd, err);
 	close(report[0]);
 	if (!ret && no_cmd) {
 		mb_error_set(err, "%s", "");
-		return WIFEXITED(status) ? WEXITSTATUS(status) : 125;
+		if (WIFSIGNALED(status))
+			die_of(WTERMSIG(status));
+		return WEXITSTATUS(status);
 	}
 	if (ret) {
 		mb_error_set(err, "--expect-faults: waiting for CMD: %s", strerror(-ret));

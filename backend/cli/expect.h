@@ -17,4 +17,8 @@
 int mb_cli_run_expecting(const struct mb_spec *spec, const struct mb_cli_exec *x, char **argv,
 			 struct mb_error *err);
 
+/* Without --expect-faults: a watcher that warns on stderr, at CMD's
+ * end, about each rule that never fired; 0 or -errno (then no warnings). */
+int mb_cli_start_watcher(void);
+
 #endif

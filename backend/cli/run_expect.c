@@ -101,8 +101,9 @@ static const struct mb_snapshot_target *target_of(const struct mb_snapshot *s, _
 }
 
 /* What did not fire, as lines on stderr; the number of such rules, or
- * -errno when the counters cannot be read. */
-static int report_counts(pid_t pid, struct mb_error *err)
+ * -errno when the counters cannot be read. A warning (no --expect-faults)
+ * says nothing it cannot show. */
+static int report_counts(pid_t pid, int warn, struct mb_error *err)
 {
 	const struct mb_snapshot_target *t, *at;
 	struct mb_snapshot s;
@@ -128,6 +129,8 @@ static int report_counts(pid_t pid, struct mb_error *err)
 
 		/* Unproven is not fired: the caller asked for proof. */
 		if (r->how == MB_IN_FILTER) {
+			if (warn)
+				continue;
 			fprintf(stderr,
 				"minderbinder: rule %u '%s' cannot be shown to fire: the seccomp filter answers it and nothing counts (times=N or --scope process put it under the supervisor, which counts)\n",
 				r->idx, r->text);
@@ -142,7 +145,7 @@ static int report_counts(pid_t pid, struct mb_error *err)
 		if (faults)
 			continue;
 		mb_never_fired_line(line, sizeof(line), r->idx, r->text, calls);
-		fprintf(stderr, "minderbinder: %s\n", line);
+		fprintf(stderr, "minderbinder: %s%s\n", warn ? "warning: " : "", line);
 		missed++;
 	}
 	mb_snapshot_free(&s);
@@ -166,7 +169,7 @@ static void __attribute__((noreturn)) die_of(int sig)
 
 /* Waits for CMD, letting every stop but its exit go on as if nobody
  * watched; at the exit stop, reads the counters. */
-static int watch(pid_t pid, int report, int *status, int *missed, int *no_cmd,
+static int watch(pid_t pid, int report, int warn, int *status, int *missed, int *no_cmd,
 		 struct mb_error *err)
 {
 	int st, read_them = 0;
@@ -187,9 +190,9 @@ static int watch(pid_t pid, int report, int *status, int *missed, int *no_cmd,
 		event = (unsigned)st >> 16;
 		if (event == PTRACE_EVENT_EXIT) {
 			/* The exec failed: the child said so before it exits. */
-			*no_cmd = read(report, &c, 1) == 1;
+			*no_cmd = report >= 0 && read(report, &c, 1) == 1;
 			if (!*no_cmd)
-				*missed = report_counts(pid, err);
+				*missed = report_counts(pid, warn, err);
 			read_them = 1;
 			ptrace(PTRACE_CONT, pid, NULL, NULL);
 		} else if (event == PTRACE_EVENT_STOP) {
@@ -285,7 +288,7 @@ int mb_cli_run_expecting(const struct mb_spec *spec, const struct mb_cli_exec *x
 		return WEXITSTATUS(status);
 	}
 	fcntl(report[0], F_SETFL, O_NONBLOCK);
-	ret = watch(pid, report[0], &status, &missed, &no_cmd, err);
+	ret = watch(pid, report[0], 0, &status, &missed, &no_cmd, err);
 	close(report[0]);
 	if (!ret && no_cmd) {
 		mb_error_set(err, "%s", "");
@@ -314,4 +317,66 @@ int mb_cli_run_expecting(const struct mb_spec *spec, const struct mb_cli_exec *x
 		fprintf(stderr, "minderbinder: --expect-faults: exit %d (CMD exited with %d)\n",
 			EXIT_NOT_FIRED, WEXITSTATUS(status));
 	return EXIT_NOT_FIRED;
+}
+
+/*
+ * Without --expect-faults we exec CMD (its pid stays ours), so the
+ * warnings come from a watcher that is nobody's child: forked twice, so
+ * CMD (a shell that waits for all its children) never sees it, in a
+ * process group of its own, so the terminal's ^C is not for it, holding
+ * no descriptor but stderr. It attaches to us before we go on, prints at
+ * CMD's exit stop (so before CMD's parent sees it end) and goes.
+ */
+int mb_cli_start_watcher(void)
+{
+	static const int quiet[] = { SIGHUP, SIGINT, SIGQUIT, SIGTSTP, SIGTTIN, SIGTTOU, SIGPIPE };
+	pid_t me = getpid(), w;
+	int ready[2], fd;
+	char c = 0;
+	size_t i;
+
+	if (pipe2(ready, O_CLOEXEC))
+		return -errno;
+	fflush(NULL);
+	w = fork();
+	if (w < 0) {
+		close(ready[0]);
+		close(ready[1]);
+		return -errno;
+	}
+	if (w == 0) {
+		struct mb_error err = { "" };
+		int status, missed = 0, no_cmd = 0;
+		sigset_t none;
+
+		if (fork() != 0)
+			_exit(0);
+		setpgid(0, 0);
+		for (i = 0; i < sizeof(quiet) / sizeof(quiet[0]); i++)
+			signal(quiet[i], SIG_IGN);
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		fd = open("/dev/null", O_RDWR);
+		if (fd >= 0) {
+			dup2(fd, STDIN_FILENO);
+			dup2(fd, STDOUT_FILENO);
+			if (fd > STDERR_FILENO)
+				close(fd);
+		}
+		c = ptrace(PTRACE_SEIZE, me, NULL, (void *)(long)PTRACE_O_TRACEEXIT) ? 'N' : 'A';
+		if (write(ready[1], &c, 1) != 1 || c != 'A')
+			_exit(0);
+		close(ready[0]);
+		close(ready[1]);
+		close_range(STDERR_FILENO + 1, ~0U, 0);
+		watch(me, -1, 1, &status, &missed, &no_cmd, &err);
+		_exit(0);
+	}
+	close(ready[1]);
+	while (waitpid(w, NULL, 0) < 0 && errno == EINTR)
+		;
+	while (read(ready[0], &c, 1) < 0 && errno == EINTR)
+		;
+	close(ready[0]);
+	return c == 'A' ? 0 : -EPERM;
 }

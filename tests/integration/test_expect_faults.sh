@@ -114,6 +114,34 @@ rc=$?
 expect "expect: a command that cannot be run is 127, as without the flag" 127 "$T/e9" \
 	"/nonexistent/cmd: command not found"
 
+# --- without the flag: a warning, and CMD still takes run's place ---------------------
+$MB run -s "openat:EIO:path=/nonexistent/*" -- cat $HOST > "$T/w1" 2> "$T/w1e"
+rc=$?
+if [ $rc = 0 ] && cmp -s "$T/w1" $HOST &&
+	has_line "$T/w1e" "^minderbinder: warning: rule 0 'openat:EIO:path=/nonexistent/\*' never fired: 0 calls matched$"; then
+	pass "expect: without the flag a rule that never fired is a warning on stderr, the status stays cat's (0)"
+else
+	fail "expect: without the flag a rule that never fired is a warning" "exit $rc, $(lines "$T/w1e")"
+fi
+$MB run -s "$FIRE" -- cat $HOST > /dev/null 2> "$T/w2e"
+rc=$?
+if [ $rc = 1 ] && ! has_line "$T/w2e" "warning"; then
+	pass "expect: without the flag a rule that fired says nothing"
+else
+	fail "expect: without the flag a rule that fired says nothing" "exit $rc, $(lines "$T/w2e")"
+fi
+MINDERBINDER_EXPECT_FAULTS=0 $MB run -s "openat:EIO:path=/nonexistent/*" -- true 2> "$T/w3e"
+rc=$?
+if [ $rc = 0 ] && [ ! -s "$T/w3e" ]; then
+	pass "expect: MINDERBINDER_EXPECT_FAULTS=0 turns the warning off"
+else
+	fail "expect: MINDERBINDER_EXPECT_FAULTS=0 turns the warning off" "exit $rc, $(lines "$T/w3e")"
+fi
+$MB run -s "openat:EIO:path=/nonexistent/*" -- sh -c "echo \$\$ > $T/w4" 2> /dev/null &
+pid=$!
+wait $pid
+check "expect: without the flag CMD keeps run's pid (exec)" [ "$(cat "$T/w4")" = "$pid" ]
+
 # --- a static program -------------------------------------------------------------
 if progs_built "expect: static program" static-openfile; then
 	$MB run --expect-faults -s "openat:ENOENT:path=$HOST" -- "$STATIC" $HOST > "$T/s1" 2> "$T/s1e"
@@ -128,6 +156,10 @@ if progs_built "expect: static program" static-openfile; then
 	rc=$?
 	expect "expect: a static program's rule that never fired: 120" 120 "$T/s2e" \
 		"^minderbinder: rule 0 'read:EIO:after=100000' never fired: [0-9]+ calls? matched, none faulted$"
+	$MB run -s "read:EIO:after=100000" -- "$STATIC" $HOST > "$T/s5" 2> "$T/s5e"
+	rc=$?
+	expect "expect: a static program's rule that never fired, without the flag: a warning, exit 0" 0 "$T/s5e" \
+		"^minderbinder: warning: rule 0 'read:EIO:after=100000' never fired: [0-9]+ calls? matched, none faulted$"
 	MINDERBINDER_SYSCALL=openat:ENOENT $MB run -s read:EIO -- "$STATIC" $HOST > "$T/s3" 2> "$T/s3e"
 	rc=$?
 	if [ $rc = 2 ] && [ ! -s "$T/s3" ] &&

@@ -47,8 +47,9 @@ static void usage(FILE *f)
 		"                         (sets MINDERBINDER_LOG)\n"
 		"      --expect-faults    at the end, name each rule that injected nothing and\n"
 		"                         exit 120 if one did not (MINDERBINDER_EXPECT_FAULTS=1);\n"
-		"                         without it (as root) such a rule is a warning on\n"
-		"                         stderr (MINDERBINDER_EXPECT_FAULTS=0: none)\n"
+		"                         without it (as root) such a rule is a warning when\n"
+		"                         stderr is a terminal (MINDERBINDER_EXPECT_FAULTS=warn:\n"
+		"                         always, =0: never)\n"
 		"      --list-syscalls    print the syscall names a rule may use, and exit\n"
 		"      --list-errnos      print the errno names a rule may use, and exit\n"
 		"  -h, --help             this text\n\n"
@@ -493,22 +494,27 @@ int mb_cli_run(int argc, char **argv)
 	x.engine = engine_s;
 	x.interfaces = *ifaces ? ifaces : NULL;
 	x.log = *log ? log : NULL;
-	if (!expect && expect_env && *expect_env && strcmp(expect_env, "0")) {
-		if (strcmp(expect_env, "1")) {
-			free(spec);
-			return mb_cli_fail(2, "MINDERBINDER_EXPECT_FAULTS: bad value '%s' (want 0 or 1)",
-					   expect_env);
-		}
-		expect = 1;
+	if (expect_env && *expect_env && strcmp(expect_env, "0") && strcmp(expect_env, "1") &&
+	    strcmp(expect_env, "warn")) {
+		free(spec);
+		return mb_cli_fail(2, "MINDERBINDER_EXPECT_FAULTS: bad value '%s' (want 0, 1 or warn)",
+				   expect_env);
 	}
+	if (expect_env && !strcmp(expect_env, "1"))
+		expect = 1;
 	/* Without --expect-faults CMD takes our place (exec): its pid is
 	 * ours and nothing stands between it and its caller. */
 	if (expect)
 		ret = mb_cli_run_expecting(spec, &x, argv + optind, &err);
 	else {
-		/* Only root can read the counters; MINDERBINDER_EXPECT_FAULTS=0
-		 * turns the warnings off. */
-		if (geteuid() == 0 && !(expect_env && !strcmp(expect_env, "0")))
+		/* Only root can read the counters. A warning is for someone
+		 * watching: on a terminal, or asked for (=warn); output a script
+		 * keeps stays CMD's alone (=0: never). */
+		int warn = expect_env && !strcmp(expect_env, "warn") ? 1
+			   : expect_env && !strcmp(expect_env, "0") ? 0
+			   : isatty(STDERR_FILENO);
+
+		if (geteuid() == 0 && warn)
 			mb_cli_start_watcher();
 		ret = mb_cli_exec_with_spec(spec, &x, argv + optind, &err);
 	}

@@ -72,7 +72,7 @@ rc=$?
 expect "expect: MINDERBINDER_EXPECT_FAULTS=1 is the flag" 120 "$T/e5" "rule 0 .* never fired: 0 calls matched"
 MINDERBINDER_EXPECT_FAULTS=yes $MB run -s "openat:EIO:path=/nonexistent/*" -- touch "$T/ran5" 2> "$T/e6"
 rc=$?
-if [ $rc = 2 ] && [ ! -e "$T/ran5" ] && has_line "$T/e6" "MINDERBINDER_EXPECT_FAULTS: bad value 'yes' \(want 0 or 1\)"; then
+if [ $rc = 2 ] && [ ! -e "$T/ran5" ] && has_line "$T/e6" "MINDERBINDER_EXPECT_FAULTS: bad value 'yes' \(want 0, 1 or warn\)"; then
 	pass "expect: MINDERBINDER_EXPECT_FAULTS=yes is refused (exit 2), nothing runs"
 else
 	fail "expect: MINDERBINDER_EXPECT_FAULTS=yes is refused (exit 2), nothing runs" "exit $rc, $(lines "$T/e6")"
@@ -88,13 +88,19 @@ else
 	fail "expect: a rule that fired passes: cat's own status (1), no line of ours" "exit $rc, $(lines "$T/e7")"
 fi
 FIRE="openat:ENOENT:path=$HOST"
-for flag in --expect-faults ""; do
-	got=$(status_of $MB run $flag -s "$FIRE" -- sh -c "cat $HOST; exit 7")
-	check "expect: exit 7 passes through (${flag:-no flag})" [ "$got" = "exit 7" ]
-	got=$(status_of $MB run $flag -s "$FIRE" -- sh -c "cat $HOST; kill -TERM \$\$")
-	check "expect: a command killed by SIGTERM kills run by SIGTERM (${flag:-no flag})" [ "$got" = "signal 15" ]
-	got=$(status_of $MB run $flag -s "$FIRE" -- sh -c "cat $HOST; kill -SEGV \$\$")
-	check "expect: a command killed by SIGSEGV kills run by SIGSEGV (${flag:-no flag})" [ "$got" = "signal 11" ]
+# The flag; neither (exec, nothing watches); the watcher of the warnings.
+for mode in --expect-faults exec warn; do
+	case $mode in
+	--expect-faults) pre="" flag=--expect-faults ;;
+	exec) pre="" flag="" ;;
+	warn) pre="MINDERBINDER_EXPECT_FAULTS=warn" flag="" ;;
+	esac
+	got=$(status_of env $pre $MB run $flag -s "$FIRE" -- sh -c "cat $HOST; exit 7")
+	check "expect: exit 7 passes through ($mode)" [ "$got" = "exit 7" ]
+	got=$(status_of env $pre $MB run $flag -s "$FIRE" -- sh -c "cat $HOST; kill -TERM \$\$")
+	check "expect: a command killed by SIGTERM kills run by SIGTERM ($mode)" [ "$got" = "signal 15" ]
+	got=$(status_of env $pre $MB run $flag -s "$FIRE" -- sh -c "cat $HOST; kill -SEGV \$\$")
+	check "expect: a command killed by SIGSEGV kills run by SIGSEGV ($mode)" [ "$got" = "signal 11" ]
 done
 # A SIGTERM sent to run (not to CMD) reaches CMD, and run dies of it.
 $MB run --expect-faults -s "$FIRE" -- sh -c "cat $HOST; echo ready; exec sleep 300" > "$T/o8" 2> "$T/e8" &
@@ -115,29 +121,42 @@ expect "expect: a command that cannot be run is 127, as without the flag" 127 "$
 	"/nonexistent/cmd: command not found"
 
 # --- without the flag: a warning, and CMD still takes run's place ---------------------
-$MB run -s "openat:EIO:path=/nonexistent/*" -- cat $HOST > "$T/w1" 2> "$T/w1e"
+# On a terminal (script(1) gives it one), by default.
+script -qec "$MB run -s 'openat:EIO:path=/nonexistent/*' -- sh -c 'echo ran; exit 4'" /dev/null > "$T/w0" 2>&1
+rc=$?
+if [ $rc = 4 ] && has_line "$T/w0" "^ran" &&
+	has_line "$T/w0" "^minderbinder: warning: rule 0 'openat:EIO:path=/nonexistent/\*' never fired: 0 calls matched"; then
+	pass "expect: without the flag, on a terminal, a rule that never fired is a warning; the status stays CMD's (4)"
+else
+	fail "expect: without the flag, on a terminal, a rule that never fired is a warning" "exit $rc, $(lines "$T/w0")"
+fi
+# Not a terminal: CMD's output alone, unless asked for.
+$MB run -s "openat:EIO:path=/nonexistent/*" -- cat $HOST > /dev/null 2> "$T/w1n"
+rc=$?
+check "expect: stderr not a terminal: no warning unless asked for" [ "$rc" = 0 -a ! -s "$T/w1n" ]
+MINDERBINDER_EXPECT_FAULTS=warn $MB run -s "openat:EIO:path=/nonexistent/*" -- cat $HOST > "$T/w1" 2> "$T/w1e"
 rc=$?
 if [ $rc = 0 ] && cmp -s "$T/w1" $HOST &&
 	has_line "$T/w1e" "^minderbinder: warning: rule 0 'openat:EIO:path=/nonexistent/\*' never fired: 0 calls matched$"; then
-	pass "expect: without the flag a rule that never fired is a warning on stderr, the status stays cat's (0)"
+	pass "expect: MINDERBINDER_EXPECT_FAULTS=warn: the warning on any stderr, the status stays cat's (0)"
 else
-	fail "expect: without the flag a rule that never fired is a warning" "exit $rc, $(lines "$T/w1e")"
+	fail "expect: MINDERBINDER_EXPECT_FAULTS=warn: the warning on any stderr" "exit $rc, $(lines "$T/w1e")"
 fi
-$MB run -s "$FIRE" -- cat $HOST > /dev/null 2> "$T/w2e"
+MINDERBINDER_EXPECT_FAULTS=warn $MB run -s "$FIRE" -- cat $HOST > /dev/null 2> "$T/w2e"
 rc=$?
 if [ $rc = 1 ] && ! has_line "$T/w2e" "warning"; then
 	pass "expect: without the flag a rule that fired says nothing"
 else
 	fail "expect: without the flag a rule that fired says nothing" "exit $rc, $(lines "$T/w2e")"
 fi
-MINDERBINDER_EXPECT_FAULTS=0 $MB run -s "openat:EIO:path=/nonexistent/*" -- true 2> "$T/w3e"
+script -qec "MINDERBINDER_EXPECT_FAULTS=0 $MB run -s 'openat:EIO:path=/nonexistent/*' -- true" /dev/null > "$T/w3e" 2>&1
 rc=$?
-if [ $rc = 0 ] && [ ! -s "$T/w3e" ]; then
-	pass "expect: MINDERBINDER_EXPECT_FAULTS=0 turns the warning off"
+if [ $rc = 0 ] && ! has_line "$T/w3e" "warning"; then
+	pass "expect: MINDERBINDER_EXPECT_FAULTS=0 turns the warning off, even on a terminal"
 else
 	fail "expect: MINDERBINDER_EXPECT_FAULTS=0 turns the warning off" "exit $rc, $(lines "$T/w3e")"
 fi
-$MB run -s "openat:EIO:path=/nonexistent/*" -- sh -c "echo \$\$ > $T/w4" 2> /dev/null &
+MINDERBINDER_EXPECT_FAULTS=warn $MB run -s "openat:EIO:path=/nonexistent/*" -- sh -c "echo \$\$ > $T/w4" 2> /dev/null &
 pid=$!
 wait $pid
 check "expect: without the flag CMD keeps run's pid (exec)" [ "$(cat "$T/w4")" = "$pid" ]
@@ -156,7 +175,7 @@ if progs_built "expect: static program" static-openfile; then
 	rc=$?
 	expect "expect: a static program's rule that never fired: 120" 120 "$T/s2e" \
 		"^minderbinder: rule 0 'read:EIO:after=100000' never fired: [0-9]+ calls? matched, none faulted$"
-	$MB run -s "read:EIO:after=100000" -- "$STATIC" $HOST > "$T/s5" 2> "$T/s5e"
+	MINDERBINDER_EXPECT_FAULTS=warn $MB run -s "read:EIO:after=100000" -- "$STATIC" $HOST > "$T/s5" 2> "$T/s5e"
 	rc=$?
 	expect "expect: a static program's rule that never fired, without the flag: a warning, exit 0" 0 "$T/s5e" \
 		"^minderbinder: warning: rule 0 'read:EIO:after=100000' never fired: [0-9]+ calls? matched, none faulted$"

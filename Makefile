@@ -246,7 +246,7 @@ MAN_PAGES := $(patsubst docs/man/%.in,$(OUT)/man/%,$(MAN_SRCS))
 $(OUT)/man/%: docs/man/%.in VERSION $(GEN)/mb_paths.h $(GEN)/pins.sh
 	$(call msg,MAN,$@)
 	$(Q)mkdir -p $(dir $@)
-	$(Q). ./$(GEN)/pins.sh && sed -e 's|@VERSION@|$(VERSION)|g' -e "s|@PIN_DIR@|$$MB_PIN_DIR|g" \
+	$(Q). $(abspath $(GEN))/pins.sh && sed -e 's|@VERSION@|$(VERSION)|g' -e "s|@PIN_DIR@|$$MB_PIN_DIR|g" \
 		-e 's|@LIBDIR@|$(LIBDIR)|g' -e 's|@LIBEXECDIR@|$(LIBEXECDIR)|g' \
 		-e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' -e 's|@DATADIR@|$(DATADIR)|g' $< > $@.tmp
 	$(Q)! grep -n '@[A-Z_]*@' $@.tmp && mv $@.tmp $@

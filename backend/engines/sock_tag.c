@@ -156,7 +156,7 @@ static void forget_held(__u32 tgid)
 {
 	struct mb_held_sock h;
 	__u64 key, next, *prev = NULL;
-	int fd = bpf_obj_get(MB_PIN_DIR "/mb_tag_held");
+	int fd = bpf_obj_get(MB_TAG_HELD_PIN);
 
 	if (fd < 0)
 		return;

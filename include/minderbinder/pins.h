@@ -37,6 +37,8 @@
 #define MB_TAG_FIND_PIN MB_PIN_DIR "/mb_tag_find"
 #define MB_TAG_TCP_PIN MB_PIN_DIR "/mb_tag_tcp"
 #define MB_TAG_UDP_PIN MB_PIN_DIR "/mb_tag_udp"
+/* The sockets a target held before it registered, noted by mb_tag_find. */
+#define MB_TAG_HELD_PIN MB_PIN_DIR "/mb_tag_held"
 /* A BPF syscall engine's program and link for one syscall:
  * printf(MB_SYSCALL_PROG_PIN_FMT, engine, syscall). */
 #define MB_SYSCALL_PROG_PIN_FMT MB_PIN_DIR "/sys_%s_%s"

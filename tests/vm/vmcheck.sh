@@ -176,7 +176,7 @@ trap cleanup EXIT
 trap 'exit 130' HUP INT TERM
 STAGE=$RUN/tree
 mkdir -p "$STAGE/out"
-tar -C "$ROOT" -cf - tests include examples bench | tar -C "$STAGE" -xf -
+tar -C "$ROOT" -cf - tests include examples bench VERSION docs/man backend/cli/completion.bash | tar -C "$STAGE" -xf -
 # Everything of the build the tests (and make vm-bench) could use, but not
 # objects, fuzzers or this tier's own caches.
 tar -C "$OUT" --exclude=./obj --exclude=./obj-agent --exclude=./fuzz --exclude=./vm \

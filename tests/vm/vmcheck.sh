@@ -219,6 +219,11 @@ mount -t devtmpfs dev $H/dev
 mkdir -p $H/dev/pts $H/dev/shm
 mount -t devpts -o ptmxmode=0666 devpts $H/dev/pts
 mount -t tmpfs shm $H/dev/shm
+# What udev and systemd make on a real system: bash's <(...) needs /dev/fd.
+ln -sf /proc/self/fd $H/dev/fd
+ln -sf /proc/self/fd/0 $H/dev/stdin
+ln -sf /proc/self/fd/1 $H/dev/stdout
+ln -sf /proc/self/fd/2 $H/dev/stderr
 mount -t bpf bpf $H/sys/fs/bpf
 mount -t cgroup2 cgroup2 $H/sys/fs/cgroup
 mount -t tracefs tracefs $H/sys/kernel/tracing 2> /dev/null

@@ -114,6 +114,13 @@ int mb_watch_start(struct mb_watch *w, ring_buffer_sample_fn on_event, void *ctx
 
 /* Forgets the owned entries whose process is gone (the registry's exit
  * program removed its target), so a long watch does not fill the map. */
+static int still_running(__u32 pid, __u64 ticks)
+{
+	__u64 now;
+
+	return !mb_proc_start_ticks((pid_t)pid, &now) && now == ticks;
+}
+
 static void prune_owned(int owned_fd, struct mb_registry *reg)
 {
 	__u32 key, next, *prev = NULL;
@@ -127,7 +134,9 @@ static void prune_owned(int owned_fd, struct mb_registry *reg)
 		prev = &key;
 		if (bpf_map_lookup_elem(owned_fd, &key, &ticks))
 			continue;
-		if (mb_registry_lookup(reg, key, ticks, &t))
+		/* Only when the process itself is gone (or its pid reused): an
+		 * entry the registry is rewriting at this instant stays ours. */
+		if (mb_registry_lookup(reg, key, ticks, &t) && !still_running(key, ticks))
 			gone[n++] = key;
 	}
 	for (i = 0; i < n; i++)

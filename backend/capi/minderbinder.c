@@ -519,9 +519,13 @@ EXPORT int mb_enable(const char *spec, enum mb_scope scope, struct mb_handle **o
 		if (listener > 0)
 			gate(SYS_close, listener, 0, 0, 0, 0);
 		if (ret < 0 && h->n_net) {
-			/* all or nothing: take the network half back */
+			/* all or nothing: take the network half back, keeping
+			 * the message of what failed rather than of the undo */
+			struct mb_error why = last_error;
+
 			api.net_handles = h->next_net;
 			net_update();
+			last_error = why;
 		}
 	}
 	pthread_mutex_unlock(&api.lock);

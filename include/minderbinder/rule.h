@@ -40,6 +40,23 @@ enum mb_net_proto {
 enum mb_net_action {
 	MB_NET_DROP = 1,  /* outgoing packets vanish (tc engine) */
 	MB_NET_ERRNO = 2, /* connect()/sendmsg() fail with errno (cgroup engine) */
+	/* issue 16, netem-style: */
+	MB_NET_SHAPE = 3,     /* no fault: latency/jitter/bandwidth only */
+	MB_NET_CORRUPT = 4,   /* a payload byte (or the checksum) is changed */
+	MB_NET_DUPLICATE = 5, /* the packet is sent twice */
+	MB_NET_RESET = 6,     /* matching connections are reset */
+};
+
+/* Which way a network rule acts, relative to the target. */
+enum mb_net_direction {
+	MB_DIR_OUT = 0, /* default: what the target sends */
+	MB_DIR_IN = 1,  /* what arrives for the target's sockets */
+	MB_DIR_BOTH = 2,
+};
+
+enum mb_net_corrupt_mode {
+	MB_CORRUPT_PAYLOAD = 0, /* checksum fixed up: the application sees bad data */
+	MB_CORRUPT_CSUM = 1,    /* checksum left wrong: the receiver's stack discards it */
 };
 
 /* Which of the optional fields the spec gave explicitly. */
@@ -55,6 +72,10 @@ enum mb_rule_flags {
 	/* with MB_F_PATH: sys.path_arg is a descriptor; its current path is
 	 * matched (only the supervisor can read it) */
 	MB_F_PATH_FD = 1u << 8,
+	/* network shaping (issue 16); latency= reuses MB_F_LATENCY/latency_ns */
+	MB_F_JITTER = 1u << 9,
+	MB_F_BANDWIDTH = 1u << 10,
+	MB_F_DIRECTION = 1u << 11,
 };
 
 enum mb_arch {
@@ -79,8 +100,12 @@ struct mb_net_rule {
 	__u16 port_lo; /* host byte order; 0..65535 = any when lo=0, hi=65535 */
 	__u16 port_hi;
 	__s32 err;     /* positive errno for MB_NET_ERRNO */
-	__u32 pad;
+	__u8 direction;    /* enum mb_net_direction */
+	__u8 corrupt_mode; /* enum mb_net_corrupt_mode, for MB_NET_CORRUPT */
+	__u16 pad;
 	__u8 addr[16]; /* network byte order; IPv4 in the first 4 bytes */
+	__u64 jitter_ns;     /* with MB_F_JITTER: uniform in [-jitter, +jitter] */
+	__u64 bandwidth_bps; /* with MB_F_BANDWIDTH: bytes per second */
 };
 
 struct mb_rule {

@@ -2,7 +2,8 @@
 /*
  * A TCP server for the network-fault tests: listens on each ADDR PORT,
  * prints "ready" once every socket listens, then accepts and closes
- * connections until SIGTERM (or -T seconds, 60 by default), and prints
+ * connections until SIGTERM (or -T seconds, 900 by default: a safety net
+ * past any one test script on a loaded guest, where 60 s was not), and prints
  * "accepted N" on the way out.
  *
  *   net_tcp_server [-T SECONDS] ADDR PORT [ADDR PORT]...
@@ -58,7 +59,7 @@ int main(int argc, char **argv)
 {
 	struct pollfd p[MAX_LISTEN];
 	struct sigaction sa;
-	int n = 0, i, o, secs = 60;
+	int n = 0, i, o, secs = 900;
 	long accepted = 0;
 
 	while ((o = getopt(argc, argv, "T:")) != -1) {

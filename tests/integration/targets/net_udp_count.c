@@ -2,8 +2,8 @@
 /*
  * A counting UDP server for the network-fault tests: binds ADDR PORT
  * with a large receive buffer (so the kernel drops nothing on its own),
- * prints "ready", counts datagrams until SIGTERM (or -T seconds, 60 by
- * default), drains what is queued and prints
+ * prints "ready", counts datagrams until SIGTERM (or -T seconds, 900 by
+ * default: past any one test script on a loaded guest), drains what is queued and prints
  *
  *   received N
  *   seqs A,B,C,...      (with -l: the sequence numbers, in arrival order)
@@ -60,7 +60,7 @@ static int take(int s, int flags, long *n, unsigned *ovfl)
 int main(int argc, char **argv)
 {
 	struct sockaddr_storage ss;
-	int o, s, list = 0, secs = 60, big = 16 << 20, one = 1;
+	int o, s, list = 0, secs = 900, big = 16 << 20, one = 1;
 	struct sigaction sa;
 	unsigned ovfl = 0;
 	long port, n = 0, i;

@@ -6,11 +6,14 @@
  * one), in bursts: N@MS sends N datagrams MS milliseconds after main()
  * began (N alone: right away).
  *
- *   net_udp_send [-c] [-u USEC] [-p PAUSE_MS] ADDR PORT BURST...
+ *   net_udp_send [-a] [-c] [-u USEC] [-p PAUSE_MS] ADDR PORT BURST...
  *
  * -u sleeps USEC microseconds after each datagram (pacing);
  * -p keeps the process alive PAUSE_MS milliseconds after the last
  * datagram, so a test can read the per-process counters meanwhile.
+ * -a prints "age SEQ MS" before each burst: MS is how long after the
+ * process started (the clock a rule's delay= counts on) its first
+ * datagram SEQ goes out, so a test can tell a slow start from a fault.
  * Prints "sent OK FAILED" and, if a send failed, "errno NAME" (the first
  * errno), then "done", and exits 0 when every send succeeded.
  */
@@ -24,7 +27,23 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "lib/proc_info.h"
 #include "sockaddr.h"
+
+/* Milliseconds since this process started, on CLOCK_BOOTTIME (10 ms
+ * steps: the start time is in clock ticks); -1 when unknown. */
+static long long age_ms(void)
+{
+	struct timespec ts;
+	__u64 ticks;
+	long hz = sysconf(_SC_CLK_TCK);
+
+	if (hz <= 0 || mb_proc_start_ticks(getpid(), &ticks))
+		return -1;
+	clock_gettime(CLOCK_BOOTTIME, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000 -
+	       (long long)(ticks * 1000 / (__u64)hz);
+}
 
 static long long now_ms(void)
 {
@@ -39,12 +58,15 @@ int main(int argc, char **argv)
 	struct sockaddr_storage ss;
 	long long t0 = now_ms();
 	long pause_ms = 0, usec = 0, ok = 0, failed = 0;
-	int o, s, conn = 0, first_err = 0, i;
+	int o, s, conn = 0, first_err = 0, i, ages = 0;
 	unsigned seq = 0;
 	socklen_t len;
 
-	while ((o = getopt(argc, argv, "cu:p:")) != -1) {
+	while ((o = getopt(argc, argv, "acu:p:")) != -1) {
 		switch (o) {
+		case 'a':
+			ages = 1;
+			break;
 		case 'c':
 			conn = 1;
 			break;
@@ -82,6 +104,8 @@ int main(int argc, char **argv)
 			while (now_ms() < when)
 				usleep(1000);
 		}
+		if (ages)
+			printf("age %u %lld\n", seq, age_ms());
 		for (k = 0; k < n; k++) {
 			char buf[32];
 			int l = snprintf(buf, sizeof(buf), "seq %u", seq++);
@@ -107,6 +131,6 @@ int main(int argc, char **argv)
 		usleep((useconds_t)pause_ms * 1000);
 	return failed ? 1 : 0;
 usage:
-	fprintf(stderr, "usage: %s [-c] [-u USEC] [-p PAUSE_MS] ADDR PORT N[@MS]...\n", argv[0]);
+	fprintf(stderr, "usage: %s [-a] [-c] [-u USEC] [-p PAUSE_MS] ADDR PORT N[@MS]...\n", argv[0]);
 	return 2;
 }

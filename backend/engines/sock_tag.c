@@ -13,6 +13,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "engines/select.h"
 #include "engines/sock_tag.h"
 #include "minderbinder/net.h"
 #include "minderbinder/pins.h"
@@ -26,7 +27,7 @@ static int has_drop(const struct mb_spec *spec)
 	__u32 i;
 
 	for (i = 0; i < spec->n_rules && i < MB_MAX_RULES; i++)
-		if (spec->rules[i].kind == MB_RULE_NET && spec->rules[i].net.action == MB_NET_DROP)
+		if (mb_net_rule_on_packets(&spec->rules[i]))
 			return 1;
 	return 0;
 }

@@ -180,6 +180,13 @@ static int check_combination(const struct ctx *c, const struct field *fl, int fi
 		return spec_fail(c, option_field(fl, first, n, "direction")->col,
 				 "shaping acts on what the target sends, outgoing only:",
 				 option_field(fl, first, n, "direction")->text, "direction=out");
+	/* What arrives is seen by a cgroup_skb program, which can drop a
+	 * packet but not write to it. */
+	if (net->action == MB_NET_CORRUPT || net->action == MB_NET_DUPLICATE)
+		return spec_fail(c, option_field(fl, first, n, "direction")->col,
+				 "corrupt and duplicate act on what the target sends, outgoing only "
+				 "(direction=in drops):",
+				 option_field(fl, first, n, "direction")->text, "direction=out");
 	return 0;
 }
 

@@ -113,8 +113,7 @@ int mb_spec_validate(const struct mb_spec *s, struct mb_error *err)
 				BAD("corrupt mode");
 			if (n->direction > MB_DIR_BOTH ||
 			    (n->direction != MB_DIR_OUT &&
-			     (n->action == MB_NET_ERRNO || n->action == MB_NET_RESET ||
-			      n->action == MB_NET_SHAPE)))
+			     n->action != MB_NET_DROP))
 				BAD("direction");
 			if (n->action == MB_NET_RESET && n->proto == MB_PROTO_UDP)
 				BAD("action for udp");

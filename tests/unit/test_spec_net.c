@@ -118,7 +118,7 @@ Test(spec_net, duplicate_reset_direction)
 	r = one("tcp:8080:drop:direction=in");
 	cr_assert_eq(r->net.direction, MB_DIR_IN);
 	cr_assert(r->flags & MB_F_DIRECTION);
-	r = one("udp:9000:corrupt:direction=both");
+	r = one("udp:9000:drop:direction=both");
 	cr_assert_eq(r->net.direction, MB_DIR_BOTH);
 	r = one("udp:9000:duplicate:direction=out");
 	cr_assert_eq(r->net.direction, MB_DIR_OUT);
@@ -135,6 +135,9 @@ Test(spec_net, composes_with_every_option)
 	cr_assert_eq(r->after, 3);
 	cr_assert_eq(r->times, 9);
 	cr_assert_eq(r->net.family, 4);
+	r = one("udp:9000:corrupt:direction=out:rate=1%:seed=1:after=2:times=5:delay=1s:"
+		"addr=[::1]/128");
+	cr_assert_eq(r->net.action, MB_NET_CORRUPT);
 }
 
 Test(spec_net, round_trip)
@@ -152,7 +155,7 @@ Test(spec_net, round_trip)
 		"tcp:5432:reset",
 		"tcp:5432:reset:times=1",
 		"tcp:8080:drop:direction=in",
-		"udp:*:corrupt:direction=both:addr=[fd00::]/8",
+		"udp:*:drop:direction=both:addr=[fd00::]/8",
 		NULL,
 	};
 	char buf[512];
@@ -225,6 +228,9 @@ static const struct {
 	{ "tcp:443:ECONNRESET:direction=both", { "outgoing only", "'direction=both'" } },
 	{ "tcp:443:reset:direction=in", { "reset acts on the whole connection" } },
 	{ "tcp:443:latency=1ms:direction=in", { "shaping acts on what the target sends" } },
+	{ "udp:53:corrupt:direction=in",
+	  { "corrupt and duplicate act on what the target sends", "did you mean 'direction=out'?" } },
+	{ "udp:53:duplicate:direction=both", { "corrupt and duplicate", "'direction=both'" } },
 	{ "tcp:443", { "needs PROTO:PORT:ACTION", "PROTO:PORT:OPTION" } },
 	{ "tcp:443:drop:jiter=1ms", { "unknown option", "did you mean 'jitter'?" } },
 	{ "tcp:443:drop:direction=in:direction=out", { "option given twice", "'direction'" } },
@@ -302,7 +308,7 @@ Test(spec_net, ini_keys)
 				  "bandwidth = 1mbit\n"
 				  "[outgoing_network in]\n"
 				  "targets = srv\nprotocol = udp\nport = 9000\n"
-				  "action = corrupt=checksum\ndirection = both\nseed = 5\n"
+				  "action = corrupt=checksum\ndirection = out\nseed = 5\n"
 				  "after = 1\ntimes = 2\n";
 	static struct mb_ini_config cfg;
 	char buf[256];
@@ -313,7 +319,7 @@ Test(spec_net, ini_keys)
 	mb_rule_format(&cfg.sections[0].rule, MB_ARCH_X86_64, buf, sizeof(buf));
 	cr_assert_str_eq(buf, "tcp:5432:latency=100ms:jitter=30ms:bandwidth=1mbit");
 	mb_rule_format(&cfg.sections[1].rule, MB_ARCH_X86_64, buf, sizeof(buf));
-	cr_assert_str_eq(buf, "udp:9000:corrupt=checksum:after=1:times=2:direction=both:seed=5");
+	cr_assert_str_eq(buf, "udp:9000:corrupt=checksum:after=1:times=2:direction=out:seed=5");
 }
 
 Test(spec_net, ini_errors_name_the_line)

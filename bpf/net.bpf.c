@@ -258,6 +258,24 @@ static __always_inline int reset(struct __sk_buff *skb, const struct pkt *p, __u
 	return 0;
 }
 
+/* The live target whose tagged socket the packet belongs to, or NULL. */
+static __always_inline struct mb_target *tagged(__u64 cookie, struct mb_sock **sp)
+{
+	struct mb_target *t;
+	struct mb_sock *s;
+
+	if (!cookie)
+		return NULL;
+	s = bpf_map_lookup_elem(&mb_sockets, &cookie);
+	if (!s)
+		return NULL;
+	t = bpf_map_lookup_elem(&mb_targets, &s->tgid);
+	if (!t || t->start_ticks != s->start_ticks)
+		return NULL;
+	*sp = s;
+	return t;
+}
+
 SEC("tc")
 int mb_tc_egress(struct __sk_buff *skb)
 {
@@ -272,15 +290,10 @@ int mb_tc_egress(struct __sk_buff *skb)
 	__s32 err = 0;
 	__u32 action;
 
-	if (!cookie || !busy || *busy)
+	if (!busy || *busy)
 		return TC_ACT_OK;
-	s = bpf_map_lookup_elem(&mb_sockets, &cookie);
-	if (!s)
-		return TC_ACT_OK;
-	t = bpf_map_lookup_elem(&mb_targets, &s->tgid);
-	if (!t || t->start_ticks != s->start_ticks)
-		return TC_ACT_OK;
-	if (parse_packet(skb, &f, &p, MB_DIR_OUT) || !iface_match(t, skb->ifindex))
+	t = tagged(cookie, &s);
+	if (!t || parse_packet(skb, &f, &p, MB_DIR_OUT) || !iface_match(t, skb->ifindex))
 		return TC_ACT_OK;
 	if (f.proto == MB_PROTO_TCP && bpf_map_lookup_elem(&mb_reset_sent, &cookie))
 		return TC_ACT_OK;
@@ -322,15 +335,8 @@ int mb_skb_ingress(struct __sk_buff *skb)
 	int fault = 0, rule;
 	__s32 err = 0;
 
-	if (!cookie)
-		return 1;
-	s = bpf_map_lookup_elem(&mb_sockets, &cookie);
-	if (!s)
-		return 1;
-	t = bpf_map_lookup_elem(&mb_targets, &s->tgid);
-	if (!t || t->start_ticks != s->start_ticks)
-		return 1;
-	if (parse_packet(skb, &f, &p, MB_DIR_IN) || !iface_match(t, skb->ifindex))
+	t = tagged(cookie, &s);
+	if (!t || parse_packet(skb, &f, &p, MB_DIR_IN) || !iface_match(t, skb->ifindex))
 		return 1;
 	rule = decide(s->tgid, s->tid, t, &f, MB_NET_BIT(MB_NET_DROP), &fault, &err);
 	if (rule < 0 || !fault)

@@ -54,56 +54,47 @@ net_ready "net faults" net_udp_send net_udp_check seed_stream || exit 0
 SEND="$PROGS/net_udp_send"
 N=200
 
+# udp_case NAME PORT RULE SEED PERCENT WHAT TALLY: N datagrams from a
+# target with RULE (which ends in rate=PERCENT%:seed=SEED) to a checking
+# server on loopback; NAME passes, saying WHAT, when it tallies TALLY
+# (in which $want is how many of N seed= picks).
+udp_case() {
+	want=$(faulted "$4" "$5" $N)
+	check_server "$1" 127.0.0.1 "$2" || return
+	MINDERBINDER_NET="udp:$2:$3" LD_PRELOAD="$AGENT" \
+		"$SEND" -u 200 127.0.0.1 "$2" $N > "$TMP/$1.out" 2>&1
+	tally "$1"
+	expected=$(eval "echo \"$7\"")
+	if [ "$TALLY" = "$expected" ] && grep -q "^sent $N 0" "$TMP/$1.out"; then
+		pass "net faults: udp:PORT:$3: $(eval "echo \"$6\"")"
+	else
+		fail "net faults: udp:PORT:$3" "want '$expected', got '$TALLY'; sender: $(lines "$TMP/$1.out")"
+	fi
+}
+
 # --- corrupt, payload mode: the checksum is fixed up, every datagram
 # arrives, exactly those seed= picks with one byte changed.
-P=$((BASE + 1))
-want=$(faulted 42 30 $N)
-if check_server cp 127.0.0.1 "$P"; then
-	MINDERBINDER_NET="udp:$P:corrupt:rate=30%:seed=42" LD_PRELOAD="$AGENT" \
-		"$SEND" -u 200 127.0.0.1 "$P" $N > "$TMP/cp.out" 2>&1
-	tally cp
-	if [ "$TALLY" = "received $N intact $((N - want)) changed $want duplicates 0" ] &&
-		grep -q "^sent $N 0" "$TMP/cp.out"; then
-		pass "net faults: corrupt rate=30% seed=42: $want of $N datagrams arrive changed, the rest intact"
-	else
-		fail "net faults: corrupt rate=30% seed=42" "want $want changed of $N, got '$TALLY'; sender: $(lines "$TMP/cp.out")"
-	fi
-fi
+udp_case cp $((BASE + 1)) "corrupt:rate=30%:seed=42" 42 30 \
+	'$want of $N datagrams arrive changed, the rest intact' \
+	'received $N intact $((N - want)) changed $want duplicates 0'
 
 # --- duplicate: each picked datagram arrives twice.
-P=$((BASE + 2))
-want=$(faulted 7 10 $N)
-if check_server dup 127.0.0.1 "$P"; then
-	MINDERBINDER_NET="udp:$P:duplicate:rate=10%:seed=7" LD_PRELOAD="$AGENT" \
-		"$SEND" -u 200 127.0.0.1 "$P" $N > "$TMP/dup.out" 2>&1
-	tally dup
-	if [ "$TALLY" = "received $((N + want)) intact $((N + want)) changed 0 duplicates $want" ]; then
-		pass "net faults: duplicate rate=10% seed=7: $want of $N datagrams arrive twice"
-	else
-		fail "net faults: duplicate rate=10% seed=7" "want $want duplicates, got '$TALLY'"
-	fi
-fi
+udp_case dup $((BASE + 2)) "duplicate:rate=10%:seed=7" 7 10 \
+	'$want of $N datagrams arrive twice' \
+	'received $((N + want)) intact $((N + want)) changed 0 duplicates $want'
 
 # --- corrupt=checksum on loopback: lo neither computes nor verifies the
 # checksums of its own packets (CHECKSUM_PARTIAL is trusted), so the bad
 # byte is delivered, as with payload mode. Said so, and shown.
-P=$((BASE + 3))
-want=$(faulted 42 30 $N)
-if check_server cl 127.0.0.1 "$P"; then
-	MINDERBINDER_NET="udp:$P:corrupt=checksum:rate=30%:seed=42" LD_PRELOAD="$AGENT" \
-		"$SEND" -u 200 127.0.0.1 "$P" $N > "$TMP/cl.out" 2>&1
-	tally cl
-	if [ "$TALLY" = "received $N intact $((N - want)) changed $want duplicates 0" ]; then
-		pass "net faults: corrupt=checksum on lo: loopback verifies no checksum, $want datagrams arrive changed"
-	else
-		fail "net faults: corrupt=checksum on lo" "want $want changed, got '$TALLY'"
-	fi
-fi
+udp_case cl $((BASE + 3)) "corrupt=checksum:rate=30%:seed=42" 42 30 \
+	'loopback verifies no checksum, $want of $N datagrams arrive changed' \
+	'received $N intact $((N - want)) changed $want duplicates 0'
 
 # --- corrupt=checksum where a receiver verifies: through a veth pair into
 # a namespace, the sending end's checksum offload off (the kernel then
 # computes each checksum before our program, and the receiver checks it).
 P=$((BASE + 4))
+want=$(faulted 42 30 $N)
 ip netns del "$NS" 2>/dev/null
 ip link del "$HOSTIF" 2>/dev/null
 if ! out=$( (ip netns add "$NS" &&

@@ -102,10 +102,10 @@ static int parse_action(const struct ctx *c, const struct field *f, struct mb_ne
 		net->action = MB_NET_ERRNO;
 		net->err = e;
 	} else {
-		return spec_fail(c, f->col,
-				 "unknown action (want drop, refuse, an errno, corrupt, duplicate, "
-				 "reset, or an option such as latency=)",
-				 t, spec_nearest_in(t, net_actions));
+		/* The words every front end's tests know; the nearest name is
+		 * any action's, and minderbinder-spec(7) lists them all. */
+		return spec_fail(c, f->col, "unknown action (want drop, refuse or an errno)", t,
+				 spec_nearest_in(t, net_actions));
 	}
 	return 1;
 }

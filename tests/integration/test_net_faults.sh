@@ -54,19 +54,21 @@ net_ready "net faults" net_udp_send net_udp_check seed_stream || exit 0
 SEND="$PROGS/net_udp_send"
 N=200
 
-# udp_case NAME PORT RULE SEED PERCENT WHAT TALLY: N datagrams from a
-# target with RULE (which ends in rate=PERCENT%:seed=SEED) to a checking
-# server on loopback; NAME passes, saying WHAT, when it tallies TALLY
-# (in which $want is how many of N seed= picks).
+# udp_case NAME PORT RULE SEED PERCENT WHAT TALLY [ADDR]: N datagrams
+# from a target with RULE (which ends in rate=PERCENT%:seed=SEED) to a
+# checking server on loopback (ADDR, 127.0.0.1 by default); NAME passes,
+# saying WHAT, when it tallies TALLY (in which $want is how many of N
+# seed= picks).
 udp_case() {
 	want=$(faulted "$4" "$5" $N)
-	check_server "$1" 127.0.0.1 "$2" || return
+	a=${8:-127.0.0.1}
+	check_server "$1" "$a" "$2" || return
 	MINDERBINDER_NET="udp:$2:$3" LD_PRELOAD="$AGENT" \
-		"$SEND" -u 200 127.0.0.1 "$2" $N > "$TMP/$1.out" 2>&1
+		"$SEND" -u 200 "$a" "$2" $N > "$TMP/$1.out" 2>&1
 	tally "$1"
 	expected=$(eval "echo \"$7\"")
 	if [ "$TALLY" = "$expected" ] && grep -q "^sent $N 0" "$TMP/$1.out"; then
-		pass "net faults: udp:PORT:$3: $(eval "echo \"$6\"")"
+		pass "net faults: udp:PORT:$3 to $a: $(eval "echo \"$6\"")"
 	else
 		fail "net faults: udp:PORT:$3" "want '$expected', got '$TALLY'; sender: $(lines "$TMP/$1.out")"
 	fi
@@ -77,6 +79,48 @@ udp_case() {
 udp_case cp $((BASE + 1)) "corrupt:rate=30%:seed=42" 42 30 \
 	'$want of $N datagrams arrive changed, the rest intact' \
 	'received $N intact $((N - want)) changed $want duplicates 0'
+
+udp_case cp6 $((BASE + 11)) "corrupt:rate=30%:seed=42" 42 30 \
+	'$want of $N datagrams arrive changed, the rest intact' \
+	'received $N intact $((N - want)) changed $want duplicates 0' ::1
+
+# --- corrupt on TCP, payload mode: times=3 changes exactly 3 bytes of
+# the stream the server reads (TCP has no other check).
+P=$((BASE + 12))
+cat > "$TMP/sink.py" <<'EOF'
+import socket, sys
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", int(sys.argv[1])))
+s.listen(1)
+print("ready", flush=True)
+c, _ = s.accept()
+c.settimeout(10)
+d = b""
+while True:
+    x = c.recv(65536)
+    if not x:
+        break
+    d += x
+print("received", len(d), "changed", sum(1 for b in d if b != ord("a")), flush=True)
+EOF
+"$PY" "$TMP/sink.py" "$P" > "$TMP/sink.out" 2>&1 &
+SERVERS="$SERVERS $!"
+if wait_line "$TMP/sink.out" '^ready'; then
+	MINDERBINDER_NET="tcp:$P:corrupt:times=3" LD_PRELOAD="$AGENT" "$PY" -c '
+import socket, sys, time
+c = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+for i in range(100):
+    c.sendall(b"a" * 1000)
+    time.sleep(0.002)
+c.close()' "$P" > "$TMP/src.out" 2>&1
+	wait_line "$TMP/sink.out" '^received'
+	if grep -q '^received 100000 changed 3$' "$TMP/sink.out"; then
+		pass "net faults: tcp:PORT:corrupt:times=3: the server reads 100000 bytes, exactly 3 of them changed"
+	else
+		fail "net faults: tcp corrupt times=3" "server: $(lines "$TMP/sink.out"); client: $(lines "$TMP/src.out")"
+	fi
+fi
 
 # --- duplicate: each picked datagram arrives twice.
 udp_case dup $((BASE + 2)) "duplicate:rate=10%:seed=7" 7 10 \

@@ -3,7 +3,9 @@
  * Network faults for registered targets:
  *  - cgroup/sock_create tags the sockets a target creates (by cookie);
  *  - a TC egress classifier drops the tagged sockets' packets that match a
- *    drop rule (the original project's mechanism);
+ *    drop rule (the original project's mechanism), or corrupts, duplicates
+ *    or resets them;
+ *  - cgroup_skb/ingress drops what arrives for them (direction=in);
  *  - cgroup connect/sendmsg hooks fail matching calls with the rule's
  *    errno through bpf_set_retval.
  * Everything else passes untouched: one map lookup on the way.
@@ -12,8 +14,7 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_endian.h>
 #include "registry_maps.bpf.h"
-#include "net_rule.bpf.h"
-#include "rule_window.bpf.h"
+#include "net_decide.bpf.h"
 #include "target_check.bpf.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
@@ -24,117 +25,6 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 #define TC_ACT_SHOT 2
 #define AF_INET 2
 #define AF_INET6 10
-
-/* What a packet or a connect() looks like to the rules. */
-struct flow {
-	__u8 proto;
-	__u8 family; /* 4 or 6 */
-	__u16 dport; /* host order */
-	__u8 daddr[16];
-};
-
-static __always_inline int addr_match(const struct mb_net_rule *n, const struct flow *f)
-{
-	__u32 i, bits;
-
-	if (!n->family)
-		return 1;
-	if (n->family != f->family)
-		return 0;
-	bits = n->prefix_len;
-	for (i = 0; i < 16; i++) {
-		__u8 mask;
-
-		if (bits == 0)
-			break;
-		mask = bits >= 8 ? 0xff : (__u8)(0xff << (8 - bits));
-		if ((n->addr[i] ^ f->daddr[i]) & mask)
-			return 0;
-		bits = bits >= 8 ? bits - 8 : 0;
-	}
-	return 1;
-}
-
-static __always_inline int flow_match(const struct mb_net_rule *n, const struct flow *f)
-{
-	if (n->proto != MB_PROTO_ANY && n->proto != f->proto)
-		return 0;
-	if (f->dport < n->port_lo || f->dport > n->port_hi)
-		return 0;
-	return addr_match(n, f);
-}
-
-/*
- * Where a forked target's rule counts: with the registrant at the root of
- * its tree (t->owner), as the supervisor counts syscall rules, so times=1
- * means once for the whole tree. Only while the registrant's entry is the
- * one the fork copied (same registration time, the same rule at idx: the
- * C API may have changed its rules since); else, and in the registrant
- * itself, the target's own counters.
- */
-/* A network rule's bytes: everything up to the end of its net part. */
-#define NET_RULE_WORDS \
-	((__builtin_offsetof(struct mb_rule, net) + sizeof(struct mb_net_rule)) / 8)
-_Static_assert((__builtin_offsetof(struct mb_rule, net) + sizeof(struct mb_net_rule)) % 8 == 0,
-	       "a network rule is whole words");
-
-static __always_inline void count_key(__u32 tgid, const struct mb_target *t,
-				      const struct mb_rule_entry *e, struct mb_rule_key *key)
-{
-	struct mb_rule_key ok = { .tgid = t->owner, .idx = key->idx };
-	const __u64 *a = (const __u64 *)&e->rule, *b;
-	struct mb_rule_entry *oe;
-	struct mb_target *o;
-	int i;
-
-	key->tgid = tgid;
-	if (!t->owner)
-		return;
-	o = bpf_map_lookup_elem(&mb_targets, &ok.tgid);
-	if (!o || o->registered_ns != t->registered_ns)
-		return;
-	oe = bpf_map_lookup_elem(&mb_rules, &ok);
-	if (!oe || oe->start_ticks != o->start_ticks)
-		return;
-	b = (const __u64 *)&oe->rule;
-	for (i = 0; i < NET_RULE_WORDS; i++)
-		if (a[i] != b[i])
-			return;
-	key->tgid = t->owner;
-}
-
-/*
- * The first rule of the wanted action whose flow matches and whose window
- * (delay, after, times) is open decides: rate= is its coin. Returns the
- * deciding rule's index with *fault set, or -1.
- */
-static __always_inline int decide(__u32 tgid, __u32 tid, struct mb_target *t,
-				  const struct flow *f, __u32 action, int *fault, __s32 *err)
-{
-	__u64 now = bpf_ktime_get_boot_ns();
-	struct mb_rule_key ck;
-	__u32 i;
-
-	for (i = 0; i < MB_MAX_RULES; i++) {
-		struct mb_rule_entry *e;
-
-		if (i >= t->n_rules)
-			break;
-		e = mb_net_rule_at(tgid, t, i, action);
-		if (!e || !flow_match(&e->rule.net, f))
-			continue;
-		if (e->tid && e->tid != tid)
-			continue;
-		ck.idx = i;
-		count_key(tgid, t, e, &ck);
-		if (mb_rule_window(&ck, t, e, now, fault) < 0)
-			continue;
-		if (*fault)
-			*err = e->rule.net.err;
-		return (int)i;
-	}
-	return -1;
-}
 
 /* MINDERBINDER_LOG: an event to the ring of the target's registrant, if
  * it has one (it has, only while logging). */
@@ -162,6 +52,7 @@ static __always_inline void log_fault(const struct mb_target *t, __u32 tgid, __u
 	__builtin_memcpy(ev.daddr, f->daddr, sizeof(ev.daddr));
 	ev.action = action;
 	ev.err = err;
+	ev.direction = f->dir;
 	bpf_ringbuf_output(ring, &ev, sizeof(ev), 0);
 }
 
@@ -187,12 +78,22 @@ int mb_sock_create(struct bpf_sock *ctx)
 	return 1;
 }
 
-/* Loads relative to the network header: right on devices with or without
- * a link-layer header (lo, veth, tun). */
-static __always_inline int parse_packet(struct __sk_buff *skb, struct flow *f)
-{
-	__u32 off;
+/* Where a packet's parts are, relative to its network header. */
+struct pkt {
+	__u32 l4_off;
+	__u32 pay_off;
+};
 
+/* Loads relative to the network header: right on devices with or without
+ * a link-layer header (lo, veth, tun). dir MB_DIR_OUT: the peer is the
+ * destination; MB_DIR_IN: the source. */
+static __always_inline int parse_packet(struct __sk_buff *skb, struct flow *f, struct pkt *p,
+					__u8 dir)
+{
+	__u32 off, len;
+
+	f->dir = dir;
+	f->packet = 1;
 	if (skb->protocol == bpf_htons(ETH_P_IP)) {
 		struct iphdr ip;
 
@@ -200,8 +101,9 @@ static __always_inline int parse_packet(struct __sk_buff *skb, struct flow *f)
 			return -1;
 		f->family = 4;
 		f->proto = ip.protocol;
-		__builtin_memcpy(f->daddr, &ip.daddr, 4);
+		__builtin_memcpy(f->daddr, dir == MB_DIR_IN ? &ip.saddr : &ip.daddr, 4);
 		off = ip.ihl * 4;
+		len = bpf_ntohs(ip.tot_len);
 	} else if (skb->protocol == bpf_htons(ETH_P_IPV6)) {
 		struct ipv6hdr ip6;
 
@@ -209,18 +111,28 @@ static __always_inline int parse_packet(struct __sk_buff *skb, struct flow *f)
 			return -1;
 		f->family = 6;
 		f->proto = ip6.nexthdr; /* behind extension headers: matches "any" only */
-		__builtin_memcpy(f->daddr, &ip6.daddr, 16);
+		__builtin_memcpy(f->daddr, dir == MB_DIR_IN ? &ip6.saddr : &ip6.daddr, 16);
 		off = sizeof(ip6);
+		len = sizeof(ip6) + bpf_ntohs(ip6.payload_len);
 	} else {
 		return -1;
 	}
+	p->l4_off = off;
+	p->pay_off = 0;
 	if (f->proto == MB_PROTO_TCP || f->proto == MB_PROTO_UDP) {
 		__be16 ports[2];
+		__u8 doff = 0;
 
 		if (bpf_skb_load_bytes_relative(skb, off, ports, sizeof(ports),
 						BPF_HDR_START_NET))
 			return -1;
-		f->dport = bpf_ntohs(ports[1]);
+		f->dport = bpf_ntohs(ports[dir == MB_DIR_IN ? 0 : 1]);
+		f->lport = bpf_ntohs(ports[dir == MB_DIR_IN ? 1 : 0]);
+		if (f->proto == MB_PROTO_TCP &&
+		    bpf_skb_load_bytes_relative(skb, off + 12, &doff, 1, BPF_HDR_START_NET))
+			return -1;
+		p->pay_off = off + (f->proto == MB_PROTO_TCP ? (doff >> 4) * 4 : 8);
+		f->payload = len > p->pay_off ? len - p->pay_off : 0;
 	}
 	return 0;
 }
@@ -237,31 +149,200 @@ static __always_inline int iface_match(const struct mb_target *t, __u32 ifindex)
 	return 0;
 }
 
+/* The network header's offset from skb->data, where the tc program's
+ * stores count from: the link-layer header's length, which __sk_buff does
+ * not give. 14 (Ethernet, lo, veth) or 0 (tun, wireguard): whichever
+ * place holds the very bytes of the network header. */
+static __always_inline int net_offset(struct __sk_buff *skb, __u32 *net_off)
+{
+	__u32 a[5], b[5];
+	int i, same = 1;
+
+	if (bpf_skb_load_bytes_relative(skb, 0, a, sizeof(a), BPF_HDR_START_NET))
+		return -1;
+	if (!bpf_skb_load_bytes(skb, 14, b, sizeof(b))) {
+		for (i = 0; i < 5; i++)
+			same &= a[i] == b[i];
+		if (same) {
+			*net_off = 14;
+			return 0;
+		}
+	}
+	if (bpf_skb_load_bytes(skb, 0, b, sizeof(b)))
+		return -1;
+	for (i = 0, same = 1; i < 5; i++)
+		same &= a[i] == b[i];
+	*net_off = 0;
+	return same ? 0 : -1;
+}
+
+/*
+ * corrupt: one payload byte (of the first 256) inverted. MB_CORRUPT_PAYLOAD
+ * fixes the L4 checksum up, so the receiving application reads the bad
+ * byte. MB_CORRUPT_CSUM moves the checksum the other way instead, so it is
+ * wrong whether it is final here (CHECKSUM_NONE) or still to be completed
+ * by the device (CHECKSUM_PARTIAL: then BPF_F_PSEUDO_HDR changes its seed):
+ * a receiver that verifies it drops the packet. Loopback and veth trust
+ * their own CHECKSUM_PARTIAL packets and verify nothing.
+ */
+static __always_inline int corrupt(struct __sk_buff *skb, const struct flow *f,
+				   const struct pkt *p, __u8 mode)
+{
+	__u32 net_off, span, rel, w;
+	__u16 old = 0, new;
+	__u64 flags;
+	__u8 b;
+
+	if (net_offset(skb, &net_off))
+		return -1;
+	span = f->payload < 256 ? f->payload : 256;
+	if (!span)
+		return -1;
+	rel = bpf_get_prandom_u32() % span;
+	w = rel & ~1u; /* the 16-bit word of the checksum it is in */
+	if (w + 1 < f->payload) {
+		if (bpf_skb_load_bytes(skb, net_off + p->pay_off + w, &old, 2))
+			return -1;
+	} else if (bpf_skb_load_bytes(skb, net_off + p->pay_off + w, &old, 1)) {
+		return -1;
+	}
+	new = old ^ (rel & 1 ? bpf_htons(0x00ff) : bpf_htons(0xff00));
+	b = (rel & 1) ? (__u8)(bpf_ntohs(new) & 0xff) : (__u8)(bpf_ntohs(new) >> 8);
+	if (bpf_skb_store_bytes(skb, net_off + p->pay_off + rel, &b, 1, 0))
+		return -1;
+	flags = sizeof(__u16) | (f->proto == MB_PROTO_UDP ? BPF_F_MARK_MANGLED_0 : 0);
+	if (mode == MB_CORRUPT_CSUM)
+		return bpf_l4_csum_replace(skb, net_off + p->l4_off + (f->proto == MB_PROTO_TCP ? 16 : 6),
+					   new, old, flags | BPF_F_PSEUDO_HDR);
+	return bpf_l4_csum_replace(skb, net_off + p->l4_off + (f->proto == MB_PROTO_TCP ? 16 : 6),
+				   old, new, flags);
+}
+
+/* Set while our clone of a packet goes through this very program (the
+ * redirect runs it again, on this CPU, before returning). */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+} mb_dup_busy SEC(".maps");
+
+/* Connections whose first data left as a reset: what they send after it
+ * (the retransmission the peer answers with its own reset) goes as it is. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, MB_MAX_SOCKETS);
+	__type(key, __u64);
+	__type(value, __u8);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} mb_reset_sent SEC(".maps");
+
+/* reset, on a new connection's first data: the segment leaves with RST set
+ * (its checksum fixed up), which resets the peer's end at once; the
+ * target's end is reset when its retransmission reaches the peer, whose
+ * kernel no longer knows the connection and answers with a reset. */
+static __always_inline int reset(struct __sk_buff *skb, const struct pkt *p, __u64 cookie)
+{
+	__u32 net_off;
+	__u16 old, new;
+	__u8 one = 1;
+
+	if (net_offset(skb, &net_off) ||
+	    bpf_skb_load_bytes(skb, net_off + p->l4_off + 12, &old, 2))
+		return -1;
+	new = old | bpf_htons(0x0004); /* RST, in the flags byte */
+	if (bpf_skb_store_bytes(skb, net_off + p->l4_off + 12, &new, 2, 0) ||
+	    bpf_l4_csum_replace(skb, net_off + p->l4_off + 16, old, new, sizeof(__u16)))
+		return -1;
+	bpf_map_update_elem(&mb_reset_sent, &cookie, &one, BPF_ANY);
+	return 0;
+}
+
+/* The live target whose tagged socket the packet belongs to, or NULL. */
+static __always_inline struct mb_target *tagged(__u64 cookie, struct mb_sock **sp)
+{
+	struct mb_target *t;
+	struct mb_sock *s;
+
+	if (!cookie)
+		return NULL;
+	s = bpf_map_lookup_elem(&mb_sockets, &cookie);
+	if (!s)
+		return NULL;
+	t = bpf_map_lookup_elem(&mb_targets, &s->tgid);
+	if (!t || t->start_ticks != s->start_ticks)
+		return NULL;
+	*sp = s;
+	return t;
+}
+
 SEC("tc")
 int mb_tc_egress(struct __sk_buff *skb)
 {
 	__u64 cookie = bpf_get_socket_cookie(skb);
+	__u32 zero = 0, *busy = bpf_map_lookup_elem(&mb_dup_busy, &zero);
+	struct mb_rule_entry *e;
 	struct flow f = {};
+	struct pkt p = {};
+	struct mb_target *t;
+	struct mb_sock *s;
+	int fault = 0, rule;
+	__s32 err = 0;
+	__u32 action;
+
+	if (!busy || *busy)
+		return TC_ACT_OK;
+	t = tagged(cookie, &s);
+	if (!t || parse_packet(skb, &f, &p, MB_DIR_OUT) || !iface_match(t, skb->ifindex))
+		return TC_ACT_OK;
+	if (f.proto == MB_PROTO_TCP && bpf_map_lookup_elem(&mb_reset_sent, &cookie))
+		return TC_ACT_OK;
+	rule = decide(s->tgid, s->tid, t, &f, MB_NET_PACKET_ACTIONS, &fault, &err);
+	if (rule < 0 || !fault)
+		return TC_ACT_OK;
+	e = mb_net_rule_of(s->tgid, t, (__u32)rule, MB_NET_PACKET_ACTIONS);
+	if (!e)
+		return TC_ACT_OK;
+	action = e->rule.net.action;
+	log_fault(t, s->tgid, s->tid, s->comm, &f, rule, action, 0);
+	if (action == MB_NET_CORRUPT) {
+		corrupt(skb, &f, &p, e->rule.net.corrupt_mode);
+	} else if (action == MB_NET_DUPLICATE) {
+		*busy = 1;
+		bpf_clone_redirect(skb, skb->ifindex, 0);
+		*busy = 0;
+	} else if (action == MB_NET_RESET) {
+		if (f.proto == MB_PROTO_TCP)
+			reset(skb, &p, cookie);
+	} else {
+		return TC_ACT_SHOT;
+	}
+	return TC_ACT_OK;
+}
+
+/* direction=in: a packet that arrives for a target's socket (skb->sk is
+ * the receiving socket while the hook runs, after the kernel's own socket
+ * lookup) is dropped before the socket sees it: a listener's SYN, a
+ * datagram, a segment of an established connection. */
+SEC("cgroup_skb/ingress")
+int mb_skb_ingress(struct __sk_buff *skb)
+{
+	__u64 cookie = bpf_get_socket_cookie(skb);
+	struct flow f = {};
+	struct pkt p = {};
 	struct mb_target *t;
 	struct mb_sock *s;
 	int fault = 0, rule;
 	__s32 err = 0;
 
-	if (!cookie)
-		return TC_ACT_OK;
-	s = bpf_map_lookup_elem(&mb_sockets, &cookie);
-	if (!s)
-		return TC_ACT_OK;
-	t = bpf_map_lookup_elem(&mb_targets, &s->tgid);
-	if (!t || t->start_ticks != s->start_ticks)
-		return TC_ACT_OK;
-	if (parse_packet(skb, &f) || !iface_match(t, skb->ifindex))
-		return TC_ACT_OK;
-	rule = decide(s->tgid, s->tid, t, &f, MB_NET_DROP, &fault, &err);
+	t = tagged(cookie, &s);
+	if (!t || parse_packet(skb, &f, &p, MB_DIR_IN) || !iface_match(t, skb->ifindex))
+		return 1;
+	rule = decide(s->tgid, s->tid, t, &f, MB_NET_BIT(MB_NET_DROP), &fault, &err);
 	if (rule < 0 || !fault)
-		return TC_ACT_OK;
+		return 1;
 	log_fault(t, s->tgid, s->tid, s->comm, &f, rule, MB_NET_DROP, 0);
-	return TC_ACT_SHOT;
+	return 0;
 }
 
 static __always_inline int sock_addr_decide(struct bpf_sock_addr *ctx, int family)
@@ -299,7 +380,7 @@ static __always_inline int sock_addr_decide(struct bpf_sock_addr *ctx, int famil
 			__builtin_memcpy(f.daddr, a, 16);
 		}
 	}
-	rule = decide(tgid, (__u32)id, t, &f, MB_NET_ERRNO, &fault, &err);
+	rule = decide(tgid, (__u32)id, t, &f, MB_NET_BIT(MB_NET_ERRNO), &fault, &err);
 	if (rule < 0 || !fault)
 		return 1;
 	log_fault(t, tgid, (__u32)id, NULL, &f, rule, MB_NET_ERRNO, err);

@@ -18,7 +18,8 @@
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_core_read.h>
-#include "net_rule.bpf.h"
+#include <bpf/bpf_endian.h>
+#include "net_decide.bpf.h"
 #include "registry_maps.bpf.h"
 #include "target_check.bpf.h"
 
@@ -37,7 +38,7 @@ struct {
 } mb_tag_held SEC(".maps");
 
 /* The thread a socket of tgid is tagged with: that of its first
- * thread-scoped drop rule (the C API's mb_enable caller), else 0. A
+ * thread-scoped packet rule (drop, corrupt, duplicate, reset) (the C API's mb_enable caller), else 0. A
  * socket has one tag, so one thread. */
 static __always_inline __u32 drop_tid(__u32 tgid, const struct mb_target *t)
 {
@@ -48,7 +49,7 @@ static __always_inline __u32 drop_tid(__u32 tgid, const struct mb_target *t)
 
 		if (i >= t->n_rules)
 			break;
-		e = mb_net_rule_at(tgid, t, i, MB_NET_DROP);
+		e = mb_net_rule_of(tgid, t, i, MB_NET_PACKET_ACTIONS);
 		if (e && e->tid)
 			return e->tid;
 	}
@@ -95,7 +96,52 @@ int mb_tag_find(struct bpf_iter__task_file *ctx)
 	return 0;
 }
 
-static __always_inline void tag(struct sock_common *skc)
+/* Where the kernel has it (6.5 on): the target's end is aborted, as
+ * `ss -K` does; the kernel sends the peer a reset. */
+extern int bpf_sock_destroy(struct sock_common *sk) __ksym __weak;
+#ifndef bpf_ksym_exists /* libbpf before 1.2 */
+#define bpf_ksym_exists(sym) (!!(sym))
+#endif
+
+#define TCP_ESTABLISHED 1
+#define TCP_CLOSE_WAIT 8
+
+/* reset: an established connection of a target that a reset rule matches
+ * goes now, when the rule is enabled; the application's next call on it
+ * fails with ECONNABORTED. */
+static __always_inline void reset_held(struct sock_common *skc, const struct mb_sock *tag)
+{
+	struct mb_target *t = bpf_map_lookup_elem(&mb_targets, &tag->tgid);
+	struct flow f = {};
+	int fault = 0, rule;
+	__s32 err = 0;
+
+	if (!t || t->start_ticks != tag->start_ticks ||
+	    (skc->skc_family != AF_INET && skc->skc_family != AF_INET6))
+		return;
+	if (skc->skc_state != TCP_ESTABLISHED && skc->skc_state != TCP_CLOSE_WAIT)
+		return;
+	f.proto = MB_PROTO_TCP;
+	f.dport = bpf_ntohs(skc->skc_dport);
+	if (skc->skc_family == AF_INET) {
+		f.family = 4;
+		__builtin_memcpy(f.daddr, &skc->skc_daddr, 4);
+	} else {
+		f.family = 6;
+		__builtin_memcpy(f.daddr, &skc->skc_v6_daddr, 16);
+		if (!skc->skc_v6_daddr.in6_u.u6_addr32[0] && !skc->skc_v6_daddr.in6_u.u6_addr32[1] &&
+		    skc->skc_v6_daddr.in6_u.u6_addr32[2] == bpf_htonl(0xffff)) {
+			f.family = 4; /* ::ffff:a.b.c.d is IPv4 on the wire */
+			__builtin_memcpy(f.daddr, &skc->skc_v6_daddr.in6_u.u6_addr32[3], 4);
+		}
+	}
+	rule = decide(tag->tgid, tag->tid, t, &f, MB_NET_BIT(MB_NET_RESET), &fault, &err);
+	if (rule < 0 || !fault || !bpf_ksym_exists(bpf_sock_destroy))
+		return;
+	bpf_sock_destroy(skc);
+}
+
+static __always_inline void tag(struct sock_common *skc, int tcp)
 {
 	struct mb_held_sock *h;
 	struct mb_target *t;
@@ -119,10 +165,15 @@ static __always_inline void tag(struct sock_common *skc)
 		/* A live target's tag is its creator's (a socket inherited
 		 * from a parent target, passed over a unix socket): kept. */
 		t = bpf_map_lookup_elem(&mb_targets, &old->tgid);
-		if (t && t->start_ticks == old->start_ticks)
+		if (t && t->start_ticks == old->start_ticks) {
+			if (tcp)
+				reset_held(skc, old);
 			goto out;
+		}
 	}
 	bpf_map_update_elem(&mb_sockets, &cookie, &h->tag, BPF_ANY);
+	if (tcp)
+		reset_held(skc, &h->tag);
 out:
 	bpf_map_delete_elem(&mb_tag_held, &key);
 }
@@ -130,13 +181,13 @@ out:
 SEC("iter/tcp")
 int mb_tag_tcp(struct bpf_iter__tcp *ctx)
 {
-	tag(ctx->sk_common);
+	tag(ctx->sk_common, 1);
 	return 0;
 }
 
 SEC("iter/udp")
 int mb_tag_udp(struct bpf_iter__udp *ctx)
 {
-	tag((struct sock_common *)ctx->udp_sk);
+	tag((struct sock_common *)ctx->udp_sk, 0);
 	return 0;
 }

@@ -46,6 +46,10 @@ static void print_engines(void)
 		printf("  drop rules on sockets held before registration: available (task_file, tcp and udp iterators)\n");
 	else
 		printf("  drop rules on sockets held before registration: unavailable: %s\n", why.msg);
+	if (mb_sock_reset_probe(why.msg, sizeof(why.msg)))
+		printf("  reset rules on connections held at registration: available (bpf_sock_destroy)\n");
+	else
+		printf("  reset rules on connections held at registration: unavailable: %s\n", why.msg);
 }
 
 /* What the snapshot reader (registry/snapshot.c) found, in the words

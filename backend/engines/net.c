@@ -19,6 +19,7 @@
 #include <bpf/libbpf.h>
 
 #include "engines/net.h"
+#include "engines/select.h"
 #include "minderbinder/net.h"
 #include "net.skel.h"
 #include "lib/proc_info.h"
@@ -27,7 +28,7 @@
 
 static const char *const cgroup_links[] = {
 	"mb_sock_create_link", "mb_connect4_link", "mb_connect6_link",
-	"mb_sendmsg4_link",    "mb_sendmsg6_link",
+	"mb_sendmsg4_link",    "mb_sendmsg6_link", "mb_skb_ingress_link",
 };
 
 static int pinned(const char *name)
@@ -102,6 +103,8 @@ static int load_net(struct mb_error *e)
 		err = attach_cgroup(skel->progs.mb_sendmsg4, cg_fd, cgroup_links[3]);
 	if (!err)
 		err = attach_cgroup(skel->progs.mb_sendmsg6, cg_fd, cgroup_links[4]);
+	if (!err)
+		err = attach_cgroup(skel->progs.mb_skb_ingress, cg_fd, cgroup_links[5]);
 	if (err) {
 		mb_error_set(e, "failed to attach cgroup socket hooks at %.100s: %s", cg,
 			     strerror(-err));
@@ -324,15 +327,14 @@ static void detach_iface(const struct mb_iface_key *key, const struct mb_iface *
 	}
 }
 
-/* Whether tgid's target has a drop rule (the tc engine's). */
+/* Whether tgid's target has a rule the tc egress program serves. */
 static int has_drop_rule(int rules_fd, __u32 tgid, __u32 n_rules)
 {
 	struct mb_rule_key k = { .tgid = tgid };
 	struct mb_rule_entry e;
 
 	for (k.idx = 0; k.idx < n_rules && k.idx < MB_MAX_RULES; k.idx++)
-		if (!bpf_map_lookup_elem(rules_fd, &k, &e) && e.rule.kind == MB_RULE_NET &&
-		    e.rule.net.action == MB_NET_DROP)
+		if (!bpf_map_lookup_elem(rules_fd, &k, &e) && mb_net_rule_on_packets(&e.rule))
 			return 1;
 	return 0;
 }

@@ -136,6 +136,11 @@ static int on_event(void *ctx, void *data, size_t size)
 	mb_log_put(&l, ",\"result\":", 10);
 	if (ev->action == MB_NET_DROP) {
 		mb_log_put(&l, "\"drop\"", 6);
+	} else if (ev->action == MB_NET_CORRUPT || ev->action == MB_NET_DUPLICATE ||
+		   ev->action == MB_NET_RESET) {
+		mb_log_putf(&l, "\"%s\"", ev->action == MB_NET_CORRUPT     ? "corrupt"
+					 : ev->action == MB_NET_DUPLICATE ? "duplicate"
+									  : "reset");
 	} else {
 		const char *e = mb_errno_name(ev->err);
 
@@ -146,8 +151,10 @@ static int on_event(void *ctx, void *data, size_t size)
 	}
 	mb_log_put(&l, ",\"rule\":", 8);
 	mb_log_json_str(&l, rule);
+	if (ev->direction == MB_DIR_IN)
+		mb_log_put(&l, ",\"direction\":\"in\"", 17);
 	mb_log_putf(&l, ",\"rule_index\":%u,\"engine\":\"%s\"}", ev->rule,
-		ev->action == MB_NET_DROP ? "tc" : "cgroup");
+		ev->action == MB_NET_ERRNO ? "cgroup" : "tc");
 	if (l.full)
 		return 0; /* never a torn line */
 	l.buf[l.len++] = '\n';

@@ -45,9 +45,16 @@ bool mb_engine_can_express(enum mb_engine e, const struct mb_rule *r, struct mb_
 	return true;
 }
 
+bool mb_net_rule_on_packets(const struct mb_rule *r)
+{
+	return r->kind == MB_RULE_NET &&
+	       (r->net.action == MB_NET_DROP || r->net.action == MB_NET_CORRUPT ||
+		r->net.action == MB_NET_DUPLICATE || r->net.action == MB_NET_RESET);
+}
+
 enum mb_engine mb_engine_for_net(const struct mb_rule *r)
 {
-	return r->net.action == MB_NET_DROP ? MB_ENGINE_TC : MB_ENGINE_CGROUP;
+	return mb_net_rule_on_packets(r) ? MB_ENGINE_TC : MB_ENGINE_CGROUP;
 }
 
 static bool has(const struct mb_select *s, enum mb_engine e)

@@ -49,7 +49,12 @@ struct mb_engine_choice {
 bool mb_engine_can_express(enum mb_engine e, const struct mb_rule *r, struct mb_error *why);
 /* "kprobe": the MINDERBINDER_ENGINE value that asked for wish. */
 const char *mb_engine_wish_name(enum mb_engine_wish wish);
-/* The engine of a network rule: tc drops, a cgroup hook fails calls. */
+/* Whether a network rule acts on the target's packets (drop, corrupt,
+ * duplicate, reset: the tc and cgroup_skb programs, which need its
+ * sockets tagged), not on its calls. */
+bool mb_net_rule_on_packets(const struct mb_rule *r);
+/* The engine of a network rule: tc acts on packets, a cgroup hook fails
+ * calls. */
 enum mb_engine mb_engine_for_net(const struct mb_rule *r);
 /* The BPF syscall engines a request may try, best first: the forced one
  * (the helper refuses it, -EOPNOTSUPP, when the kernel lacks it), or for

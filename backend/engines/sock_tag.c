@@ -11,8 +11,10 @@
 #include <unistd.h>
 
 #include <bpf/bpf.h>
+#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
+#include "engines/select.h"
 #include "engines/sock_tag.h"
 #include "minderbinder/net.h"
 #include "minderbinder/pins.h"
@@ -26,7 +28,7 @@ static int has_drop(const struct mb_spec *spec)
 	__u32 i;
 
 	for (i = 0; i < spec->n_rules && i < MB_MAX_RULES; i++)
-		if (spec->rules[i].kind == MB_RULE_NET && spec->rules[i].net.action == MB_NET_DROP)
+		if (mb_net_rule_on_packets(&spec->rules[i]))
 			return 1;
 	return 0;
 }
@@ -97,6 +99,28 @@ int mb_sock_tag_probe(char *why, size_t len)
 		return 1;
 	if (load(0, &err)) {
 		snprintf(why, len, "%s", err.msg);
+		return 0;
+	}
+	return 1;
+}
+
+int mb_sock_reset_probe(char *why, size_t len)
+{
+	struct btf *btf;
+	int id;
+
+	if (!mb_sock_tag_probe(why, len))
+		return 0;
+	btf = btf__load_vmlinux_btf();
+	if (!btf) {
+		snprintf(why, len, "no kernel BTF, so no bpf_sock_destroy kfunc");
+		return 0;
+	}
+	id = btf__find_by_name_kind(btf, "bpf_sock_destroy", BTF_KIND_FUNC);
+	btf__free(btf);
+	if (id < 0) {
+		snprintf(why, len, "this kernel has no bpf_sock_destroy kfunc, which resets the "
+				   "connections a target holds");
 		return 0;
 	}
 	return 1;

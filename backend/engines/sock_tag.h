@@ -24,4 +24,8 @@ int mb_sock_tag_held(const struct mb_spec *spec, __u32 tgid, int pidfd, struct m
  * nothing. */
 int mb_sock_tag_probe(char *why, size_t len);
 
+/* 1 when reset rules can reset the connections a target holds (the
+ * iterators and the bpf_sock_destroy kfunc), else 0 with why. */
+int mb_sock_reset_probe(char *why, size_t len);
+
 #endif

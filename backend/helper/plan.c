@@ -8,6 +8,7 @@
 
 #include "engines/net.h"
 #include "engines/probe.h"
+#include "engines/sock_tag.h"
 #include "engines/syscall_bpf.h"
 #include "helper/plan.h"
 #include "lib/name_tables.h"
@@ -53,6 +54,19 @@ static void ask(struct mb_engine_answers *a, enum mb_engine_wish wish)
 	}
 }
 
+/* A reset rule resets the connections the target holds when it is
+ * enabled: a kernel that cannot is refused before anything is applied. */
+static int reset_possible(const struct mb_rule *r, __u32 i, struct mb_error *err)
+{
+	char why[MB_ERR_MAX - 64];
+
+	if (r->kind != MB_RULE_NET || r->net.action != MB_NET_RESET ||
+	    mb_sock_reset_probe(why, sizeof(why)))
+		return 0;
+	mb_error_set(err, "rule %u (reset): %s", i + 1, why);
+	return -EOPNOTSUPP;
+}
+
 int mb_plan_choose(const struct request *rq, struct mb_plan *p, struct mb_error *err)
 {
 	struct mb_select sel = {
@@ -87,6 +101,9 @@ int mb_plan_choose(const struct request *rq, struct mb_plan *p, struct mb_error 
 			return -EINVAL;
 		}
 		ret = mb_engine_choose(&sel, cand, n, r, &p->rules[i], err);
+		if (ret)
+			return ret;
+		ret = reset_possible(r, i, err);
 		if (ret)
 			return ret;
 	}

@@ -33,12 +33,15 @@ enum key_id {
 	K_PORT,
 	K_ADDR,
 	K_ACTION,
+	K_JITTER_MS,
+	K_BANDWIDTH,
+	K_DIRECTION,
 	K_COUNT
 };
 
 extern const char *const ini_key_names[K_COUNT];
 
-#define KEYS_MAX 10
+#define KEYS_MAX 16
 
 /* A section type: its header word and the keys it takes. */
 struct sec_info {

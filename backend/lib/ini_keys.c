@@ -21,6 +21,8 @@ const char *const ini_key_names[K_COUNT] = {
 	[K_LATENCY_MS] = "latency_ms", [K_SEED] = "seed",
 	[K_PROTOCOL] = "protocol",     [K_PORT] = "port",
 	[K_ADDR] = "addr",             [K_ACTION] = "action",
+	[K_JITTER_MS] = "jitter_ms",   [K_BANDWIDTH] = "bandwidth",
+	[K_DIRECTION] = "direction",
 };
 
 /* The original project's fields first, then the extensions: the order of messages. */
@@ -35,9 +37,10 @@ const struct sec_info ini_sec_info[SEC_COUNT] = {
 	},
 	[SEC_NET] = {
 		.name = "outgoing_network",
-		.n_keys = 7,
+		.n_keys = 14,
 		.keys = { K_TARGETS, K_DELAY_MS, K_FAILURE_RATE, K_PROTOCOL,
-			  K_PORT, K_ADDR, K_ACTION },
+			  K_PORT, K_ADDR, K_ACTION, K_AFTER, K_TIMES, K_SEED,
+			  K_LATENCY_MS, K_JITTER_MS, K_BANDWIDTH, K_DIRECTION },
 		.required = 1u << K_TARGETS,
 	},
 };
@@ -140,6 +143,7 @@ static int check_value(struct ini_state *st, enum key_id k, const char *v)
 	switch (k) {
 	case K_DELAY_MS:
 	case K_LATENCY_MS:
+	case K_JITTER_MS:
 		errno = 0;
 		ms = strtoull(v, &end, 10);
 		if (!isdigit((unsigned char)*v) || *end || errno || ms > MS_MAX) {

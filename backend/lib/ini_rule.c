@@ -118,9 +118,11 @@ static const struct ini_option syscall_options[] = {
 };
 
 static const struct ini_option net_options[] = {
-	{ K_DELAY_MS, "delay", "ms" },
-	{ K_FAILURE_RATE, "rate", "%" },
-	{ K_ADDR, "addr", "" },
+	{ K_DELAY_MS, "delay", "ms" },	   { K_FAILURE_RATE, "rate", "%" },
+	{ K_ADDR, "addr", "" },		   { K_AFTER, "after", "" },
+	{ K_TIMES, "times", "" },	   { K_SEED, "seed", "" },
+	{ K_LATENCY_MS, "latency", "ms" }, { K_JITTER_MS, "jitter", "ms" },
+	{ K_BANDWIDTH, "bandwidth", "" },  { K_DIRECTION, "direction", "" },
 };
 
 /* Adds an option for a key that is set, and checks it. */
@@ -161,7 +163,7 @@ struct step {
 /* The rule's head one field at a time, then each option that is set. */
 static int build_rule(struct ini_state *st, const struct step *steps,
 		      size_t n_steps, const struct ini_option *opts,
-		      size_t n_opts)
+		      size_t n_opts, int skip)
 {
 	int ret = 0;
 	size_t i;
@@ -173,7 +175,8 @@ static int build_rule(struct ini_state *st, const struct step *steps,
 			ret = text_parse(st, line_of(st, steps[i].key));
 	}
 	for (i = 0; !ret && i < n_opts; i++)
-		ret = add_option(st, &opts[i]);
+		if ((int)opts[i].key != skip)
+			ret = add_option(st, &opts[i]);
 	return ret;
 }
 
@@ -189,7 +192,7 @@ static int build_syscall_rule(struct ini_state *st)
 	};
 
 	return build_rule(st, steps, 2, syscall_options,
-			  sizeof(syscall_options) / sizeof(syscall_options[0]));
+			  sizeof(syscall_options) / sizeof(syscall_options[0]), -1);
 }
 
 static int build_net_rule(struct ini_state *st)
@@ -197,19 +200,32 @@ static int build_net_rule(struct ini_state *st)
 	const char *proto = value_or(st, K_PROTOCOL, "any");
 	const char *port = value_or(st, K_PORT, "*");
 	const char *action = value_or(st, K_ACTION, "drop");
+	/* A shaping rule has no action: the first shaping key stands in its
+	 * field (a rule "tcp:80:shape" alone would mean nothing). */
+	enum key_id head = K_ACTION;
+	char shape[VALUE_MAX + 16];
+
+	if (!strcmp(action, "shape") &&
+	    (st->kv[K_LATENCY_MS].set || st->kv[K_BANDWIDTH].set)) {
+		head = st->kv[K_LATENCY_MS].set ? K_LATENCY_MS : K_BANDWIDTH;
+		snprintf(shape, sizeof(shape), head == K_LATENCY_MS ? "latency=%sms" : "bandwidth=%s",
+			 st->kv[head].value);
+		action = shape;
+	}
 	/* PROTO:PORT:ACTION, one field at a time, the others at defaults. */
 	const struct step steps[] = {
 		{ K_PROTOCOL, { { proto, true }, { ":*:drop", false } } },
 		{ K_PORT,
 		  { { proto, true }, { ":", false }, { port, true },
 		    { ":drop", false } } },
-		{ K_ACTION,
+		{ head,
 		  { { proto, true }, { ":", false }, { port, true },
 		    { ":", false }, { action, true } } },
 	};
 
 	return build_rule(st, steps, 3, net_options,
-			  sizeof(net_options) / sizeof(net_options[0]));
+			  sizeof(net_options) / sizeof(net_options[0]),
+			  head == K_ACTION ? -1 : (int)head);
 }
 
 int ini_finish_section(struct ini_state *st)

@@ -50,6 +50,19 @@ static void put_duration(struct out *o, const char *name, __u64 ns)
 	    spec_duration_units[i].unit);
 }
 
+/* The largest decimal bit unit that divides the rate, as tc prints it. */
+static void put_bandwidth(struct out *o, __u64 bytes)
+{
+	unsigned __int128 bits = (unsigned __int128)bytes * 8;
+	size_t i;
+
+	for (i = 0; i < 5; i++)
+		if (bits % spec_rate_units[i].bits == 0)
+			break;
+	put(o, ":bandwidth=%llu%s", (unsigned long long)(bits / spec_rate_units[i].bits),
+	    spec_rate_units[i].unit);
+}
+
 static void put_errno(struct out *o, int e)
 {
 	const char *name = mb_errno_name(e);
@@ -95,6 +108,14 @@ int mb_rule_format(const struct mb_rule *r, enum mb_arch arch, char *buf,
 			put(&o, ":%u-%u", n->port_lo, n->port_hi);
 		if (n->action == MB_NET_DROP) {
 			put(&o, ":drop");
+		} else if (n->action == MB_NET_CORRUPT) {
+			put(&o, n->corrupt_mode == MB_CORRUPT_CSUM ? ":corrupt=checksum" : ":corrupt");
+		} else if (n->action == MB_NET_DUPLICATE) {
+			put(&o, ":duplicate");
+		} else if (n->action == MB_NET_RESET) {
+			put(&o, ":reset");
+		} else if (n->action == MB_NET_SHAPE) {
+			/* no action: the first option follows the port */
 		} else if (n->err == ECONNREFUSED) {
 			put(&o, ":refuse");
 		} else {
@@ -123,6 +144,14 @@ int mb_rule_format(const struct mb_rule *r, enum mb_arch arch, char *buf,
 		put(&o, ":times=%llu", (unsigned long long)r->times);
 	if (r->flags & MB_F_LATENCY)
 		put_duration(&o, "latency", r->latency_ns);
+	if (r->kind == MB_RULE_NET && (r->flags & MB_F_JITTER))
+		put_duration(&o, "jitter", r->net.jitter_ns);
+	if (r->kind == MB_RULE_NET && (r->flags & MB_F_BANDWIDTH))
+		put_bandwidth(&o, r->net.bandwidth_bps);
+	if (r->kind == MB_RULE_NET && (r->flags & MB_F_DIRECTION))
+		put(&o, ":direction=%s", r->net.direction == MB_DIR_IN	   ? "in"
+					 : r->net.direction == MB_DIR_BOTH ? "both"
+									   : "out");
 	if (r->flags & MB_F_SEED)
 		put(&o, ":seed=%llu", (unsigned long long)r->seed);
 	if (r->kind == MB_RULE_SYSCALL && (r->flags & MB_F_PATH)) {

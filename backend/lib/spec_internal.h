@@ -45,6 +45,15 @@ struct spec_duration_unit {
 extern const struct spec_duration_unit spec_duration_units[];
 extern const size_t spec_n_duration_units;
 
+struct spec_rate_unit {
+	const char *unit;
+	__u64 bits; /* bits per second of one unit */
+};
+/* bit, kbit, ...: the decimal bit units first, largest first (the
+ * formatter's), then the others. */
+extern const struct spec_rate_unit spec_rate_units[];
+extern const size_t spec_n_rate_units;
+
 /* spec_names.c */
 const char *spec_nearest_in(const char *word, const char *const *list);
 int spec_parse_errno(const struct ctx *c, const struct field *f, int *out);

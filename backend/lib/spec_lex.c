@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "lib/name_tables.h"
 #include "lib/spec_internal.h"
@@ -110,6 +111,67 @@ int mb_parse_duration(const char *text, __u64 *ns)
 		if (v > UINT64_MAX / spec_duration_units[i].ns)
 			return -ERANGE;
 		*ns = v * spec_duration_units[i].ns;
+		return 0;
+	}
+	return -EINVAL;
+}
+
+/*
+ * bandwidth=: tc's units (tc(8), "RATES"), case-insensitive as there:
+ * bit, kbit, mbit, gbit, tbit (powers of 1000), kibit ... tibit (1024),
+ * and bps, kbps, mbps, gbps, tbps, kibps ... tibps for bytes per second.
+ * In bits per second of one unit. The formatter reads the first five.
+ */
+const struct spec_rate_unit spec_rate_units[] = {
+	{ "tbit", 1000000000000ULL }, { "gbit", 1000000000ULL }, { "mbit", 1000000ULL },
+	{ "kbit", 1000ULL },	      { "bit", 1ULL },		 { "tibit", 1ULL << 40 },
+	{ "gibit", 1ULL << 30 },      { "mibit", 1ULL << 20 },	 { "kibit", 1ULL << 10 },
+	{ "tbps", 8000000000000ULL }, { "gbps", 8000000000ULL }, { "mbps", 8000000ULL },
+	{ "kbps", 8000ULL },	      { "bps", 8ULL },		 { "tibps", 8ULL << 40 },
+	{ "gibps", 8ULL << 30 },      { "mibps", 8ULL << 20 },	 { "kibps", 8ULL << 10 },
+};
+const size_t spec_n_rate_units = sizeof(spec_rate_units) / sizeof(spec_rate_units[0]);
+
+int mb_parse_bandwidth(const char *text, __u64 *bytes_per_s)
+{
+	unsigned __int128 num = 0, den = 1, bits;
+	const char *p = text;
+	size_t i;
+
+	if (!isdigit((unsigned char)*p))
+		return -EINVAL;
+	while (isdigit((unsigned char)*p)) {
+		num = num * 10 + (unsigned)(*p++ - '0');
+		if (num > UINT64_MAX)
+			return -ERANGE;
+	}
+	if (*p == '.') {
+		p++;
+		if (!isdigit((unsigned char)*p))
+			return -EINVAL;
+		while (isdigit((unsigned char)*p)) {
+			if (den == 1000000)
+				return -EINVAL; /* six decimals is plenty */
+			num = num * 10 + (unsigned)(*p++ - '0');
+			den *= 10;
+		}
+	}
+	if (!*p)
+		return -EDOM; /* a number without a unit */
+	for (i = 0; i < spec_n_rate_units; i++) {
+		if (strcasecmp(p, spec_rate_units[i].unit))
+			continue;
+		bits = num * spec_rate_units[i].bits;
+		if (bits % den)
+			return -ENOTSUP; /* a fraction of a bit */
+		bits /= den;
+		if (bits % 8)
+			return -ENOTSUP; /* the rate is kept in whole bytes */
+		if (!bits)
+			return -ERANGE;
+		if (bits > UINT64_MAX) /* printed in bits, it must fit */
+			return -ERANGE;
+		*bytes_per_s = (__u64)(bits / 8);
 		return 0;
 	}
 	return -EINVAL;

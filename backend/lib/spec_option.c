@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
  * The OPTION=VALUE fields both kinds of rule share (rate, delay, after,
- * times, path, latency, seed, addr), and the defaults a rule takes for the
- * options it leaves out.
+ * times, path, latency, seed, addr, and the network rules' jitter,
+ * bandwidth, direction), and the defaults a rule takes for the options it
+ * leaves out.
  */
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -14,16 +15,57 @@
 #include "lib/spec_internal.h"
 
 enum opt_id { OPT_RATE, OPT_DELAY, OPT_AFTER, OPT_TIMES, OPT_PATH, OPT_LATENCY,
-	      OPT_SEED, OPT_ADDR, OPT_COUNT };
+	      OPT_SEED, OPT_ADDR, OPT_JITTER, OPT_BANDWIDTH, OPT_DIRECTION, OPT_COUNT };
 
 static const char *const opt_names[] = {
-	"rate", "delay", "after", "times", "path", "latency", "seed", "addr", NULL,
+	"rate", "delay", "after", "times", "path", "latency", "seed", "addr",
+	"jitter", "bandwidth", "direction", NULL,
 };
 
 static const __u32 opt_flag[] = {
 	MB_F_RATE, MB_F_DELAY, MB_F_AFTER, MB_F_TIMES, MB_F_PATH, MB_F_LATENCY,
-	MB_F_SEED, MB_F_ADDR,
+	MB_F_SEED, MB_F_ADDR, MB_F_JITTER, MB_F_BANDWIDTH, MB_F_DIRECTION,
 };
+
+static const char *const direction_names[] = { "out", "in", "both", NULL };
+
+/* Shaping is a rule of its own, with no action: "tcp:80:drop:latency=1s"
+ * becomes "tcp:80:latency=1s;tcp:80:drop" (head: "tcp:80:drop"). */
+static int shaping_only(const struct ctx *c, const struct field *f, const char *name,
+			const char *head, const char *value)
+{
+	const char *action = strrchr(head, ':');
+	int plen = action ? (int)(action - head) : (int)strlen(head);
+	char hint[160];
+
+	snprintf(hint, sizeof(hint), "%.*s:%s=%s;%s", plen, head, name, value, head);
+	return spec_fail(c, f->col,
+			 "option only valid in syscall rules and in network rules without an "
+			 "action (shaping goes in a rule of its own):",
+			 name, hint);
+}
+
+static int parse_bandwidth(const struct ctx *c, const struct field *f, const char *v,
+			   __u64 *out)
+{
+	char hint[48];
+	int err = mb_parse_bandwidth(v, out);
+
+	if (err == -EDOM) {
+		snprintf(hint, sizeof(hint), "bandwidth=%smbit", v);
+		return spec_fail(c, f->col,
+				 "bandwidth needs a unit (bit, kbit, mbit, gbit; bps, kbps, mbps "
+				 "for bytes):",
+				 v, hint);
+	}
+	if (err == -ENOTSUP)
+		return spec_fail(c, f->col,
+				 "bandwidth is not a whole number of bytes per second:", v, NULL);
+	if (err)
+		return spec_fail(c, f->col, "bad bandwidth (want e.g. 1mbit, 512kbit, 10mbps)", v,
+				 NULL);
+	return 0;
+}
 
 /* "10.1.2.3/8" is most likely a typo for the network: say which. */
 static int host_bits_error(const struct ctx *c, const struct field *f,
@@ -133,14 +175,18 @@ int spec_parse_option(const struct ctx *c, const struct field *f,
 			    spec_nearest_in(name, opt_names));
 	if (r->flags & opt_flag[id])
 		return spec_fail(c, f->col, "option given twice:", name, NULL);
-	if (r->kind == MB_RULE_NET && (id == OPT_PATH || id == OPT_LATENCY))
+	if (r->kind == MB_RULE_NET && id == OPT_PATH)
 		return spec_fail(c, f->col, "option only valid in syscall rules:", name,
 			    NULL);
-	if (r->kind == MB_RULE_SYSCALL && id == OPT_ADDR)
+	if (r->kind == MB_RULE_SYSCALL &&
+	    (id == OPT_ADDR || id == OPT_JITTER || id == OPT_BANDWIDTH || id == OPT_DIRECTION))
 		return spec_fail(c, f->col, "option only valid in network rules:", name,
 			    NULL);
 	if (!*v)
 		return spec_fail(c, f->col, "option has no value:", name, NULL);
+	if (r->kind == MB_RULE_NET && r->net.action != MB_NET_SHAPE &&
+	    (id == OPT_LATENCY || id == OPT_JITTER || id == OPT_BANDWIDTH))
+		return shaping_only(c, f, name, rule_name, v);
 
 	switch (id) {
 	case OPT_RATE:
@@ -150,8 +196,10 @@ int spec_parse_option(const struct ctx *c, const struct field *f,
 		break;
 	case OPT_DELAY:
 	case OPT_LATENCY:
-		err = mb_parse_duration(v, id == OPT_DELAY ? &r->delay_ns
-							   : &r->latency_ns);
+	case OPT_JITTER:
+		err = mb_parse_duration(v, id == OPT_DELAY     ? &r->delay_ns
+					   : id == OPT_LATENCY ? &r->latency_ns
+							       : &r->net.jitter_ns);
 		if (err == -EDOM) {
 			char hint[48];
 
@@ -203,6 +251,20 @@ int spec_parse_option(const struct ctx *c, const struct field *f,
 		err = parse_cidr(c, f, v, &r->net);
 		if (err)
 			return err;
+		break;
+	case OPT_BANDWIDTH:
+		err = parse_bandwidth(c, f, v, &r->net.bandwidth_bps);
+		if (err)
+			return err;
+		break;
+	case OPT_DIRECTION:
+		for (u = 0; direction_names[u]; u++)
+			if (!strcmp(v, direction_names[u]))
+				break;
+		if (!direction_names[u])
+			return spec_fail(c, f->col, "unknown direction (want in, out or both)", v,
+					 spec_nearest_in(v, direction_names));
+		r->net.direction = (__u8)u;
 		break;
 	}
 	r->flags |= opt_flag[id];

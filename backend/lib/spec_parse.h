@@ -61,5 +61,8 @@ int mb_syscall_dirfd_arg(const char *name);
 /* "50%" -> 500000 ppm; "100ms" -> ns. Shared with the INI loader and CLI. */
 int mb_parse_rate(const char *text, __u32 *ppm);
 int mb_parse_duration(const char *text, __u64 *ns);
+/* "1mbit" -> 125000 bytes/s (tc's units); -EDOM without a unit, -ENOTSUP
+ * for a rate that is no whole number of bytes per second. */
+int mb_parse_bandwidth(const char *text, __u64 *bytes_per_s);
 
 #endif

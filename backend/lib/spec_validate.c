@@ -4,6 +4,7 @@
  * the helper trusts no caller to have used the parser.
  */
 #include <errno.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "lib/name_tables.h"
@@ -13,7 +14,7 @@ int mb_spec_validate(const struct mb_spec *s, struct mb_error *err)
 {
 	const __u32 known = MB_F_RATE | MB_F_DELAY | MB_F_AFTER | MB_F_TIMES |
 			    MB_F_PATH | MB_F_LATENCY | MB_F_SEED | MB_F_ADDR |
-			    MB_F_PATH_FD;
+			    MB_F_PATH_FD | MB_F_JITTER | MB_F_BANDWIDTH | MB_F_DIRECTION;
 	__u32 i;
 
 	if (s->magic != MB_SPEC_MAGIC || s->version != MB_SPEC_VERSION) {
@@ -77,8 +78,13 @@ int mb_spec_validate(const struct mb_spec *s, struct mb_error *err)
 		} else if (r->kind == MB_RULE_NET) {
 			const struct mb_net_rule *n = &r->net;
 
-			if (r->flags & (MB_F_PATH | MB_F_PATH_FD | MB_F_LATENCY))
+			if (r->flags & (MB_F_PATH | MB_F_PATH_FD))
 				BAD("option for a network rule");
+			if (n->action != MB_NET_SHAPE &&
+			    (r->flags & (MB_F_LATENCY | MB_F_JITTER | MB_F_BANDWIDTH)))
+				BAD("option for a network rule");
+			if (!(r->flags & MB_F_LATENCY) && r->latency_ns)
+				BAD("latency");
 			if (n->proto != MB_PROTO_ANY && n->proto != MB_PROTO_TCP &&
 			    n->proto != MB_PROTO_UDP)
 				BAD("protocol");
@@ -87,9 +93,30 @@ int mb_spec_validate(const struct mb_spec *s, struct mb_error *err)
 			if (n->action == MB_NET_ERRNO) {
 				if (n->err < 1 || n->err > MB_ERRNO_MAX)
 					BAD("errno");
-			} else if (n->action != MB_NET_DROP) {
+			} else if (n->action != MB_NET_DROP && n->action != MB_NET_SHAPE &&
+				   n->action != MB_NET_CORRUPT && n->action != MB_NET_DUPLICATE &&
+				   n->action != MB_NET_RESET) {
 				BAD("action");
 			}
+			if ((r->flags & MB_F_JITTER)
+				    ? !(r->flags & MB_F_LATENCY) || n->jitter_ns > r->latency_ns
+				    : n->jitter_ns != 0)
+				BAD("jitter");
+			if (n->action == MB_NET_SHAPE && !(r->flags & (MB_F_LATENCY | MB_F_BANDWIDTH)))
+				BAD("shaping rule without latency or bandwidth");
+			if ((r->flags & MB_F_BANDWIDTH)
+				    ? !n->bandwidth_bps || n->bandwidth_bps > UINT64_MAX / 8
+				    : n->bandwidth_bps != 0)
+				BAD("bandwidth");
+			if (n->corrupt_mode > MB_CORRUPT_CSUM ||
+			    (n->corrupt_mode && n->action != MB_NET_CORRUPT))
+				BAD("corrupt mode");
+			if (n->direction > MB_DIR_BOTH ||
+			    (n->direction != MB_DIR_OUT &&
+			     n->action != MB_NET_DROP))
+				BAD("direction");
+			if (n->action == MB_NET_RESET && n->proto == MB_PROTO_UDP)
+				BAD("action for udp");
 			if (n->family != 0 && n->family != 4 && n->family != 6)
 				BAD("address family");
 			if (n->prefix_len > (n->family == 4 ? 32 : 128))

@@ -45,6 +45,8 @@ struct mb_log_event {
 	__u8 daddr[16];
 	__u32 action; /* enum mb_net_action */
 	__s32 err;    /* errno for MB_NET_ERRNO */
+	__u32 direction; /* enum mb_net_direction: MB_DIR_IN, daddr and dport are the source's */
+	__u32 pad;
 };
 
 /* Per-interface record of what minderbinder attached there. */

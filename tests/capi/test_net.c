@@ -226,3 +226,51 @@ Test(capi, net_drop_socket_held_before_enable_process)
 {
 	held_socket_dropped(MB_SCOPE_PROCESS);
 }
+
+/* ---- reset: the connections held when the rule is enabled --------------- */
+
+/*
+ * A connection opened before mb_enable("tcp:PORT:reset") is reset when
+ * the call returns: the socket-tagging iterator destroys it
+ * (bpf_sock_destroy), so the client's next call fails with ECONNABORTED
+ * and its peer, which got the kernel's reset, reads ECONNRESET. The
+ * accepted side's flow is to an ephemeral port: not the rule's, kept
+ * until the reset reaches it.
+ */
+static void held_socket_reset(enum mb_scope scope)
+{
+	struct mb_rule_stats st;
+	struct mb_handle *h;
+	int port, l, a, c = held_pair(&port, &l, &a), e;
+	char spec[64], b;
+	ssize_t n;
+
+	cr_assert_eq(one_byte(c, a, 'a', 2000), 0, "a round trip before any rule");
+	cr_assert_eq(one_byte(a, c, 'b', 2000), 0, "and back");
+	snprintf(spec, sizeof(spec), "tcp:%d:reset", port);
+	h = enable(spec, scope);
+	n = recv(c, &b, 1, MSG_DONTWAIT);
+	e = errno;
+	cr_assert_eq(n, -1, "the held connection must be gone, recv returned %zd", n);
+	cr_assert_eq(e, ECONNABORTED, "the client's errno: %s", strerror(e));
+	n = recv(a, &b, 1, 0);
+	e = errno;
+	cr_assert(n == -1 && e == ECONNRESET, "the peer reads a reset: %zd %s", n, strerror(e));
+	cr_assert_eq(mb_stats(h, &st, 1), 1, "%s", mb_last_error());
+	cr_assert_eq(st.faults, 1, "one connection reset: faults %llu",
+		     (unsigned long long)st.faults);
+	disable(h);
+	close(c);
+	close(a);
+	close(l);
+}
+
+Test(capi, net_reset_socket_held_before_enable_thread)
+{
+	held_socket_reset(MB_SCOPE_THREAD);
+}
+
+Test(capi, net_reset_socket_held_before_enable_process)
+{
+	held_socket_reset(MB_SCOPE_PROCESS);
+}

@@ -224,3 +224,22 @@ Test(engine_select, wish_names)
 	cr_assert_str_eq(mb_engine_wish_name(MB_WISH_KPROBE), "kprobe");
 	cr_assert_str_eq(mb_engine_wish_name(MB_WISH_FMOD_RET), "fmod_ret");
 }
+
+/* The packet faults of issue 16 are the tc engine's (and need the
+ * target's sockets tagged); refuse and errnos stay the cgroup hooks'. */
+Test(engine_select, packet_faults_are_the_tc_engines)
+{
+	static const char *const on_packets[] = { "tcp:1:drop", "udp:1:corrupt",
+						  "udp:1:corrupt=checksum", "udp:1:duplicate",
+						  "tcp:1:reset", "tcp:1:drop:direction=in", NULL };
+	int i;
+
+	for (i = 0; on_packets[i]; i++) {
+		cr_assert(mb_net_rule_on_packets(rule(on_packets[i])), "%s", on_packets[i]);
+		cr_assert_eq(mb_engine_for_net(rule(on_packets[i])), MB_ENGINE_TC, "%s",
+			     on_packets[i]);
+	}
+	cr_assert_not(mb_net_rule_on_packets(rule("tcp:1:refuse")));
+	cr_assert_eq(mb_engine_for_net(rule("tcp:1:ETIMEDOUT")), MB_ENGINE_CGROUP);
+	cr_assert_not(mb_net_rule_on_packets(rule("tcp:1:latency=1ms")));
+}

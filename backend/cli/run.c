@@ -50,7 +50,10 @@ static void usage(FILE *f)
 		"                         without it (as root) such a rule is a warning when\n"
 		"                         stderr is a terminal (MINDERBINDER_EXPECT_FAULTS=warn:\n"
 		"                         always, =0: never)\n"
-		"      --list-syscalls    print the syscall names a rule may use, and exit\n"
+		"      --list-syscalls[=%%FAMILY]\n"
+		"                         print the syscall names and %%families a rule may\n"
+		"                         use (or FAMILY's members), and exit\n"
+		"      --list-families    print each %%family with its syscalls, and exit\n"
 		"      --list-errnos      print the errno names a rule may use, and exit\n"
 		"  -h, --help             this text\n\n"
 		"Examples:\n"
@@ -358,7 +361,8 @@ int mb_cli_run(int argc, char **argv)
 		{ "interface", required_argument, NULL, 'i' },
 		{ "log", required_argument, NULL, 'L' },
 		{ "help", no_argument, NULL, 'h' },
-		{ "list-syscalls", no_argument, NULL, 'Y' },
+		{ "list-syscalls", optional_argument, NULL, 'Y' },
+		{ "list-families", no_argument, NULL, 'F' },
 		{ "list-errnos", no_argument, NULL, 'R' },
 		{ "expect-faults", no_argument, NULL, 'X' },
 		{ 0 },
@@ -458,8 +462,12 @@ int mb_cli_run(int argc, char **argv)
 			free(spec);
 			return 0;
 		case 'Y':
+			ret = mb_cli_list_syscalls(stdout, optarg, &err);
+			free(spec);
+			return ret ? mb_cli_fail(2, "%s", err.msg) : 0;
+		case 'F':
 		case 'R':
-			(c == 'Y' ? mb_cli_list_syscalls : mb_cli_list_errnos)(stdout);
+			(c == 'F' ? mb_cli_list_families : mb_cli_list_errnos)(stdout);
 			free(spec);
 			return 0;
 		default:

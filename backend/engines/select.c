@@ -9,6 +9,7 @@
 #include "engines/select.h"
 #include "lib/register_self.h"
 #include "lib/seccomp_filter.h"
+#include "lib/syscall_families.h"
 
 static const char *const wish_names[] = { "auto", "seccomp", "kprobe", "fmod_ret" };
 
@@ -21,6 +22,15 @@ bool mb_engine_can_express(enum mb_engine e, const struct mb_rule *r, struct mb_
 {
 	if (r->kind != MB_RULE_SYSCALL) {
 		mb_error_set(why, "not a syscall rule");
+		return false;
+	}
+	if (r->sys.family) {
+		/* The BPF programs hang on one syscall each and count a rule
+		 * there; a family's one count over its members is the
+		 * supervisor's (each member would need its own program, and
+		 * the counter would have to be shared among them). */
+		mb_error_set(why, "a syscall family (%%%s) needs the supervisor (seccomp)",
+			     mb_family_name(r->sys.family));
 		return false;
 	}
 	if (r->flags & MB_F_LATENCY) {

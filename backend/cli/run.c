@@ -22,6 +22,7 @@
 #include "cli/names.h"
 #include "engines/probe.h"
 #include "lib/ini_config.h"
+#include "lib/libc_hint.h"
 #include "mb_paths.h"
 #include "lib/name_tables.h"
 #include "lib/register_self.h"
@@ -264,6 +265,25 @@ static int static_env_rules(const char *cmd, struct mb_error *err)
  * filter survive the exec), or hand a dynamic one the rules through the
  * environment and LD_PRELOAD. `sweep` forks and calls this once per run.
  */
+/*
+ * A rule this libc never makes the syscall of (open on x86_64 glibc) is
+ * said here, once, before CMD runs: run's own stderr, whatever it is (a
+ * script that ran run wants to know its rule tests nothing), unless
+ * MINDERBINDER_WARN=0. The agent in CMD has been told, and stays quiet.
+ */
+static int libc_hints(const struct mb_spec *spec, struct mb_error *err)
+{
+	int want = mb_libc_hint_wanted(getenv("MINDERBINDER_WARN"), 1, err);
+	struct mb_error w;
+	__u32 i = 0;
+
+	if (want < 0)
+		return want;
+	while (want && mb_libc_hint_next(spec, &i, "run", &w))
+		fprintf(stderr, "minderbinder: warning: %s\n", w.msg);
+	return setenv("MINDERBINDER_WARN", "0", 1) ? -errno : 0;
+}
+
 int mb_cli_exec_with_spec(const struct mb_spec *spec, const struct mb_cli_exec *x,
 			  char **argv, struct mb_error *err)
 {
@@ -510,6 +530,11 @@ int mb_cli_run(int argc, char **argv)
 	}
 	if (expect_env && !strcmp(expect_env, "1"))
 		expect = 1;
+	ret = libc_hints(spec, &err);
+	if (ret) {
+		free(spec);
+		return mb_cli_fail(2, "%s", err.msg);
+	}
 	/* Without --expect-faults CMD takes our place (exec): its pid is
 	 * ours and nothing stands between it and its caller. */
 	if (expect)

@@ -60,6 +60,7 @@ static void usage(FILE *f)
 		"Examples:\n"
 		"  minderbinder run -s openat:-2 -- cat /etc/hostname\n"
 		"  minderbinder run -s 'write:ENOSPC:after=2' -- cp big.iso /mnt/\n"
+		"  minderbinder run -s '%%open:ENOENT:path=*/app.json' -- ./app   (open, openat, ...)\n"
 		"  minderbinder run -s 'read:EIO:rate=10%%:seed=7' -- ./my-static-binary\n"
 		"  minderbinder run -n tcp:5432:refuse -n 'udp:53:drop:rate=50%%' -- ./app\n\n"
 		"Exit status: CMD's, 125 when strict registration failed, 127 when CMD\n"

@@ -220,6 +220,17 @@ static int emit_set(struct sock_filter *prog, size_t max, size_t n, const struct
 	return (int)n;
 }
 
+/* Every syscall no rule named runs. */
+static int build_tail(struct sock_filter *prog, size_t max, int n)
+{
+	if (n < 0)
+		return n;
+	if ((size_t)n >= max)
+		return -E2BIG;
+	prog[n++] = (struct sock_filter){ BPF_RET | BPF_K, 0, 0, SECCOMP_RET_ALLOW };
+	return n;
+}
+
 int mb_seccomp_build(const struct mb_spec *spec, const __u32 *engines,
 		     struct sock_filter *prog, size_t max)
 {
@@ -237,12 +248,7 @@ int mb_seccomp_build(const struct mb_spec *spec, const __u32 *engines,
 			return -EINVAL;
 		n = emit_set(prog, max, (size_t)n, &set, &done, action_for(spec, engines, i));
 	}
-	if (n < 0)
-		return n;
-	if ((size_t)n >= max)
-		return -E2BIG;
-	prog[n++] = (struct sock_filter){ BPF_RET | BPF_K, 0, 0, SECCOMP_RET_ALLOW };
-	return n;
+	return build_tail(prog, max, n);
 }
 
 int mb_seccomp_build_routed(const struct mb_nr_set *routed, struct sock_filter *prog,
@@ -254,12 +260,7 @@ int mb_seccomp_build_routed(const struct mb_nr_set *routed, struct sock_filter *
 	memset(&done, 0, sizeof(done));
 	if (n >= 0)
 		n = emit_set(prog, max, (size_t)n, routed, &done, SECCOMP_RET_USER_NOTIF);
-	if (n < 0)
-		return n;
-	if ((size_t)n >= max)
-		return -E2BIG;
-	prog[n++] = (struct sock_filter){ BPF_RET | BPF_K, 0, 0, SECCOMP_RET_ALLOW };
-	return n;
+	return build_tail(prog, max, n);
 }
 
 int mb_seccomp_ours(void)

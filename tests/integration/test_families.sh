@@ -187,6 +187,15 @@ else
 	fail "$name" "exit $rc: $(lines "$T/u3")"
 fi
 
+name="families: sweep refuses a family (it follows one syscall), naming --list-syscalls=%open"
+$MB sweep -s '%open:ENOENT' -- true > "$T/u4" 2>&1
+rc=$?
+if [ $rc = 2 ] && grep -q "sweep takes one syscall, '%open:ENOENT' is a family (name one of .minderbinder run --list-syscalls=%open.)" "$T/u4"; then
+	pass "$name"
+else
+	fail "$name" "exit $rc: $(lines "$T/u4")"
+fi
+
 # --- the libc warning: once per tree, only where it helps ------------------------------
 warns() { grep -c "^minderbinder: warning: .*glibc on" "$1"; }
 echo hi > "$T/h"

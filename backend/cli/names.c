@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "cli/names.h"
 #include "lib/name_tables.h"
@@ -25,6 +26,21 @@ static int print_word(const char *name, int nr, void *f)
 	return 0;
 }
 
+/* Each family with its members, one family a line. */
+static void list_families(FILE *f)
+{
+	enum mb_arch arch = mb_native_arch();
+	unsigned fam;
+
+	fprintf(f, "# family: its syscalls on %s (a syscall this arch lacks is no member)\n",
+		mb_arch_name(arch));
+	for (fam = MB_FAMILY_NONE + 1; fam < MB_FAMILY_COUNT; fam++) {
+		fprintf(f, "%%%s (%s):", mb_family_name(fam), mb_family_what(fam));
+		mb_family_each(arch, fam, false, print_word, f);
+		fprintf(f, "\n");
+	}
+}
+
 int mb_cli_list_syscalls(FILE *f, const char *family, struct mb_error *err)
 {
 	enum mb_arch arch = mb_native_arch();
@@ -32,6 +48,10 @@ int mb_cli_list_syscalls(FILE *f, const char *family, struct mb_error *err)
 	const char *name, *near;
 	int fam;
 
+	if (family && !strcmp(family, "%")) {
+		list_families(f);
+		return 0;
+	}
 	if (family) {
 		fam = family[0] == '%' ? mb_family_by_name(family + 1) : -ENOENT;
 		if (fam < 0) {
@@ -41,7 +61,7 @@ int mb_cli_list_syscalls(FILE *f, const char *family, struct mb_error *err)
 				mb_error_set(err, "--list-syscalls: unknown syscall family '%s' (did you mean '%%%s'?)",
 					     family, near);
 			else
-				mb_error_set(err, "--list-syscalls: unknown syscall family '%s' (see --list-families)",
+				mb_error_set(err, "--list-syscalls: unknown syscall family '%s' (see --list-syscalls=%%)",
 					     family);
 			return -EINVAL;
 		}
@@ -54,20 +74,6 @@ int mb_cli_list_syscalls(FILE *f, const char *family, struct mb_error *err)
 	for (fam = MB_FAMILY_NONE + 1; fam < MB_FAMILY_COUNT; fam++)
 		fprintf(f, "%%%s\n", mb_family_name((unsigned)fam));
 	return 0;
-}
-
-void mb_cli_list_families(FILE *f)
-{
-	enum mb_arch arch = mb_native_arch();
-	unsigned fam;
-
-	fprintf(f, "# family: its syscalls on %s (a syscall this arch lacks is no member)\n",
-		mb_arch_name(arch));
-	for (fam = MB_FAMILY_NONE + 1; fam < MB_FAMILY_COUNT; fam++) {
-		fprintf(f, "%%%s (%s):", mb_family_name(fam), mb_family_what(fam));
-		mb_family_each(arch, fam, false, print_word, f);
-		fprintf(f, "\n");
-	}
 }
 
 void mb_cli_list_errnos(FILE *f)

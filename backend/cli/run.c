@@ -53,8 +53,8 @@ static void usage(FILE *f)
 		"                         always, =0: never)\n"
 		"      --list-syscalls[=%%FAMILY]\n"
 		"                         print the syscall names and %%families a rule may\n"
-		"                         use (or FAMILY's members), and exit\n"
-		"      --list-families    print each %%family with its syscalls, and exit\n"
+		"                         use (with =%%FAMILY its members; with =%% each family\n"
+		"                         and its members), and exit\n"
 		"      --list-errnos      print the errno names a rule may use, and exit\n"
 		"  -h, --help             this text\n\n"
 		"Examples:\n"
@@ -383,7 +383,6 @@ int mb_cli_run(int argc, char **argv)
 		{ "log", required_argument, NULL, 'L' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "list-syscalls", optional_argument, NULL, 'Y' },
-		{ "list-families", no_argument, NULL, 'F' },
 		{ "list-errnos", no_argument, NULL, 'R' },
 		{ "expect-faults", no_argument, NULL, 'X' },
 		{ 0 },
@@ -486,9 +485,8 @@ int mb_cli_run(int argc, char **argv)
 			ret = mb_cli_list_syscalls(stdout, optarg, &err);
 			free(spec);
 			return ret ? mb_cli_fail(2, "%s", err.msg) : 0;
-		case 'F':
 		case 'R':
-			(c == 'F' ? mb_cli_list_families : mb_cli_list_errnos)(stdout);
+			mb_cli_list_errnos(stdout);
 			free(spec);
 			return 0;
 		default:

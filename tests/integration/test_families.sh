@@ -120,6 +120,16 @@ else
 	fail "$name" "$(lines "$T/st.out")"
 fi
 
+name="families: --expect-faults names a family that never fired as written; stats shows it"
+$MB run --expect-faults -s '%sync:EIO:times=1' -- sh -c '"$1" stats' sh "$MB" > "$T/ex.out" 2>&1
+rc=$?
+if [ $rc = 120 ] && grep -q "^minderbinder: rule 0 '%sync:EIO:times=1' never fired: 0 calls matched$" "$T/ex.out" &&
+	grep -Eq '^ +\[0\] +%sync:EIO:times=1 +seccomp \(user notification\) +0 +0 fault' "$T/ex.out"; then
+	pass "$name"
+else
+	fail "$name" "exit $rc: $(lines "$T/ex.out")"
+fi
+
 # --- %stat on ls and stat(1): newfstatat and statx, never stat ---------------------
 : > "$T/target"
 name="families: '%stat:ENOENT:path=*/target' makes ls and stat(1) fail on the file"

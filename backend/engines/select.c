@@ -154,3 +154,23 @@ int mb_engine_choose(const struct mb_select *s, const enum mb_engine *cand, int 
 		out->engine = mb_seccomp_engine_for(r, s->scope);
 	return 0;
 }
+
+void mb_engine_align(const struct mb_select *s, const struct mb_spec *spec,
+		     struct mb_engine_choice *c)
+{
+	struct mb_nr_set filtered, set;
+	__u32 i, w;
+
+	if (s->watch || s->wish != MB_WISH_AUTO)
+		return; /* no filter; or an engine asked for by name, which holds */
+	memset(&filtered, 0, sizeof(filtered));
+	for (i = 0; i < spec->n_rules; i++)
+		if (spec->rules[i].kind == MB_RULE_SYSCALL && spec->rules[i].sys.family &&
+		    !c[i].n_bpf && mb_rule_nr_set((enum mb_arch)spec->arch, &spec->rules[i], &set) > 0)
+			for (w = 0; w < MB_NR_SET_MAX / 64; w++)
+				filtered.w[w] |= set.w[w];
+	for (i = 0; i < spec->n_rules; i++)
+		if (spec->rules[i].kind == MB_RULE_SYSCALL && c[i].n_bpf &&
+		    mb_nr_set_has(&filtered, spec->rules[i].sys.nr))
+			c[i].n_bpf = 0; /* its engine is already the filter's fallback */
+}

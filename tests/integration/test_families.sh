@@ -120,6 +120,21 @@ else
 	fail "$name" "$(lines "$T/st.out")"
 fi
 
+# The filter answers before any BPF program runs: a rule on a family's member
+# goes to seccomp too (under auto), so the first rule still decides.
+name="families: 'openat:EACCES:path=*/x;%open:ENOENT:path=*/x': the first rule decides cat's openat, both on seccomp"
+$MB run -s 'openat:EACCES:path=*/x;%open:ENOENT:path=*/x' -- sh -c 'cat "$1"; "$2" status' sh "$T/x" "$MB" \
+	> "$T/mix.out" 2>&1
+if grep -q "cat: $T/x: Permission denied" "$T/mix.out" &&
+	grep -Eq '^ +\[0\] openat:EACCES:path=\*/x +seccomp \(user notification\) +calls 1 faults 1$' "$T/mix.out" &&
+	grep -Eq '^ +\[1\] %open:ENOENT:path=\*/x +seccomp \(user notification\) +calls 0 faults 0$' "$T/mix.out"; then
+	pass "$name (engine $(sys_engine) asked for)"
+elif [ "${MINDERBINDER_ENGINE:-auto}" != auto ] && [ "$(sys_engine)" != seccomp ]; then
+	notrun "$name" "MINDERBINDER_ENGINE=$MINDERBINDER_ENGINE holds for rule 0; only auto moves it to the filter"
+else
+	fail "$name" "$(lines "$T/mix.out")"
+fi
+
 name="families: --expect-faults names a family that never fired as written; stats shows it"
 $MB run --expect-faults -s '%sync:EIO:times=1' -- sh -c '"$1" stats' sh "$MB" > "$T/ex.out" 2>&1
 rc=$?

@@ -389,3 +389,33 @@ Test(families, libc_hint)
 	cr_assert_eq(mb_libc_hint_wanted("yes", 0, &err), -EINVAL);
 	cr_assert_str_eq(err.msg, "MINDERBINDER_WARN: bad value 'yes' (want 0 or 1)");
 }
+
+/* A syscall a family routes to the filter is not also served in BPF by
+ * another rule: the filter would answer first whatever the rule order. */
+Test(families, bpf_rule_on_a_family_member_goes_to_seccomp)
+{
+	struct mb_engine_answers answers;
+	struct mb_select sel = { .wish = MB_WISH_AUTO, .scope = MB_SCOPE_TREE, .answers = &answers };
+	enum mb_engine cand[2] = { MB_ENGINE_FMOD_RET, MB_ENGINE_KPROBE };
+	struct mb_engine_choice ch[3];
+	__u32 i;
+
+	memset(&answers, 0, sizeof(answers));
+	answers.ok[MB_ENGINE_FMOD_RET] = answers.ok[MB_ENGINE_KPROBE] = 1;
+	mb_spec_init(&spec, mb_native_arch());
+	cr_assert_eq(mb_spec_add_syscalls(&spec, "t", "openat:EACCES:path=*/x;%open:ENOENT:path=*/x;getppid:EIO",
+					  &defs, &err),
+		     0, "%s", err.msg);
+	for (i = 0; i < 3; i++)
+		cr_assert_eq(mb_engine_choose(&sel, cand, 2, &spec.rules[i], &ch[i], &err), 0);
+	cr_assert_eq(ch[0].n_bpf, 2, "alone, openat could go to fmod_ret");
+	mb_engine_align(&sel, &spec, ch);
+	cr_assert_eq(ch[0].n_bpf, 0, "openat is a member of %%open: the filter's");
+	cr_assert_eq(ch[0].engine, MB_ENGINE_SECCOMP_NOTIF);
+	cr_assert_eq(ch[2].n_bpf, 2, "getppid is no member: it keeps its BPF engine");
+	/* a forced engine is what was asked for: it holds */
+	sel.wish = MB_WISH_FMOD_RET;
+	cr_assert_eq(mb_engine_choose(&sel, cand, 1, &spec.rules[0], &ch[0], &err), 0);
+	mb_engine_align(&sel, &spec, ch);
+	cr_assert_eq(ch[0].n_bpf, 1);
+}

@@ -20,6 +20,7 @@
 #include "lib/register_self.h"
 #include "lib/seccomp_filter.h"
 #include "lib/error.h"
+#include "lib/libc_hint.h"
 #include "lib/spec_parse.h"
 
 #define AGENT_NAME "libmbpreload.so"
@@ -199,6 +200,25 @@ static int configure(struct mb_register_opts *o, char *helper, size_t len,
 	return 0;
 }
 
+/*
+ * A rule naming a syscall glibc never makes here (open on x86_64): one
+ * warning per such rule, from the registrant only (its tree's agents are
+ * inherited() and quiet), and only on a terminal, so that a program whose
+ * stderr is parsed never sees it; MINDERBINDER_WARN=1 always, =0 never.
+ */
+static int warn_libc(const struct mb_spec *spec, struct mb_error *err)
+{
+	int want = mb_libc_hint_wanted(var("MINDERBINDER_WARN"), isatty(STDERR_FILENO), err);
+	struct mb_error w;
+	__u32 i = 0;
+
+	if (want < 0)
+		return want;
+	while (want && mb_libc_hint_next(spec, &i, "MINDERBINDER_SYSCALL", &w))
+		say("warning: ", &w);
+	return 0;
+}
+
 __attribute__((constructor)) static void mb_agent_init(void)
 {
 	struct mb_register_opts opts = { .control_fd = -1 };
@@ -233,6 +253,9 @@ __attribute__((constructor)) static void mb_agent_init(void)
 		free(spec);
 		return;
 	}
+	ret = warn_libc(spec, &err);
+	if (ret)
+		goto fail;
 	ret = configure(&opts, helper, sizeof(helper), &err);
 	if (ret)
 		goto fail;

@@ -88,11 +88,6 @@ EXPORT const char *mb_last_error(void)
 	return last_error.msg;
 }
 
-static int routed(const __u64 *set, int nr)
-{
-	return nr >= 0 && nr < NR_WORDS * 64 && (set[nr / 64] >> (nr % 64)) & 1;
-}
-
 static void route(__u64 *set, int nr)
 {
 	set[nr / 64] |= 1ULL << (nr % 64);
@@ -192,7 +187,14 @@ static const char *syscall_at(void *ctx, size_t i)
 	return mb_syscall_name_at(mb_native_arch(), i);
 }
 
-/* MINDERBINDER_API_SYSCALLS=openat,connect,...: route these from the start. */
+static int route_member(const char *name, int nr, void *want)
+{
+	(void)name;
+	route(want, nr);
+	return 0;
+}
+
+/* MINDERBINDER_API_SYSCALLS=openat,%write,...: route these from the start. */
 static int declared(__u64 *want)
 {
 	const char *v = getenv("MINDERBINDER_API_SYSCALLS");
@@ -206,7 +208,10 @@ static int declared(__u64 *want)
 			memcpy(name, v, n);
 			name[n] = '\0';
 			nr = mb_syscall_by_name(mb_native_arch(), name);
-			if (nr < 0 || nr >= NR_WORDS * 64) {
+			if (name[0] == '%' && mb_family_by_name(name + 1) > 0) {
+				mb_family_each(mb_native_arch(), (unsigned)mb_family_by_name(name + 1),
+					       false, route_member, want);
+			} else if (nr < 0 || nr >= NR_WORDS * 64) {
 				const char *near = mb_nearest(name, mb_syscall_count(mb_native_arch()),
 							      syscall_at, NULL);
 
@@ -215,8 +220,9 @@ static int declared(__u64 *want)
 							     "'%s' (did you mean '%s'?)", name, near);
 				return fail(-EINVAL, "MINDERBINDER_API_SYSCALLS: unknown syscall '%s'",
 					    name);
+			} else {
+				route(want, nr);
 			}
-			route(want, nr);
 		}
 		v += n;
 		while (*v == ',' || *v == ' ')
@@ -232,41 +238,32 @@ static int declared(__u64 *want)
  */
 static int add_layer(const struct mb_spec *spec)
 {
-	struct mb_spec *all = &api.msg.spec; /* scratch; overwritten after */
 	struct sock_filter prog[MB_FILTER_MAX];
 	__u64 want[NR_WORDS];
-	__u32 engines[MB_MAX_RULES * 8], i;
-	int len, nr, fresh = 0, ret, fd;
+	struct mb_nr_set set;
+	__u32 i, w;
+	int len, ret, fd, fresh = 0;
 
+	_Static_assert(sizeof(want) == sizeof(set.w), "one size of syscall set");
 	memcpy(want, routed_all, sizeof(want));
 	/* The first layer also routes what MINDERBINDER_API_SYSCALLS declares,
 	 * so later enables of those need no swap (see the ENOSYS note above). */
 	if (!routed_any() && (ret = declared(want)))
 		return ret;
 	for (i = 0; i < spec->n_rules; i++) {
-		nr = spec->rules[i].sys.nr;
-		if (nr >= NR_WORDS * 64)
-			return fail(-EINVAL, "syscall number %d out of range", nr);
-		if (!routed(want, nr)) {
-			route(want, nr);
-			fresh = 1;
+		/* a family routes every member */
+		if (mb_rule_nr_set((enum mb_arch)spec->arch, &spec->rules[i], &set) < 0)
+			return fail(-EINVAL, "rule %u: syscall number %d out of range", i,
+				    spec->rules[i].sys.nr);
+		for (w = 0; w < NR_WORDS; w++) {
+			fresh |= (set.w[w] & ~want[w]) != 0;
+			want[w] |= set.w[w];
 		}
 	}
 	if (!fresh)
 		return 0;
-	/* The filter builder reads syscall numbers from rules: one per nr. */
-	mb_spec_init(all, (enum mb_arch)spec->arch);
-	for (nr = 0; nr < NR_WORDS * 64; nr++) {
-		if (!routed(want, nr))
-			continue;
-		if (all->n_rules == MB_MAX_RULES)
-			return fail(-E2BIG, "more than %d distinct syscalls enabled in one process",
-				    MB_MAX_RULES);
-		all->rules[all->n_rules].kind = MB_RULE_SYSCALL;
-		all->rules[all->n_rules].sys.nr = nr;
-		engines[all->n_rules++] = MB_ENGINE_SECCOMP_NOTIF;
-	}
-	len = mb_seccomp_build(all, engines, prog, MB_FILTER_MAX);
+	memcpy(set.w, want, sizeof(want));
+	len = mb_seccomp_build_routed(&set, prog, MB_FILTER_MAX);
 	if (len < 0)
 		return fail(len, "failed to build seccomp filter: %s", strerror(-len));
 	if (routed_all[0] || memcmp(routed_all, (__u64[NR_WORDS]){ 0 }, sizeof(routed_all))) {

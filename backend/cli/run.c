@@ -22,6 +22,7 @@
 #include "cli/names.h"
 #include "engines/probe.h"
 #include "lib/ini_config.h"
+#include "lib/libc_hint.h"
 #include "mb_paths.h"
 #include "lib/name_tables.h"
 #include "lib/register_self.h"
@@ -50,12 +51,16 @@ static void usage(FILE *f)
 		"                         without it (as root) such a rule is a warning when\n"
 		"                         stderr is a terminal (MINDERBINDER_EXPECT_FAULTS=warn:\n"
 		"                         always, =0: never)\n"
-		"      --list-syscalls    print the syscall names a rule may use, and exit\n"
+		"      --list-syscalls[=%%FAMILY]\n"
+		"                         print the syscall names and %%families a rule may\n"
+		"                         use (with =%%FAMILY its members; with =%% each family\n"
+		"                         and its members), and exit\n"
 		"      --list-errnos      print the errno names a rule may use, and exit\n"
 		"  -h, --help             this text\n\n"
 		"Examples:\n"
 		"  minderbinder run -s openat:-2 -- cat /etc/hostname\n"
 		"  minderbinder run -s 'write:ENOSPC:after=2' -- cp big.iso /mnt/\n"
+		"  minderbinder run -s '%%open:ENOENT:path=*/app.json' -- ./app   (open, openat, ...)\n"
 		"  minderbinder run -s 'read:EIO:rate=10%%:seed=7' -- ./my-static-binary\n"
 		"  minderbinder run -n tcp:5432:refuse -n 'udp:53:drop:rate=50%%' -- ./app\n\n"
 		"Exit status: CMD's, 125 when strict registration failed, 127 when CMD\n"
@@ -261,6 +266,25 @@ static int static_env_rules(const char *cmd, struct mb_error *err)
  * filter survive the exec), or hand a dynamic one the rules through the
  * environment and LD_PRELOAD. `sweep` forks and calls this once per run.
  */
+/*
+ * A rule this libc never makes the syscall of (open on x86_64 glibc) is
+ * said here, once, before CMD runs: run's own stderr, whatever it is (a
+ * script that ran run wants to know its rule tests nothing), unless
+ * MINDERBINDER_WARN=0. The agent in CMD has been told, and stays quiet.
+ */
+static int libc_hints(const struct mb_spec *spec, struct mb_error *err)
+{
+	int want = mb_libc_hint_wanted(getenv("MINDERBINDER_WARN"), 1, err);
+	struct mb_error w;
+	__u32 i = 0;
+
+	if (want < 0)
+		return want;
+	while (want && mb_libc_hint_next(spec, &i, "run", &w))
+		fprintf(stderr, "minderbinder: warning: %s\n", w.msg);
+	return setenv("MINDERBINDER_WARN", "0", 1) ? -errno : 0;
+}
+
 int mb_cli_exec_with_spec(const struct mb_spec *spec, const struct mb_cli_exec *x,
 			  char **argv, struct mb_error *err)
 {
@@ -358,7 +382,7 @@ int mb_cli_run(int argc, char **argv)
 		{ "interface", required_argument, NULL, 'i' },
 		{ "log", required_argument, NULL, 'L' },
 		{ "help", no_argument, NULL, 'h' },
-		{ "list-syscalls", no_argument, NULL, 'Y' },
+		{ "list-syscalls", optional_argument, NULL, 'Y' },
 		{ "list-errnos", no_argument, NULL, 'R' },
 		{ "expect-faults", no_argument, NULL, 'X' },
 		{ 0 },
@@ -458,8 +482,11 @@ int mb_cli_run(int argc, char **argv)
 			free(spec);
 			return 0;
 		case 'Y':
+			ret = mb_cli_list_syscalls(stdout, optarg, &err);
+			free(spec);
+			return ret ? mb_cli_fail(2, "%s", err.msg) : 0;
 		case 'R':
-			(c == 'Y' ? mb_cli_list_syscalls : mb_cli_list_errnos)(stdout);
+			mb_cli_list_errnos(stdout);
 			free(spec);
 			return 0;
 		default:
@@ -502,6 +529,11 @@ int mb_cli_run(int argc, char **argv)
 	}
 	if (expect_env && !strcmp(expect_env, "1"))
 		expect = 1;
+	ret = libc_hints(spec, &err);
+	if (ret) {
+		free(spec);
+		return mb_cli_fail(2, "%s", err.msg);
+	}
 	/* Without --expect-faults CMD takes our place (exec): its pid is
 	 * ours and nothing stands between it and its caller. */
 	if (expect)

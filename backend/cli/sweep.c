@@ -157,6 +157,13 @@ static int parse_rule(struct sweep *sw, const char *text, struct mb_error *err)
 		return -EINVAL;
 	}
 	r = &sw->spec.rules[0];
+	if (r->sys.family) {
+		/* the trace follows one syscall number from call to call */
+		mb_error_set(err, "-s: sweep takes one syscall, '%s' is a family (name one of "
+				  "`minderbinder run --list-syscalls=%.*s`)",
+			     text, (int)strcspn(text, ":"), text);
+		return -EINVAL;
+	}
 	for (i = 0; i < sizeof(own) / sizeof(own[0]); i++) {
 		if (r->flags & own[i].flag) {
 			mb_error_set(err, "-s: option '%s' in '%s': sweep sets after= and times= "

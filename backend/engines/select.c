@@ -9,6 +9,7 @@
 #include "engines/select.h"
 #include "lib/register_self.h"
 #include "lib/seccomp_filter.h"
+#include "lib/syscall_families.h"
 
 static const char *const wish_names[] = { "auto", "seccomp", "kprobe", "fmod_ret" };
 
@@ -21,6 +22,15 @@ bool mb_engine_can_express(enum mb_engine e, const struct mb_rule *r, struct mb_
 {
 	if (r->kind != MB_RULE_SYSCALL) {
 		mb_error_set(why, "not a syscall rule");
+		return false;
+	}
+	if (r->sys.family) {
+		/* The BPF programs hang on one syscall each and count a rule
+		 * there; a family's one count over its members is the
+		 * supervisor's (each member would need its own program, and
+		 * the counter would have to be shared among them). */
+		mb_error_set(why, "a syscall family (%%%s) needs the supervisor (seccomp)",
+			     mb_family_name(r->sys.family));
 		return false;
 	}
 	if (r->flags & MB_F_LATENCY) {
@@ -150,4 +160,24 @@ int mb_engine_choose(const struct mb_select *s, const enum mb_engine *cand, int 
 	if (s->wish == MB_WISH_AUTO || !out->n_bpf)
 		out->engine = mb_seccomp_engine_for(r, s->scope);
 	return 0;
+}
+
+void mb_engine_align(const struct mb_select *s, const struct mb_spec *spec,
+		     struct mb_engine_choice *c)
+{
+	struct mb_nr_set filtered, set;
+	__u32 i, w;
+
+	if (s->watch || s->wish != MB_WISH_AUTO)
+		return; /* no filter; or an engine asked for by name, which holds */
+	memset(&filtered, 0, sizeof(filtered));
+	for (i = 0; i < spec->n_rules; i++)
+		if (spec->rules[i].kind == MB_RULE_SYSCALL && spec->rules[i].sys.family &&
+		    !c[i].n_bpf && mb_rule_nr_set((enum mb_arch)spec->arch, &spec->rules[i], &set) > 0)
+			for (w = 0; w < MB_NR_SET_MAX / 64; w++)
+				filtered.w[w] |= set.w[w];
+	for (i = 0; i < spec->n_rules; i++)
+		if (spec->rules[i].kind == MB_RULE_SYSCALL && c[i].n_bpf &&
+		    mb_nr_set_has(&filtered, spec->rules[i].sys.nr))
+			c[i].n_bpf = 0; /* its engine is already the filter's fallback */
 }

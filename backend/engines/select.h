@@ -67,4 +67,13 @@ int mb_engine_candidates(const struct mb_select *s, enum mb_engine out[2], struc
 int mb_engine_choose(const struct mb_select *s, const enum mb_engine *cand, int n,
 		     const struct mb_rule *r, struct mb_engine_choice *out, struct mb_error *err);
 
+/*
+ * The filter answers a call before any BPF program sees it, so a syscall a
+ * family rule routes there cannot also be served in BPF by another rule:
+ * the first rule must decide, as written. Under auto, such a rule goes to
+ * seccomp too (c[i] for each rule of spec, after mb_engine_choose).
+ */
+void mb_engine_align(const struct mb_select *s, const struct mb_spec *spec,
+		     struct mb_engine_choice *c);
+
 #endif

@@ -107,6 +107,7 @@ int mb_plan_choose(const struct request *rq, struct mb_plan *p, struct mb_error 
 		if (ret)
 			return ret;
 	}
+	mb_engine_align(&sel, &rq->msg.spec, p->rules);
 	return 0;
 }
 

@@ -174,12 +174,12 @@ static __u32 action_for(const struct mb_spec *spec, const __u32 *engines,
 		prog[n++] = (struct sock_filter){ (code), (jt_), (jf_), (k_) }; \
 	} while (0)
 
-int mb_seccomp_build(const struct mb_spec *spec, const __u32 *engines,
-		     struct sock_filter *prog, size_t max)
+/* What every filter of ours does before any rule: other arches and the
+ * gate pass, mb_seccomp_ours's question is answered; then A holds nr. */
+static int build_head(struct sock_filter *prog, size_t max)
 {
 	unsigned long ip = mb_gate_ip();
 	size_t n = 0;
-	__u32 i, j;
 
 	EMIT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch), 0, 0);
 	EMIT(BPF_JMP | BPF_JEQ | BPF_K, MB_AUDIT_ARCH, 1, 0);
@@ -201,20 +201,66 @@ int mb_seccomp_build(const struct mb_spec *spec, const __u32 *engines,
 	EMIT(BPF_JMP | BPF_JEQ | BPF_K, 0, 0, 1);
 	EMIT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | PROBE_ERRNO, 0, 0);
 	EMIT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr), 0, 0);
-	for (i = 0; i < spec->n_rules; i++) {
+	return (int)n;
+}
+
+/* "nr: action" for each syscall of set not in done yet, which it joins. */
+static int emit_set(struct sock_filter *prog, size_t max, size_t n, const struct mb_nr_set *set,
+		    struct mb_nr_set *done, __u32 action)
+{
+	int nr;
+
+	for (nr = 0; nr < MB_NR_SET_MAX; nr++) {
+		if (!mb_nr_set_has(set, nr) || mb_nr_set_has(done, nr))
+			continue;
+		mb_nr_set_add(done, nr);
+		EMIT(BPF_JMP | BPF_JEQ | BPF_K, (__u32)nr, 0, 1);
+		EMIT(BPF_RET | BPF_K, action, 0, 0);
+	}
+	return (int)n;
+}
+
+/* Every syscall no rule named runs. */
+static int build_tail(struct sock_filter *prog, size_t max, int n)
+{
+	if (n < 0)
+		return n;
+	if ((size_t)n >= max)
+		return -E2BIG;
+	prog[n++] = (struct sock_filter){ BPF_RET | BPF_K, 0, 0, SECCOMP_RET_ALLOW };
+	return n;
+}
+
+int mb_seccomp_build(const struct mb_spec *spec, const __u32 *engines,
+		     struct sock_filter *prog, size_t max)
+{
+	struct mb_nr_set done, set;
+	int n = build_head(prog, max);
+	__u32 i;
+
+	memset(&done, 0, sizeof(done));
+	/* A syscall's first rule decides (a family counts for each member):
+	 * later rules on it are never reached in the filter. */
+	for (i = 0; n >= 0 && i < spec->n_rules; i++) {
 		if (!is_seccomp(engines[i]))
 			continue;
-		for (j = 0; j < i; j++)
-			if (is_seccomp(engines[j]) &&
-			    spec->rules[j].sys.nr == spec->rules[i].sys.nr)
-				break;
-		if (j < i)
-			continue; /* this syscall's first rule already decided */
-		EMIT(BPF_JMP | BPF_JEQ | BPF_K, (__u32)spec->rules[i].sys.nr, 0, 1);
-		EMIT(BPF_RET | BPF_K, action_for(spec, engines, i), 0, 0);
+		if (mb_rule_nr_set((enum mb_arch)spec->arch, &spec->rules[i], &set) < 0)
+			return -EINVAL;
+		n = emit_set(prog, max, (size_t)n, &set, &done, action_for(spec, engines, i));
 	}
-	EMIT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW, 0, 0);
-	return (int)n;
+	return build_tail(prog, max, n);
+}
+
+int mb_seccomp_build_routed(const struct mb_nr_set *routed, struct sock_filter *prog,
+			    size_t max)
+{
+	struct mb_nr_set done;
+	int n = build_head(prog, max);
+
+	memset(&done, 0, sizeof(done));
+	if (n >= 0)
+		n = emit_set(prog, max, (size_t)n, routed, &done, SECCOMP_RET_USER_NOTIF);
+	return build_tail(prog, max, n);
 }
 
 int mb_seccomp_ours(void)

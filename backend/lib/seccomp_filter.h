@@ -10,8 +10,11 @@
 #include <stddef.h>
 #include <linux/filter.h>
 #include "minderbinder/registry.h"
+#include "lib/syscall_families.h"
 
-#define MB_FILTER_MAX 512
+/* Two instructions per routed syscall: every syscall of either arch
+ * (fewer than 470) routed still fits, with the head. */
+#define MB_FILTER_MAX 1024
 
 /*
  * A syscall made through this gate is never filtered: the filter lets
@@ -29,6 +32,9 @@ int mb_gate_send_fds(int sock, const void *buf, size_t len, const int *fds, int 
 /* Builds the filter; returns the number of instructions or -E2BIG. */
 int mb_seccomp_build(const struct mb_spec *spec, const __u32 *engines,
 		     struct sock_filter *prog, size_t max);
+/* The C API's filter layer: every syscall in routed to the supervisor. */
+int mb_seccomp_build_routed(const struct mb_nr_set *routed, struct sock_filter *prog,
+			    size_t max);
 /* True when some rule is served by seccomp at all. */
 int mb_seccomp_has_rules(const struct mb_spec *spec, const __u32 *engines);
 /* True when some rule needs the supervisor (a listener fd). */

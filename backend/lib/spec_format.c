@@ -9,6 +9,7 @@
 
 #include "lib/name_tables.h"
 #include "lib/spec_internal.h"
+#include "lib/syscall_families.h"
 
 struct out {
 	char *buf;
@@ -85,7 +86,9 @@ int mb_rule_format(const struct mb_rule *r, enum mb_arch arch, char *buf,
 	if (r->kind == MB_RULE_SYSCALL) {
 		const char *name = mb_syscall_name(arch, r->sys.nr);
 
-		if (name)
+		if (r->sys.family)
+			put(&o, "%%%s", mb_family_name(r->sys.family));
+		else if (name)
 			put(&o, "%s", name);
 		else
 			put(&o, "syscall%d", r->sys.nr);

@@ -227,13 +227,15 @@ int spec_parse_option(const struct ctx *c, const struct field *f,
 				    NULL);
 		break;
 	case OPT_PATH:
-		r->sys.path_arg = spec_path_arg_of(rule_name);
-		if (r->sys.path_arg < 0) {
+		/* A family's members each say where their file is, at each call
+		 * (lib/syscall_families.h): openat's path, write's descriptor. */
+		r->sys.path_arg = r->sys.family ? -1 : spec_path_arg_of(rule_name);
+		if (r->sys.path_arg < 0 && !r->sys.family) {
 			r->sys.path_arg = spec_fd_path_arg_of(rule_name);
 			if (r->sys.path_arg >= 0)
 				r->flags |= MB_F_PATH_FD;
 		}
-		if (r->sys.path_arg < 0) {
+		if (r->sys.path_arg < 0 && !r->sys.family) {
 			mb_error_set(c->err,
 				     "%s: option 'path' at column %u needs a syscall with a path argument (openat, open, creat, stat, ...) or a file descriptor argument (write, pwrite64, read, fsync, ...); '%s' has none",
 				     c->var, f->col, rule_name);

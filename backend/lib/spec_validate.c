@@ -9,6 +9,7 @@
 
 #include "lib/name_tables.h"
 #include "lib/spec_internal.h"
+#include "lib/syscall_families.h"
 
 int mb_spec_validate(const struct mb_spec *s, struct mb_error *err)
 {
@@ -38,10 +39,22 @@ int mb_spec_validate(const struct mb_spec *s, struct mb_error *err)
 			BAD("flags");
 		if (r->rate_ppm > MB_RATE_ONE)
 			BAD("rate");
+		if (r->kind == MB_RULE_SYSCALL && r->sys.family) {
+			/* Every member's own path argument is taken at each call:
+			 * the rule carries none. */
+			if (r->sys.nr != MB_NR_FAMILY ||
+			    mb_family_each(s->arch, r->sys.family, false, NULL, NULL) <= 0)
+				BAD("syscall family");
+			if (r->sys.path_arg != -1 || (r->flags & MB_F_PATH_FD))
+				BAD("path argument");
+		}
 		if (r->kind == MB_RULE_SYSCALL) {
-			name = mb_syscall_name(s->arch, r->sys.nr);
+			name = r->sys.family ? mb_family_name(r->sys.family)
+					     : mb_syscall_name(s->arch, r->sys.nr);
 			if (!name)
 				BAD("syscall number");
+			if (r->sys.pad)
+				BAD("padding");
 			if (r->flags & MB_F_ADDR)
 				BAD("option addr");
 			switch (r->sys.result) {
@@ -64,14 +77,15 @@ int mb_spec_validate(const struct mb_spec *s, struct mb_error *err)
 				if (!memchr(r->sys.path, '\0', sizeof(r->sys.path)) ||
 				    !r->sys.path[0])
 					BAD("path");
-				if (r->sys.path_arg != ((r->flags & MB_F_PATH_FD)
-							    ? spec_fd_path_arg_of(name)
-							    : spec_path_arg_of(name)) ||
-				    r->sys.path_arg < 0)
+				if (!r->sys.family &&
+				    (r->sys.path_arg != ((r->flags & MB_F_PATH_FD)
+								 ? spec_fd_path_arg_of(name)
+								 : spec_path_arg_of(name)) ||
+				     r->sys.path_arg < 0))
 					BAD("path argument");
 			} else if (r->flags & MB_F_PATH_FD) {
 				BAD("descriptor path without a path");
-			} else if (r->sys.path_arg != -1 &&
+			} else if (r->sys.path_arg != -1 && !r->sys.family &&
 				   r->sys.path_arg != spec_path_arg_of(name)) {
 				BAD("path argument");
 			}

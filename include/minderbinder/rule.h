@@ -83,12 +83,41 @@ enum mb_arch {
 	MB_ARCH_AARCH64 = 2,
 };
 
+/*
+ * Syscall families ("%open"): one rule over several syscalls. The id
+ * crosses the socket; each side expands it from the same table
+ * (lib/syscall_families.c) on the spec's arch, so a rule stays one slot
+ * however many syscalls it covers.
+ */
+enum mb_syscall_family {
+	MB_FAMILY_NONE = 0, /* the rule names one syscall: sys.nr */
+	MB_FAMILY_OPEN,
+	MB_FAMILY_READ,
+	MB_FAMILY_WRITE,
+	MB_FAMILY_SYNC,
+	MB_FAMILY_STAT,
+	MB_FAMILY_UNLINK,
+	MB_FAMILY_RENAME,
+	MB_FAMILY_FILE, /* strace's classes */
+	MB_FAMILY_NETWORK,
+	MB_FAMILY_DESC,
+	MB_FAMILY_PROCESS,
+	MB_FAMILY_MEMORY,
+	MB_FAMILY_COUNT,
+};
+
+/* sys.nr of a family rule: its members come from the family id. */
+#define MB_NR_FAMILY (-1)
+
 struct mb_syscall_rule {
-	__s32 nr;       /* syscall number for spec.arch */
+	__s32 nr;       /* syscall number for spec.arch, MB_NR_FAMILY for a family */
 	__u32 result;   /* enum mb_result_kind */
 	__s64 value;    /* errno (positive) or fake return value */
-	__s32 path_arg; /* which argument holds the path, -1 if none */
-	__u32 pad;
+	/* which argument holds the path, -1 if none; -1 for a family, whose
+	 * members each say their own (lib/syscall_families.h) */
+	__s32 path_arg;
+	__u16 family; /* enum mb_syscall_family */
+	__u16 pad;
 	char path[MB_PATH_GLOB_MAX]; /* NUL-terminated glob when MB_F_PATH */
 };
 

@@ -100,6 +100,7 @@ static int ctl_enable(struct supervisor *s, const struct mb_ctl_msg *m)
 						.tid = m->scope == MB_SCOPE_THREAD ? m->tid : 0,
 						.pos = i };
 		sv_seed_rule(s, slot);
+		sv_cover_rule(s, slot);
 		s->order[i] = slot;
 	}
 	s->n_order += m->spec.n_rules;

@@ -6,10 +6,19 @@
  */
 #include <errno.h>
 #include <fnmatch.h>
+#include <string.h>
 #include <sys/ioctl.h>
 
 #include "engines/seccomp/supervisor.h"
 #include "registry/registry.h"
+
+void sv_cover_rule(struct supervisor *s, __u32 i)
+{
+	/* A rule the helper checked always expands; should one not, it
+	 * covers nothing rather than something it did not ask for. */
+	if (mb_rule_nr_set((enum mb_arch)s->spec.arch, &s->spec.rules[i], &s->covers[i]) < 0)
+		memset(&s->covers[i], 0, sizeof(s->covers[i]));
+}
 
 static bool rule_considered(const struct supervisor *s, __u32 i, int nr, pid_t tid)
 {
@@ -18,7 +27,8 @@ static bool rule_considered(const struct supervisor *s, __u32 i, int nr, pid_t t
 
 	if (!s->slots[i].active || (s->slots[i].tid && s->slots[i].tid != tid))
 		return false;
-	return r->kind == MB_RULE_SYSCALL && r->sys.nr == nr &&
+	/* a family is one rule: one count, one window, over its members */
+	return r->kind == MB_RULE_SYSCALL && mb_nr_set_has(&s->covers[i], nr) &&
 	       (e == MB_ENGINE_SECCOMP_ERRNO || e == MB_ENGINE_SECCOMP_NOTIF);
 }
 
@@ -29,7 +39,7 @@ static bool rule_considered(const struct supervisor *s, __u32 i, int nr, pid_t t
  */
 static int read_paths(struct supervisor *s, int fd, const struct seccomp_notif *req)
 {
-	bool any = false;
+	bool any = false, fd_arg;
 	__u64 id = req->id;
 	__u32 k, i;
 	int arg;
@@ -42,12 +52,12 @@ static int read_paths(struct supervisor *s, int fd, const struct seccomp_notif *
 		if (!rule_considered(s, i, req->data.nr, (pid_t)req->pid) ||
 		    !(r->flags & MB_F_PATH))
 			continue;
-		arg = r->sys.path_arg;
+		arg = mb_rule_path_arg((enum mb_arch)s->spec.arch, r, req->data.nr, &fd_arg);
 		if (!path_arg_ok(arg) || s->paths[arg].state != 1)
 			continue;
 		/* One readlink per call a descriptor rule looks at: the
 		 * descriptor may have been reopened since the last call. */
-		s->paths[arg].state = (r->flags & MB_F_PATH_FD)
+		s->paths[arg].state = fd_arg
 					      ? sv_resolve_fd_path(req, arg, s->paths[arg].buf)
 					      : sv_resolve_path(s, req, arg, s->paths[arg].buf);
 		any = true;
@@ -57,15 +67,18 @@ static int read_paths(struct supervisor *s, int fd, const struct seccomp_notif *
 	return 0;
 }
 
-static bool path_matches(const struct supervisor *s, const struct mb_rule *r)
+static bool path_matches(const struct supervisor *s, const struct mb_rule *r, int nr)
 {
 	const struct remote_path *p;
+	bool fd_arg;
+	int arg;
 
 	if (!(r->flags & MB_F_PATH))
 		return true;
-	if (!path_arg_ok(r->sys.path_arg))
+	arg = mb_rule_path_arg((enum mb_arch)s->spec.arch, r, nr, &fd_arg);
+	if (!path_arg_ok(arg))
 		return false;
-	p = &s->paths[r->sys.path_arg];
+	p = &s->paths[arg];
 	/* No flags: a star crosses slashes, so one glob covers a tree. */
 	return p->state == 0 && !fnmatch(r->sys.path, p->buf, 0);
 }
@@ -136,7 +149,7 @@ int sv_decide(struct supervisor *s, int fd, const struct seccomp_notif *req)
 		const struct mb_rule *r = &s->spec.rules[i = s->order[k]];
 		struct rule_state *st = &s->rules[i];
 
-		if (!rule_considered(s, i, req->data.nr, tid) || !path_matches(s, r))
+		if (!rule_considered(s, i, req->data.nr, tid) || !path_matches(s, r, req->data.nr))
 			continue;
 		st->calls++;
 		called |= 1ULL << i;

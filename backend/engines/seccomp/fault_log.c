@@ -43,10 +43,15 @@ void sv_log_fault(struct supervisor *s, int fd, const struct seccomp_notif *req,
 	int arg = -1;
 	ssize_t n;
 
-	if ((r->flags & MB_F_PATH) && path_arg_ok(r->sys.path_arg)) {
-		arg = r->sys.path_arg;
-	} else if (path_arg_ok(s->log_path_arg[i])) {
-		arg = s->log_path_arg[i];
+	bool fd_arg;
+	int rule_arg = mb_rule_path_arg((enum mb_arch)s->spec.arch, r, (int)req->data.nr, &fd_arg);
+	/* a family's member says its own path argument, call by call */
+	int log_arg = r->sys.family ? mb_syscall_path_arg(name) : s->log_path_arg[i];
+
+	if ((r->flags & MB_F_PATH) && path_arg_ok(rule_arg)) {
+		arg = rule_arg;
+	} else if (path_arg_ok(log_arg)) {
+		arg = log_arg;
 		if (s->paths[arg].state == 1) {
 			__u64 id = req->id;
 

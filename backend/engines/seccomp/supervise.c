@@ -134,8 +134,10 @@ static int supervisor_init(struct supervisor *s, const struct mb_supervisor_args
 		if (mb_syscall_dirfd_arg(name) >= 0 && s->n_at < MAX_AT_SYSCALLS)
 			s->at_nrs[s->n_at++] = mb_syscall_by_name(a->spec->arch, name);
 	}
-	for (i = 0; i < s->n_order; i++)
+	for (i = 0; i < s->n_order; i++) {
 		sv_seed_rule(s, s->order[i]);
+		sv_cover_rule(s, s->order[i]);
+	}
 	for (i = 0; i < MB_MAX_RULES; i++)
 		s->log_path_arg[i] =
 			i < a->spec->n_rules && a->spec->rules[i].kind == MB_RULE_SYSCALL

@@ -16,6 +16,7 @@
 
 #include "engines/seccomp/supervise.h"
 #include "minderbinder/wire.h"
+#include "lib/syscall_families.h"
 
 /* Linux 6.6; older headers lack them, older kernels refuse them (fine). */
 #ifndef SECCOMP_IOCTL_NOTIF_SET_FLAGS
@@ -108,6 +109,8 @@ struct supervisor {
 	struct seccomp_notif_resp *resp;
 	size_t req_size, resp_size;
 	struct rule_state rules[MB_MAX_RULES];
+	/* per rule: the syscalls it covers (a family's members), sv_cover_rule */
+	struct mb_nr_set covers[MB_MAX_RULES];
 	struct tid_info tids[TID_CACHE_SIZE];
 	struct remote_path *paths; /* one per syscall argument */
 	struct pending *heap;	   /* min-heap on deadline */
@@ -146,6 +149,8 @@ int sv_resolve_path(struct supervisor *s, const struct seccomp_notif *req, int a
 int sv_resolve_fd_path(const struct seccomp_notif *req, int arg, char *out);
 
 /* decide.c */
+/* What rule i covers, for rule_considered: once, when it is put in place. */
+void sv_cover_rule(struct supervisor *s, __u32 i);
 int sv_decide(struct supervisor *s, int fd, const struct seccomp_notif *req);
 
 /* fault_log.c: MINDERBINDER_LOG */

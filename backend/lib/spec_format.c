@@ -93,7 +93,9 @@ int mb_rule_format(const struct mb_rule *r, enum mb_arch arch, char *buf,
 			put(&o, ":%u", n->port_lo);
 		else
 			put(&o, ":%u-%u", n->port_lo, n->port_hi);
-		if (n->action == MB_NET_DROP) {
+		if (n->action == MB_NET_SHAPE) {
+			/* no action: the options that follow say it all */
+		} else if (n->action == MB_NET_DROP) {
 			put(&o, ":drop");
 		} else if (n->err == ECONNREFUSED) {
 			put(&o, ":refuse");
@@ -123,6 +125,14 @@ int mb_rule_format(const struct mb_rule *r, enum mb_arch arch, char *buf,
 		put(&o, ":times=%llu", (unsigned long long)r->times);
 	if (r->flags & MB_F_LATENCY)
 		put_duration(&o, "latency", r->latency_ns);
+	if (r->kind == MB_RULE_NET && (r->flags & MB_F_JITTER))
+		put_duration(&o, "jitter", r->net.jitter_ns);
+	if (r->kind == MB_RULE_NET && (r->flags & MB_F_BANDWIDTH)) {
+		char bw[32];
+
+		spec_format_bandwidth(r->net.bandwidth_bps, bw, sizeof(bw));
+		put(&o, ":bandwidth=%s", bw);
+	}
 	if (r->flags & MB_F_SEED)
 		put(&o, ":seed=%llu", (unsigned long long)r->seed);
 	if (r->kind == MB_RULE_SYSCALL && (r->flags & MB_F_PATH)) {

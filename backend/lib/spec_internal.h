@@ -62,4 +62,12 @@ int spec_parse_syscall_rule(const struct ctx *c, struct field *fl, int n,
 int spec_parse_net_rule(const struct ctx *c, struct field *fl, int n,
 			struct mb_rule *r);
 
+/* spec_shape.c: network shaping (latency=, jitter=, bandwidth=; no action).
+ * spec_parse_shape_option: 0, -EINVAL, or 1 when f is none of them. */
+int spec_parse_shape_option(const struct ctx *c, const struct field *f, struct mb_rule *r);
+int spec_check_shape(const struct ctx *c, const struct field *fl, int n, const struct mb_rule *r);
+int spec_parse_bandwidth(const char *text, __u64 *bytes_per_s);
+int spec_format_bandwidth(__u64 bytes_per_s, char *buf, size_t len);
+int spec_shape_validate(const struct mb_rule *r);
+
 #endif

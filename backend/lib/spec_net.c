@@ -64,7 +64,10 @@ int spec_parse_net_rule(const struct ctx *c, struct field *fl, int n,
 	err = parse_port(c, &fl[1], &r->net);
 	if (err)
 		return err;
-	if (!strcmp(fl[2].text, "drop")) {
+	if (strchr(fl[2].text, '=')) {
+		/* No action, options only: shaping (spec_shape.c). */
+		r->net.action = MB_NET_SHAPE;
+	} else if (!strcmp(fl[2].text, "drop")) {
 		r->net.action = MB_NET_DROP;
 	} else if (!strcmp(fl[2].text, "refuse")) {
 		r->net.action = MB_NET_ERRNO;
@@ -79,10 +82,10 @@ int spec_parse_net_rule(const struct ctx *c, struct field *fl, int n,
 		return spec_fail(c, fl[2].col, "unknown action (want drop, refuse or an errno)",
 			    fl[2].text, spec_nearest_in(fl[2].text, net_actions));
 	}
-	for (i = 3; i < n; i++) {
+	for (i = r->net.action == MB_NET_SHAPE ? 2 : 3; i < n; i++) {
 		err = spec_parse_option(c, &fl[i], r, fl[0].text);
 		if (err)
 			return err;
 	}
-	return 0;
+	return spec_check_shape(c, fl, n, r);
 }

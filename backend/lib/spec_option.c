@@ -115,6 +115,9 @@ int spec_parse_option(const struct ctx *c, const struct field *f,
 
 	if (!eq)
 		return spec_fail(c, f->col, "expected OPTION=VALUE, got", f->text, NULL);
+	err = spec_parse_shape_option(c, f, r);
+	if (err != 1)
+		return err;
 	nlen = (size_t)(eq - f->text);
 	if (nlen >= sizeof(name))
 		nlen = sizeof(name) - 1;

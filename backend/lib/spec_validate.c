@@ -13,7 +13,7 @@ int mb_spec_validate(const struct mb_spec *s, struct mb_error *err)
 {
 	const __u32 known = MB_F_RATE | MB_F_DELAY | MB_F_AFTER | MB_F_TIMES |
 			    MB_F_PATH | MB_F_LATENCY | MB_F_SEED | MB_F_ADDR |
-			    MB_F_PATH_FD;
+			    MB_F_PATH_FD | MB_F_JITTER | MB_F_BANDWIDTH;
 	__u32 i;
 
 	if (s->magic != MB_SPEC_MAGIC || s->version != MB_SPEC_VERSION) {
@@ -37,6 +37,8 @@ int mb_spec_validate(const struct mb_spec *s, struct mb_error *err)
 			BAD("flags");
 		if (r->rate_ppm > MB_RATE_ONE)
 			BAD("rate");
+		if (r->kind != MB_RULE_NET && (r->flags & (MB_F_JITTER | MB_F_BANDWIDTH)))
+			BAD("option for a syscall rule");
 		if (r->kind == MB_RULE_SYSCALL) {
 			name = mb_syscall_name(s->arch, r->sys.nr);
 			if (!name)
@@ -77,8 +79,10 @@ int mb_spec_validate(const struct mb_spec *s, struct mb_error *err)
 		} else if (r->kind == MB_RULE_NET) {
 			const struct mb_net_rule *n = &r->net;
 
-			if (r->flags & (MB_F_PATH | MB_F_PATH_FD | MB_F_LATENCY))
+			if (r->flags & (MB_F_PATH | MB_F_PATH_FD))
 				BAD("option for a network rule");
+			if (spec_shape_validate(r))
+				BAD("shaping (latency, jitter, bandwidth)");
 			if (n->proto != MB_PROTO_ANY && n->proto != MB_PROTO_TCP &&
 			    n->proto != MB_PROTO_UDP)
 				BAD("protocol");
@@ -87,7 +91,7 @@ int mb_spec_validate(const struct mb_spec *s, struct mb_error *err)
 			if (n->action == MB_NET_ERRNO) {
 				if (n->err < 1 || n->err > MB_ERRNO_MAX)
 					BAD("errno");
-			} else if (n->action != MB_NET_DROP) {
+			} else if (n->action != MB_NET_DROP && n->action != MB_NET_SHAPE) {
 				BAD("action");
 			}
 			if (n->family != 0 && n->family != 4 && n->family != 6)

@@ -47,12 +47,36 @@ bool mb_engine_can_express(enum mb_engine e, const struct mb_rule *r, struct mb_
 
 enum mb_engine mb_engine_for_net(const struct mb_rule *r)
 {
+	if (r->net.action == MB_NET_SHAPE)
+		/* Per call: the supervisor holds the target's sends back and
+		 * sets TCP's pacing rate on its sockets (engines/seccomp/shape.c). */
+		return MB_ENGINE_SECCOMP_NOTIF;
 	return r->net.action == MB_NET_DROP ? MB_ENGINE_TC : MB_ENGINE_CGROUP;
 }
 
 static bool has(const struct mb_select *s, enum mb_engine e)
 {
 	return s->answers->ok[e] == 1;
+}
+
+/* What the per-call shaping engine cannot do, said before anything is
+ * applied. */
+static int shape_choose(const struct mb_select *s, const struct mb_rule *r,
+			   struct mb_error *err)
+{
+	if (s->watch) {
+		mb_error_set(err, "latency= and bandwidth= on a network rule need the supervisor, which watch cannot put into a process it did not start");
+		return -EOPNOTSUPP;
+	}
+	if (s->api) {
+		mb_error_set(err, "latency= and bandwidth= on a network rule are not available through the C API yet: use MINDERBINDER_NET or run --net");
+		return -EOPNOTSUPP;
+	}
+	if ((r->flags & MB_F_BANDWIDTH) && r->net.proto == MB_PROTO_UDP) {
+		mb_error_set(err, "bandwidth= on udp needs the kernel's fq qdisc (earliest departure time), which this engine does not use; only TCP paces itself (SO_MAX_PACING_RATE)");
+		return -EOPNOTSUPP;
+	}
+	return 0;
 }
 
 int mb_engine_candidates(const struct mb_select *s, enum mb_engine out[2], struct mb_error *err)
@@ -109,6 +133,8 @@ int mb_engine_choose(const struct mb_select *s, const enum mb_engine *cand, int 
 	memset(out, 0, sizeof(*out));
 	if (r->kind == MB_RULE_NET) {
 		out->engine = mb_engine_for_net(r);
+		if (out->engine == MB_ENGINE_SECCOMP_NOTIF)
+			return shape_choose(s, r, err);
 		if (s->watch && !has(s, out->engine)) {
 			mb_error_set(err, "the %s engine is unavailable on this kernel: %s",
 				     out->engine == MB_ENGINE_TC ? "tc" : "cgroup",

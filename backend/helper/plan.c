@@ -27,7 +27,9 @@ int mb_plan_has_net(const struct request *rq)
 	__u32 i;
 
 	for (i = 0; i < rq->msg.spec.n_rules; i++)
-		if (rq->msg.spec.rules[i].kind == MB_RULE_NET)
+		/* Shaping is the supervisor's: no tc or cgroup program. */
+		if (rq->msg.spec.rules[i].kind == MB_RULE_NET &&
+		    rq->msg.spec.rules[i].net.action != MB_NET_SHAPE)
 			return 1;
 	return 0;
 }
@@ -61,6 +63,7 @@ int mb_plan_choose(const struct request *rq, struct mb_plan *p, struct mb_error 
 		 * MINDERBINDER_LOG: a fault decided in the filter (or in BPF)
 		 * is never seen; the supervisor decides, and logs, each. */
 		.supervised = (rq->msg.flags & MB_REG_API) || rq->msg.log_path[0],
+		.api = !!(rq->msg.flags & MB_REG_API),
 		.scope = (enum mb_scope)rq->msg.scope,
 		.answers = &p->answers,
 	};

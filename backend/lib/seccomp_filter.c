@@ -9,6 +9,7 @@
 #include <linux/audit.h>
 #include <linux/seccomp.h>
 
+#include "lib/name_tables.h"
 #include "lib/seccomp_filter.h"
 
 #ifndef SECCOMP_FILTER_FLAG_TSYNC_ESRCH
@@ -125,6 +126,23 @@ static int is_seccomp(__u32 engine)
 	return engine == MB_ENGINE_SECCOMP_ERRNO || engine == MB_ENGINE_SECCOMP_NOTIF;
 }
 
+const char *const mb_shape_syscalls[] = {
+	"connect", "sendto", "sendmsg", "sendmmsg", "write", "writev", "sendfile", NULL,
+};
+
+/* Whether nr was given its action already; else it is now. */
+static int emitted(int *done, size_t *n_done, int nr)
+{
+	size_t k;
+
+	for (k = 0; k < *n_done; k++)
+		if (done[k] == nr)
+			return 1;
+	if (*n_done < MB_FILTER_MAX)
+		done[(*n_done)++] = nr;
+	return 0;
+}
+
 int mb_seccomp_has_rules(const struct mb_spec *spec, const __u32 *engines)
 {
 	__u32 i;
@@ -178,8 +196,9 @@ int mb_seccomp_build(const struct mb_spec *spec, const __u32 *engines,
 		     struct sock_filter *prog, size_t max)
 {
 	unsigned long ip = mb_gate_ip();
-	size_t n = 0;
-	__u32 i, j;
+	int done[MB_FILTER_MAX], nr;
+	size_t n = 0, n_done = 0, k;
+	__u32 i;
 
 	EMIT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch), 0, 0);
 	EMIT(BPF_JMP | BPF_JEQ | BPF_K, MB_AUDIT_ARCH, 1, 0);
@@ -204,11 +223,19 @@ int mb_seccomp_build(const struct mb_spec *spec, const __u32 *engines,
 	for (i = 0; i < spec->n_rules; i++) {
 		if (!is_seccomp(engines[i]))
 			continue;
-		for (j = 0; j < i; j++)
-			if (is_seccomp(engines[j]) &&
-			    spec->rules[j].sys.nr == spec->rules[i].sys.nr)
-				break;
-		if (j < i)
+		if (spec->rules[i].kind == MB_RULE_NET) {
+			/* A shaping rule: the supervisor looks at every call
+			 * that may send on a socket. */
+			for (k = 0; mb_shape_syscalls[k]; k++) {
+				nr = mb_syscall_by_name((enum mb_arch)spec->arch, mb_shape_syscalls[k]);
+				if (nr < 0 || emitted(done, &n_done, nr))
+					continue;
+				EMIT(BPF_JMP | BPF_JEQ | BPF_K, (__u32)nr, 0, 1);
+				EMIT(BPF_RET | BPF_K, SECCOMP_RET_USER_NOTIF, 0, 0);
+			}
+			continue;
+		}
+		if (emitted(done, &n_done, spec->rules[i].sys.nr))
 			continue; /* this syscall's first rule already decided */
 		EMIT(BPF_JMP | BPF_JEQ | BPF_K, (__u32)spec->rules[i].sys.nr, 0, 1);
 		EMIT(BPF_RET | BPF_K, action_for(spec, engines, i), 0, 0);

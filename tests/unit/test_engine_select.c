@@ -224,3 +224,27 @@ Test(engine_select, wish_names)
 	cr_assert_str_eq(mb_engine_wish_name(MB_WISH_KPROBE), "kprobe");
 	cr_assert_str_eq(mb_engine_wish_name(MB_WISH_FMOD_RET), "fmod_ret");
 }
+
+/* Shaping (issue 16): the supervisor serves it, per call; what it cannot
+ * do is refused before anything is applied. */
+Test(engine_select, shaping_rules_go_to_the_supervisor)
+{
+	cr_assert_eq(choose("tcp:5432:latency=200ms"), 0, "%s", err.msg);
+	expect(0, MB_ENGINE_NONE, MB_ENGINE_SECCOMP_NOTIF);
+	cr_assert_eq(choose("tcp:443:bandwidth=1mbit"), 0, "%s", err.msg);
+	cr_assert_eq(choice.engine, MB_ENGINE_SECCOMP_NOTIF);
+	cr_assert_eq(choose("udp:53:bandwidth=1mbit"), -EOPNOTSUPP);
+	cr_assert(strstr(err.msg, "bandwidth= on udp needs the kernel's fq qdisc"), "%s", err.msg);
+	cr_assert_eq(choose("udp:53:latency=5ms"), 0, "%s", err.msg);
+}
+
+Test(engine_select, shaping_refused_where_no_filter_can_go)
+{
+	sel.watch = true;
+	cr_assert_eq(choose("tcp:5432:latency=200ms"), -EOPNOTSUPP);
+	cr_assert(strstr(err.msg, "watch cannot put"), "%s", err.msg);
+	sel.watch = false;
+	sel.api = true;
+	cr_assert_eq(choose("tcp:5432:latency=200ms"), -EOPNOTSUPP);
+	cr_assert(strstr(err.msg, "C API"), "%s", err.msg);
+}

@@ -71,7 +71,7 @@ static bool path_matches(const struct supervisor *s, const struct mb_rule *r)
 }
 
 /* May the rule fault this call? The call is already counted. */
-static bool rule_open(const struct mb_rule *r, const struct rule_state *st,
+bool sv_rule_open(const struct mb_rule *r, const struct rule_state *st,
 		      struct tid_info *t, __u64 now)
 {
 	__u64 start;
@@ -83,7 +83,7 @@ static bool rule_open(const struct mb_rule *r, const struct rule_state *st,
 	return !r->times || st->faults < r->times;
 }
 
-static void count(struct supervisor *s, __u64 called, __u64 faulted, __u64 now)
+void sv_count(struct supervisor *s, __u64 called, __u64 faulted, __u64 now)
 {
 	__u32 i;
 
@@ -123,7 +123,15 @@ int sv_decide(struct supervisor *s, int fd, const struct seccomp_notif *req)
 	struct tid_info *t;
 	__u32 k, i, hit = 0;
 
-	if (req->data.arch != s->audit_arch || !any_rule_for(s, req->data.nr, tid))
+	if (req->data.arch != s->audit_arch)
+		return sv_answer_continue(s, fd, req->id);
+	if (sv_shape_wants(s, req->data.nr, tid)) {
+		int ret = sv_shape_decide(s, fd, req);
+
+		if (ret != 1)
+			return ret;
+	}
+	if (!any_rule_for(s, req->data.nr, tid))
 		return sv_answer_continue(s, fd, req->id);
 	t = sv_tid_lookup(s, tid, now);
 	if (!t->subject)
@@ -140,7 +148,7 @@ int sv_decide(struct supervisor *s, int fd, const struct seccomp_notif *req)
 			continue;
 		st->calls++;
 		called |= 1ULL << i;
-		if (!rule_open(r, st, t, now))
+		if (!sv_rule_open(r, st, t, now))
 			continue;
 		if (sv_coin(st, r->rate_ppm)) {
 			st->faults++;
@@ -157,7 +165,7 @@ int sv_decide(struct supervisor *s, int fd, const struct seccomp_notif *req)
 		}
 		break;
 	}
-	count(s, called, faulted, now);
+	sv_count(s, called, faulted, now);
 	if (faulted && s->log_fd >= 0)
 		sv_log_fault(s, fd, req, t, hit);
 

@@ -42,6 +42,7 @@
 #define MAX_AT_SYSCALLS 24
 /* The C API adds a filter layer (and listener) per new set of syscalls. */
 #define MAX_LISTENERS 32
+#define MAX_SHAPE_SYSCALLS 8
 /* One MINDERBINDER_LOG line: a path escaped at worst 6 bytes a byte. */
 #define LOG_LINE_MAX (64 * 1024)
 
@@ -115,6 +116,7 @@ struct supervisor {
 	int log_fd;	/* MINDERBINDER_LOG, or -1 */
 	char *log_line; /* LOG_LINE_MAX bytes when log_fd >= 0 */
 	int log_path_arg[MB_MAX_RULES]; /* per rule: the syscall's path arg, or -1 */
+	int shape_nrs[MAX_SHAPE_SYSCALLS]; /* mb_shape_syscalls' numbers, -1: none */
 };
 
 static inline bool path_arg_ok(int arg)
@@ -147,6 +149,16 @@ int sv_resolve_fd_path(const struct seccomp_notif *req, int arg, char *out);
 
 /* decide.c */
 int sv_decide(struct supervisor *s, int fd, const struct seccomp_notif *req);
+bool sv_rule_open(const struct mb_rule *r, const struct rule_state *st, struct tid_info *t,
+		  __u64 now);
+void sv_count(struct supervisor *s, __u64 called, __u64 faulted, __u64 now);
+
+/* shape.c: network shaping rules (latency=, jitter=, bandwidth=) per call */
+void sv_shape_init(struct supervisor *s);
+bool sv_shape_wants(const struct supervisor *s, int nr, pid_t tid);
+/* 0 or -errno once it answered the call, 1 when no shaping rule matched
+ * (the syscall rules decide). */
+int sv_shape_decide(struct supervisor *s, int fd, const struct seccomp_notif *req);
 
 /* fault_log.c: MINDERBINDER_LOG */
 void sv_log_open(struct supervisor *s, const char *path);

@@ -201,6 +201,34 @@ elif [ $ok = 1 ]; then
 	fail "net shape bandwidth: bystander within 2 s in 3 tries" "target $tms ms, bystander $bms ms"
 fi
 
+# --- UDP: sendto() names its address (read from the target's memory),
+# send() on a connected socket has a peer; each datagram is held.
+PU=$((BASE + 3))
+if progs_built "net shape udp: test programs" net_udp_send net_udp_count; then
+	"$PROGS/net_udp_count" -l -T 30 127.0.0.1 "$PU" > "$TMP/udp.srv" 2>&1 &
+	US=$!
+	SERVERS="$SERVERS $US"
+	wait_line "$TMP/udp.srv" '^ready'
+	for mode in sendto send; do
+		flag=""; [ $mode = send ] && flag=-c
+		t0=$(now_ms)
+		MINDERBINDER_NET="udp:$PU:latency=200ms" LD_PRELOAD="$AGENT" \
+			"$PROGS/net_udp_send" $flag 127.0.0.1 "$PU" 3 > "$TMP/u.$mode" 2>&1
+		dt=$(($(now_ms) - t0))
+		if grep -q '^sent 3 0' "$TMP/u.$mode" && [ "$dt" -ge 600 ]; then
+			pass "net shape udp: udp:PORT:latency=200ms holds each of 3 datagrams ($mode: $dt ms >= 600)"
+		else
+			fail "net shape udp: 3 datagrams by $mode held 200 ms each" "$dt ms: $(lines "$TMP/u.$mode")"
+		fi
+	done
+	kill "$US"; wait "$US" 2>/dev/null
+	if grep -q '^received 6' "$TMP/udp.srv" && grep -q '^seqs 0,1,2,0,1,2' "$TMP/udp.srv"; then
+		pass "net shape udp: all 6 datagrams arrived, in order"
+	else
+		fail "net shape udp: all 6 datagrams arrived, in order" "$(lines "$TMP/udp.srv")"
+	fi
+fi
+
 # --- what the engine cannot do is refused before anything is applied.
 MINDERBINDER_NET="udp:53:bandwidth=1mbit" LD_PRELOAD="$AGENT" "$PP" ping 127.0.0.1 "$P" 1 > "$TMP/e" 2>&1
 rc=$?

@@ -108,6 +108,13 @@ static __always_inline void count_key(__u32 tgid, const struct mb_target *t,
  * (delay, after, times) is open decides: rate= is its coin. Returns the
  * deciding rule's index with *fault set, or -1.
  */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, MB_MAX_SOCKETS);
+	__type(key, __u64);
+	__type(value, struct mb_edt_flow);
+} mb_edt_flows SEC(".maps");
+
 static __always_inline int decide(__u32 tgid, __u32 tid, struct mb_target *t,
 				  const struct flow *f, __u32 action, int *fault, __s32 *err)
 {
@@ -122,6 +129,9 @@ static __always_inline int decide(__u32 tgid, __u32 tid, struct mb_target *t,
 			break;
 		e = mb_net_rule_at(tgid, t, i, action);
 		if (!e || !flow_match(&e->rule.net, f))
+			continue;
+		/* a shaping rule the supervisor serves (per call) is not ours */
+		if (action == MB_NET_SHAPE && e->engine != MB_ENGINE_EDT)
 			continue;
 		if (e->tid && e->tid != tid)
 			continue;
@@ -237,6 +247,50 @@ static __always_inline int iface_match(const struct mb_target *t, __u32 ifindex)
 	return 0;
 }
 
+/*
+ * The EDT engine: the packet's earliest departure time, which fq on the
+ * device honours. latency= (+- jitter=, uniform, the kernel's random
+ * numbers) from now, or from TCP's own departure time if later; never
+ * before the socket's previous packet (a TCP stream is not reordered);
+ * bandwidth= spaces the socket's packets by len / rate.
+ */
+static __always_inline void edt_shape(struct __sk_buff *skb, __u64 cookie, __u32 tgid,
+				      const struct mb_target *t, __u32 idx)
+{
+	struct mb_rule_entry *e = mb_net_rule_at(tgid, t, idx, MB_NET_SHAPE);
+	struct mb_edt_flow fresh = {}, *fl;
+	__u64 now = bpf_ktime_get_ns(), ts;
+
+	if (!e)
+		return;
+	fl = bpf_map_lookup_elem(&mb_edt_flows, &cookie);
+	if (!fl) {
+		bpf_map_update_elem(&mb_edt_flows, &cookie, &fresh, BPF_ANY);
+		fl = bpf_map_lookup_elem(&mb_edt_flows, &cookie);
+		if (!fl)
+			return;
+	}
+	ts = skb->tstamp > now ? skb->tstamp : now;
+	if (e->rule.flags & MB_F_LATENCY) {
+		ts += e->rule.latency_ns;
+		if ((e->rule.flags & MB_F_JITTER) && e->rule.net.jitter_ns) {
+			__u64 span = 2 * e->rule.net.jitter_ns + 1;
+
+			ts = ts - e->rule.net.jitter_ns +
+			     (((__u64)bpf_get_prandom_u32() * span) >> 32);
+		}
+	}
+	if ((e->rule.flags & MB_F_BANDWIDTH) && e->rule.net.bandwidth_bps) {
+		if (ts < fl->next_free_ns)
+			ts = fl->next_free_ns;
+		fl->next_free_ns = ts + (__u64)skb->len * 1000000000ULL / e->rule.net.bandwidth_bps;
+	}
+	if (ts < fl->last_ns)
+		ts = fl->last_ns;
+	fl->last_ns = ts;
+	skb->tstamp = ts;
+}
+
 SEC("tc")
 int mb_tc_egress(struct __sk_buff *skb)
 {
@@ -258,10 +312,14 @@ int mb_tc_egress(struct __sk_buff *skb)
 	if (parse_packet(skb, &f) || !iface_match(t, skb->ifindex))
 		return TC_ACT_OK;
 	rule = decide(s->tgid, s->tid, t, &f, MB_NET_DROP, &fault, &err);
-	if (rule < 0 || !fault)
-		return TC_ACT_OK;
-	log_fault(t, s->tgid, s->tid, s->comm, &f, rule, MB_NET_DROP, 0);
-	return TC_ACT_SHOT;
+	if (rule >= 0 && fault) {
+		log_fault(t, s->tgid, s->tid, s->comm, &f, rule, MB_NET_DROP, 0);
+		return TC_ACT_SHOT;
+	}
+	rule = decide(s->tgid, s->tid, t, &f, MB_NET_SHAPE, &fault, &err);
+	if (rule >= 0 && fault)
+		edt_shape(skb, cookie, s->tgid, t, (__u32)rule);
+	return TC_ACT_OK;
 }
 
 static __always_inline int sock_addr_decide(struct bpf_sock_addr *ctx, int family)

@@ -27,9 +27,19 @@ int mb_plan_has_net(const struct request *rq)
 	__u32 i;
 
 	for (i = 0; i < rq->msg.spec.n_rules; i++)
-		/* Shaping is the supervisor's: no tc or cgroup program. */
+		/* Shaping per call is the supervisor's: no tc or cgroup program. */
 		if (rq->msg.spec.rules[i].kind == MB_RULE_NET &&
-		    rq->msg.spec.rules[i].net.action != MB_NET_SHAPE)
+		    rq->engines[i] != MB_ENGINE_SECCOMP_NOTIF)
+			return 1;
+	return 0;
+}
+
+int mb_plan_has_edt(const struct request *rq)
+{
+	__u32 i;
+
+	for (i = 0; i < rq->msg.spec.n_rules; i++)
+		if (rq->msg.spec.rules[i].kind == MB_RULE_NET && rq->engines[i] == MB_ENGINE_EDT)
 			return 1;
 	return 0;
 }
@@ -55,6 +65,23 @@ static void ask(struct mb_engine_answers *a, enum mb_engine_wish wish)
 	}
 }
 
+/* Shaping rules choose between fq (EDT) and the supervisor: asked only
+ * for those, the answer remembered; why, when it is no, for messages. */
+static void ask_edt(const struct request *rq, struct mb_engine_answers *a)
+{
+	__u32 i;
+
+	for (i = 0; i < rq->msg.spec.n_rules; i++)
+		if (rq->msg.spec.rules[i].kind == MB_RULE_NET &&
+		    rq->msg.spec.rules[i].net.action == MB_NET_SHAPE)
+			break;
+	if (i == rq->msg.spec.n_rules)
+		return;
+	a->ok[MB_ENGINE_EDT] = mb_engine_available(MB_ENGINE_EDT);
+	if (!a->ok[MB_ENGINE_EDT])
+		mb_engine_probe(MB_ENGINE_EDT, &a->why[MB_ENGINE_EDT]);
+}
+
 int mb_plan_choose(const struct request *rq, struct mb_plan *p, struct mb_error *err)
 {
 	struct mb_select sel = {
@@ -78,6 +105,7 @@ int mb_plan_choose(const struct request *rq, struct mb_plan *p, struct mb_error 
 		return -EOPNOTSUPP;
 	}
 	ask(&p->answers, sel.wish);
+	ask_edt(rq, &p->answers);
 	n = mb_engine_candidates(&sel, cand, err);
 	if (n < 0)
 		return n;
@@ -152,7 +180,8 @@ int mb_plan_inherited(struct request *rq, struct mb_registry *reg, struct mb_err
 		rq->engines[idx] = e.engine;
 	}
 	if (mb_plan_has_net(rq)) {
-		ret = mb_net_attach(rq->msg.interfaces, err);
+		ret = mb_plan_has_edt(rq) ? mb_net_attach_fq(rq->msg.interfaces, err)
+					  : mb_net_attach(rq->msg.interfaces, err);
 		if (ret)
 			return ret;
 	}

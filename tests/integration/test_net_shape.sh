@@ -1,10 +1,12 @@
 # SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-# Network shaping (issue 16), the per-call engine: latency=, jitter= and
-# bandwidth= on a target's TCP traffic, on loopback and through a veth
-# pair into a namespace, while a process that did not opt in talks to the
-# same server port at the same time, untouched. Lower bounds are strict;
-# upper bounds are generous and retried (a loaded machine is slow, never
-# fast).
+# Network shaping (issue 16): latency=, jitter= and bandwidth= on a
+# target's traffic, on loopback and through a veth pair into a namespace,
+# while a process that did not opt in talks to the same server port at the
+# same time, untouched. First the per-call engine (the supervisor; every
+# kernel, MINDERBINDER_ENGINE=seccomp), then the EDT engine (the tc program
+# and fq; kernels with sch_fq), and what each leaves behind. Lower bounds
+# are strict; upper bounds are generous and retried (a loaded machine is
+# slow, never fast).
 . "$(dirname "$0")/lib.sh"
 
 AGENT="$OUT/libmbpreload.so"
@@ -62,6 +64,9 @@ registered() {
 }
 
 net_ready "net shape" net_pingpong || exit 0
+# Per call first, whatever this kernel has.
+MINDERBINDER_ENGINE=seccomp
+export MINDERBINDER_ENGINE
 
 serve p1 "$PP" serve 127.0.0.1 "$P"
 serve p2 "$PP" serve 127.0.0.1 "$P2"
@@ -71,9 +76,9 @@ serve p2 "$PP" serve 127.0.0.1 "$P2"
 # One try: (target min >= 200 ms strictly) and, generous, (target median
 # < 200 ms + 400 ms, bystander median < 100 ms, both ordered).
 latency_try() {
-	shaped "tcp:$P:latency=200ms" "$PP" ping 127.0.0.1 "$P" 8
+	shaped "tcp:$P:latency=200ms" "$PP" ping 127.0.0.1 "$P" $((8 * SLOW))
 	registered "$TPID" || { wait "$TPID"; fail "net shape latency: the target registers" "$(lines "$TMP/t")"; return 2; }
-	"$MB" status > "$TMP/status" 2>&1
+	cp "$TMP/reg" "$TMP/status"
 	"$PP" ping 127.0.0.1 "$P" 200 > "$TMP/by" 2>&1
 	wait "$TPID"
 	tmin=$(field "$TMP/t" min_us); tmed=$(field "$TMP/t" median_us)
@@ -256,7 +261,7 @@ if out=$( (ip netns add "$NS" &&
 	serve ns ip netns exec "$NS" "$PP" serve 10.201.0.2 "$P"
 	qd_before=$(tc qdisc show dev "$HOSTIF")
 	veth_try() {
-		shaped "tcp:$P:latency=150ms" "$PP" ping 10.201.0.2 "$P" 5
+		shaped "tcp:$P:latency=150ms" "$PP" ping 10.201.0.2 "$P" $((5 * SLOW))
 		registered "$TPID" || { wait "$TPID"; return 2; }
 		"$PP" ping 10.201.0.2 "$P" 100 > "$TMP/by" 2>&1
 		wait "$TPID"
@@ -282,8 +287,124 @@ if out=$( (ip netns add "$NS" &&
 	else
 		fail "net shape: qdiscs untouched" "before: $qd_before after: $(tc qdisc show dev "$HOSTIF")"
 	fi
+	HAVE_VETH=1
 else
 	notrun "net shape veth: veth pair into a namespace" "cannot create it: $out"
+fi
+
+# --- the EDT engine: each packet's departure time, fq holds it (sch_fq).
+unset MINDERBINDER_ENGINE
+"$MB" status > "$TMP/engines" 2>&1
+if ! grep -Eq '^  edt +available' "$TMP/engines"; then
+	notrun "net shape EDT engine (per packet: tc sets skb->tstamp, fq holds it)" \
+		"$(sed -n 's/^  edt *unavailable: //p' "$TMP/engines")"
+else
+	"$MB" unload > /dev/null 2>&1
+	lo_before=$(tc qdisc show dev lo)
+	MINDERBINDER_INTERFACES=lo
+	export MINDERBINDER_INTERFACES
+	edt_latency() {
+		shaped "tcp:$P:latency=200ms" "$PP" ping 127.0.0.1 "$P" $((8 * SLOW))
+		registered "$TPID" || { wait "$TPID"; fail "net shape edt: the target registers" "$(lines "$TMP/t")"; return 2; }
+		cp "$TMP/reg" "$TMP/status"
+		tc qdisc show dev lo > "$TMP/lo.during"
+		"$PP" ping 127.0.0.1 "$P" 200 > "$TMP/by" 2>&1
+		wait "$TPID"
+		tmin=$(field "$TMP/t" min_us); bmed=$(field "$TMP/by" median_us)
+		[ -n "$tmin" ] && [ -n "$bmed" ] || { fail "net shape edt: both clients ran" "$(lines "$TMP/t") / $(lines "$TMP/by")"; return 2; }
+		[ "$tmin" -ge 200000 ] || { fail "net shape edt latency: every round trip >= 200 ms" "min_us=$tmin"; return 2; }
+		[ "$bmed" -lt $((100000 * SLOW)) ]
+	}
+	ok=1
+	for try in 1 2 3; do
+		edt_latency; r=$?
+		[ $r = 2 ] && { ok=2; break; }
+		[ $r = 0 ] && { ok=0; break; }
+	done
+	if [ $ok = 0 ]; then
+		pass "net shape edt latency: tcp:PORT:latency=200ms, every round trip >= 200 ms (min $tmin us)"
+		pass "net shape edt latency: a bystander on the same port at the same time is not slowed (median $bmed us)"
+	elif [ $ok = 1 ]; then
+		fail "net shape edt latency: bystander within bounds in 3 tries" "$(tail -1 "$TMP/by")"
+	fi
+	if grep -Eq "^    \[0\] tcp:$P:latency=200ms +edt" "$TMP/status"; then
+		pass "net shape edt: status says the EDT engine serves the rule"
+	else
+		fail "net shape edt: status says the EDT engine serves the rule" "$(lines "$TMP/status")"
+	fi
+	if grep -q '^qdisc fq 4d42: root' "$TMP/lo.during"; then
+		pass "net shape edt: fq (handle 4d42:) is lo's root qdisc while the target shapes"
+	else
+		fail "net shape edt: fq is lo's root qdisc while the target shapes" "$(lines "$TMP/lo.during")"
+	fi
+	# Per packet: one round of 5 writes takes >= 70 ms, and comes back in
+	# order (departure times never go back within a socket).
+	MINDERBINDER_NET="tcp:$P:latency=100ms:jitter=30ms" LD_PRELOAD="$AGENT" \
+		"$PP" ping 127.0.0.1 "$P" 10 5 > "$TMP/j5" 2>&1
+	if [ "$(field "$TMP/j5" ordered)" = yes ] && [ "$(field "$TMP/j5" min_us)" -ge 70000 ]; then
+		pass "net shape edt jitter: 10 rounds of 5 writes, each round >= 70 ms, echoed in order (min $(field "$TMP/j5" min_us) us)"
+	else
+		fail "net shape edt jitter: >= 70 ms and in order" "$(tail -1 "$TMP/j5")"
+	fi
+	MINDERBINDER_NET="tcp:$P:latency=100ms:jitter=30ms" LD_PRELOAD="$AGENT" \
+		"$PP" ping 127.0.0.1 "$P" 20 > "$TMP/j1" 2>&1
+	spread=$(sed -n 's/^rtt_us=//p' "$TMP/j1" | sort -n | sed -n '1p;$p' | tr '\n' ' ' | awk '{print $2 - $1}')
+	if [ "$(field "$TMP/j1" min_us)" -ge 70000 ] && [ -n "$spread" ] && [ "$spread" -gt 20000 ]; then
+		pass "net shape edt jitter: one packet a round, >= 70 ms, and the delays vary (spread $spread us)"
+	else
+		fail "net shape edt jitter: one packet a round" "spread '$spread': $(tail -1 "$TMP/j1")"
+	fi
+	edt_bw() {
+		shaped "tcp:$P:bandwidth=8mbit" "$PP" bulk 127.0.0.1 "$P" 4194304
+		registered "$TPID" || { wait "$TPID"; return 2; }
+		"$PP" bulk 127.0.0.1 "$P" 4194304 > "$TMP/by" 2>&1
+		wait "$TPID"
+		tms=$(field "$TMP/t" ms); bms=$(field "$TMP/by" ms)
+		[ -n "$tms" ] && [ -n "$bms" ] || return 2
+		[ "$tms" -ge 3500 ] || return 3
+		[ "$bms" -lt $((2000 * SLOW)) ]
+	}
+	ok=1
+	for try in 1 2 3; do
+		edt_bw; r=$?
+		[ $r -ge 2 ] && { ok=$r; break; }
+		[ $r = 0 ] && { ok=0; break; }
+	done
+	case $ok in
+	0) pass "net shape edt bandwidth: 4 MiB at 8mbit takes >= 3.5 s ($tms ms); a bystander's meanwhile $bms ms" ;;
+	3) fail "net shape edt bandwidth: 4 MiB at 8mbit takes >= 3.5 s" "ms=$tms" ;;
+	*) fail "net shape edt bandwidth" "target: $(lines "$TMP/t") bystander: $(lines "$TMP/by")" ;;
+	esac
+	"$MB" unload > "$TMP/unload" 2>&1
+	if [ "$(tc qdisc show dev lo)" = "$lo_before" ]; then
+		pass "net shape edt: unload restores lo's root qdisc ($(echo "$lo_before" | head -1 | cut -c1-40))"
+	else
+		fail "net shape edt: unload restores lo's root qdisc" "before: $lo_before after: $(tc qdisc show dev lo) unload: $(lines "$TMP/unload")"
+	fi
+	if [ -n "${HAVE_VETH:-}" ]; then
+		# Someone's root qdisc: refused, untouched.
+		tc qdisc replace dev "$HOSTIF" root handle 1: htb default 1
+		MINDERBINDER_INTERFACES=$HOSTIF MINDERBINDER_NET="tcp:$P:latency=10ms" LD_PRELOAD="$AGENT" \
+			"$PP" ping 10.201.0.2 "$P" 1 > "$TMP/e" 2>&1
+		rc=$?
+		if [ "$rc" = 125 ] && grep -q "will not replace" "$TMP/e" && tc qdisc show dev "$HOSTIF" | grep -q '^qdisc htb 1: root'; then
+			pass "net shape edt: a root qdisc minderbinder did not create is refused, and left as it was"
+		else
+			fail "net shape edt: a foreign root qdisc refused" "rc=$rc: $(lines "$TMP/e") qdisc: $(tc qdisc show dev "$HOSTIF")"
+		fi
+		# Someone's fq: used, and still there after unload.
+		tc qdisc replace dev "$HOSTIF" root handle 7: fq
+		MINDERBINDER_INTERFACES=$HOSTIF MINDERBINDER_NET="tcp:$P:latency=150ms" LD_PRELOAD="$AGENT" \
+			"$PP" ping 10.201.0.2 "$P" 3 > "$TMP/v" 2>&1
+		"$MB" unload > "$TMP/unload" 2>&1
+		if [ "$(field "$TMP/v" min_us)" -ge 150000 ] && tc qdisc show dev "$HOSTIF" | grep -q '^qdisc fq 7: root'; then
+			pass "net shape edt veth: an fq that was there is used (min $(field "$TMP/v" min_us) us) and kept by unload"
+		else
+			fail "net shape edt veth: an fq that was there" "$(lines "$TMP/v") qdisc: $(tc qdisc show dev "$HOSTIF")"
+		fi
+		tc qdisc del dev "$HOSTIF" root 2>/dev/null
+	fi
+	unset MINDERBINDER_INTERFACES
 fi
 
 # --- nothing left behind: every target's entry and supervisor gone.

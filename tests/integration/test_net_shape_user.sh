@@ -26,10 +26,11 @@ last() { tail -1 "$1" | tr ' ' '\n' | sed -n "s/^$2=//p"; }
 
 try() {
 	$AS_NOBODY env MINDERBINDER_NET="tcp:$P:latency=200ms" LD_PRELOAD="$S/libmbpreload.so" \
-		"$PP" ping 127.0.0.1 "$P" 10 > "$T/t" 2>&1 &
+		"$PP" ping 127.0.0.1 "$P" $((10 * SLOW)) > "$T/t" 2>&1 &
 	tp=$!
 	n=0
-	until "$MB" status > "$T/st" 2>&1 && grep -q "^  pid $tp " "$T/st"; do
+	# listed with its supervisor (recorded once it runs)
+	until "$MB" status > "$T/st" 2>&1 && grep -q "^  pid $tp .* supervisor [1-9]" "$T/st"; do
 		n=$((n + 1))
 		kill -0 "$tp" 2>/dev/null && [ $n -lt $((100 * SLOW)) ] || break
 		sleep 0.05

@@ -248,3 +248,20 @@ Test(engine_select, shaping_refused_where_no_filter_can_go)
 	cr_assert_eq(choose("tcp:5432:latency=200ms"), -EOPNOTSUPP);
 	cr_assert(strstr(err.msg, "C API"), "%s", err.msg);
 }
+
+Test(engine_select, shaping_takes_edt_where_fq_is)
+{
+	kernel_has(MB_ENGINE_EDT);
+	cr_assert_eq(choose("tcp:5432:latency=100ms:jitter=30ms"), 0, "%s", err.msg);
+	expect(0, MB_ENGINE_NONE, MB_ENGINE_EDT);
+	cr_assert_eq(choose("udp:53:bandwidth=1mbit"), 0, "%s", err.msg);
+	cr_assert_eq(choice.engine, MB_ENGINE_EDT);
+	sel.watch = true;
+	cr_assert_eq(choose("tcp:443:bandwidth=1mbit"), 0, "%s", err.msg);
+	cr_assert_eq(choice.engine, MB_ENGINE_EDT);
+	/* MINDERBINDER_ENGINE=seccomp: per call, fq or not */
+	sel.watch = false;
+	sel.wish = MB_WISH_SECCOMP;
+	cr_assert_eq(choose("tcp:5432:latency=100ms"), 0, "%s", err.msg);
+	cr_assert_eq(choice.engine, MB_ENGINE_SECCOMP_NOTIF);
+}

@@ -275,9 +275,9 @@ static __always_inline void edt_shape(struct __sk_buff *skb, __u64 cookie, __u32
 		ts += e->rule.latency_ns;
 		if ((e->rule.flags & MB_F_JITTER) && e->rule.net.jitter_ns) {
 			__u64 span = 2 * e->rule.net.jitter_ns + 1;
+			__u64 rnd = ((__u64)bpf_get_prandom_u32() << 32) | bpf_get_prandom_u32();
 
-			ts = ts - e->rule.net.jitter_ns +
-			     (((__u64)bpf_get_prandom_u32() * span) >> 32);
+			ts = ts - e->rule.net.jitter_ns + rnd % span;
 		}
 	}
 	if ((e->rule.flags & MB_F_BANDWIDTH) && e->rule.net.bandwidth_bps) {

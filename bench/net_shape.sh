@@ -25,24 +25,25 @@ median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 pct() { sort -n | awk -v p="$1" '{a[NR]=$1} END {i=int((NR*p+99)/100); if (i<1) i=1; print a[i]}'; }
 rtts() { sed -n 's/^rtt_us=//p' "$1"; }
 
+# await FILE RE WHAT: FILE gets a line matching RE within 10 s, or exit.
+await() {
+	n=0
+	until grep -qs "$2" "$1"; do
+		n=$((n + 1)); [ $n -lt 200 ] || { echo "net_shape: $3 did not start" >&2; exit 1; }
+		sleep 0.05
+	done
+}
+
 "$pp" serve 127.0.0.1 "$PORT" > "$TMP/srv" 2>&1 &
 srv=$!
-n=0
-until grep -qs '^ready' "$TMP/srv"; do
-	n=$((n + 1)); [ $n -lt 100 ] || { echo "net_shape: server did not start" >&2; exit 1; }
-	sleep 0.05
-done
+await "$TMP/srv" '^ready' "the server"
 
 # A target shaped on PORT for the whole measurement: a slow ping-pong.
 target_on() {
 	MINDERBINDER_NET="tcp:$PORT:latency=20ms:jitter=5ms;tcp:*:bandwidth=100mbit" LD_PRELOAD=$AGENT \
 		"$pp" ping 127.0.0.1 "$PORT" 100000 > "$TMP/target" 2>&1 &
 	target=$!
-	n=0
-	until grep -qs '^rtt_us=' "$TMP/target"; do
-		n=$((n + 1)); [ $n -lt 200 ] || { echo "net_shape: the target did not start" >&2; exit 1; }
-		sleep 0.05
-	done
+	await "$TMP/target" '^rtt_us=' "the target"
 }
 target_off() { kill $target; wait $target 2>/dev/null || true; }
 

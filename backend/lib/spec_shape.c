@@ -15,11 +15,9 @@
 #include "lib/spec_internal.h"
 
 /* tc's units: bit, kbit, mbit, gbit are bits per second, bps, kbps, mbps
- * bytes per second; the multipliers are SI (1000), as tc's are. */
-static const struct {
-	const char *unit;
-	__u64 bits; /* bits per second of one unit */
-} rate_units[] = {
+ * bytes per second; the multipliers are SI (1000), as tc's are. Each
+ * unit's bits per second in the .ns field. */
+static const struct spec_duration_unit rate_units[] = {
 	{ "bit", 1ULL },	  { "kbit", 1000ULL },	   { "mbit", 1000000ULL },
 	{ "gbit", 1000000000ULL }, { "bps", 8ULL },	   { "kbps", 8000ULL },
 	{ "mbps", 8000000ULL },
@@ -31,32 +29,17 @@ static const char *const rate_unit_names[] = { "bit", "kbit", "mbit", "gbit",
 
 int spec_parse_bandwidth(const char *text, __u64 *bytes_per_s)
 {
-	unsigned long long v;
-	char *end;
-	size_t i;
+	__u64 bits;
+	int err = spec_parse_scaled(text, rate_units, N_RATE_UNITS, &bits);
 
-	if (!isdigit((unsigned char)text[0]))
-		return -EINVAL;
-	errno = 0;
-	v = strtoull(text, &end, 10);
-	if (errno)
-		return -ERANGE;
-	if (!*end)
-		return -EDOM;
-	for (i = 0; i < N_RATE_UNITS; i++) {
-		if (strcmp(end, rate_units[i].unit))
-			continue;
-		if (v > UINT64_MAX / rate_units[i].bits)
-			return -ERANGE;
-		v *= rate_units[i].bits;
-		/* The engines count bytes: a rate that is not a whole number
-		 * of them would be rounded behind the user's back. */
-		if (v % 8)
-			return -ENOTSUP;
-		*bytes_per_s = v / 8;
-		return *bytes_per_s ? 0 : -ERANGE;
-	}
-	return -EINVAL;
+	if (err)
+		return err;
+	/* The engines count bytes: a rate that is not a whole number of
+	 * them would be rounded behind the user's back. */
+	if (bits % 8)
+		return -ENOTSUP;
+	*bytes_per_s = bits / 8;
+	return *bytes_per_s ? 0 : -ERANGE;
 }
 
 int spec_format_bandwidth(__u64 bytes_per_s, char *buf, size_t len)

@@ -71,7 +71,7 @@ static bool path_matches(const struct supervisor *s, const struct mb_rule *r)
 }
 
 /* May the rule fault this call? The call is already counted. */
-bool sv_rule_open(const struct mb_rule *r, const struct rule_state *st,
+static bool rule_open(const struct mb_rule *r, const struct rule_state *st,
 		      struct tid_info *t, __u64 now)
 {
 	__u64 start;
@@ -83,7 +83,7 @@ bool sv_rule_open(const struct mb_rule *r, const struct rule_state *st,
 	return !r->times || st->faults < r->times;
 }
 
-void sv_count(struct supervisor *s, __u64 called, __u64 faulted, __u64 now)
+static void count(struct supervisor *s, __u64 called, __u64 faulted, __u64 now)
 {
 	__u32 i;
 
@@ -98,6 +98,40 @@ void sv_count(struct supervisor *s, __u64 called, __u64 faulted, __u64 now)
 				  s->args->reg_start_ticks, i, 1,
 				  (faulted >> i) & 1, now);
 	}
+}
+
+int sv_rule_roll(struct supervisor *s, __u32 i, struct tid_info *t, __u64 now, __u64 *called,
+		 __u64 *faulted)
+{
+	const struct mb_rule *r = &s->spec.rules[i];
+	struct rule_state *st = &s->rules[i];
+
+	st->calls++;
+	*called |= 1ULL << i;
+	if (!rule_open(r, st, t, now))
+		return -1;
+	if (!sv_coin(st, r->rate_ppm))
+		return 0;
+	st->faults++;
+	*faulted |= 1ULL << i;
+	return 1;
+}
+
+int sv_answer_decided(struct supervisor *s, const struct seccomp_notif *req, struct tid_info *t,
+		      __u64 called, __u64 faulted, __u32 hit, __u64 latency, struct pending *p,
+		      __u64 now)
+{
+	count(s, called, faulted, now);
+	if (faulted && s->log_fd >= 0)
+		sv_log_fault(s, p->fd, req, t, hit);
+	if (latency) {
+		p->deadline = now + latency;
+		/* Out of memory: better a fault without its latency than a
+		 * dead supervisor (every filtered call would get ENOSYS). */
+		if (!sv_heap_push(s, p))
+			return 0;
+	}
+	return sv_send_answer(s, p);
 }
 
 static bool any_rule_for(const struct supervisor *s, int nr, pid_t tid)
@@ -122,6 +156,7 @@ int sv_decide(struct supervisor *s, int fd, const struct seccomp_notif *req)
 	pid_t tid = (pid_t)req->pid;
 	struct tid_info *t;
 	__u32 k, i, hit = 0;
+	int roll;
 
 	if (req->data.arch != s->audit_arch)
 		return sv_answer_continue(s, fd, req->id);
@@ -142,17 +177,13 @@ int sv_decide(struct supervisor *s, int fd, const struct seccomp_notif *req)
 
 	for (k = 0; k < s->n_order; k++) {
 		const struct mb_rule *r = &s->spec.rules[i = s->order[k]];
-		struct rule_state *st = &s->rules[i];
 
 		if (!rule_considered(s, i, req->data.nr, tid) || !path_matches(s, r))
 			continue;
-		st->calls++;
-		called |= 1ULL << i;
-		if (!sv_rule_open(r, st, t, now))
+		roll = sv_rule_roll(s, i, t, now, &called, &faulted);
+		if (roll < 0)
 			continue;
-		if (sv_coin(st, r->rate_ppm)) {
-			st->faults++;
-			faulted |= 1ULL << i;
+		if (roll) {
 			hit = i;
 			latency = r->latency_ns;
 			if (r->sys.result == MB_RES_ERRNO) {
@@ -165,16 +196,5 @@ int sv_decide(struct supervisor *s, int fd, const struct seccomp_notif *req)
 		}
 		break;
 	}
-	sv_count(s, called, faulted, now);
-	if (faulted && s->log_fd >= 0)
-		sv_log_fault(s, fd, req, t, hit);
-
-	if (latency) {
-		p.deadline = now + latency;
-		/* Out of memory: better a fault without its latency than a
-		 * dead supervisor (every filtered call would get ENOSYS). */
-		if (!sv_heap_push(s, &p))
-			return 0;
-	}
-	return sv_send_answer(s, &p);
+	return sv_answer_decided(s, req, t, called, faulted, hit, latency, &p, now);
 }

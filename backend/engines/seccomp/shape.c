@@ -233,7 +233,7 @@ int sv_shape_decide(struct supervisor *s, int fd, const struct seccomp_notif *re
 	struct peer peer = { 0 };
 	struct tid_info *t;
 	__u32 k, i, hit = 0;
-	int sock, err;
+	int sock, err, roll;
 
 	t = sv_tid_lookup(s, tid, now);
 	if (!t->subject)
@@ -257,13 +257,10 @@ int sv_shape_decide(struct supervisor *s, int fd, const struct seccomp_notif *re
 
 		if (!shape_rule(s, i, tid) || !flow_match(&r->net, &peer))
 			continue;
-		st->calls++;
-		called |= 1ULL << i;
-		if (!sv_rule_open(r, st, t, now))
+		roll = sv_rule_roll(s, i, t, now, &called, &faulted);
+		if (roll < 0)
 			continue;
-		if (sv_coin(st, r->rate_ppm)) {
-			st->faults++;
-			faulted |= 1ULL << i;
+		if (roll) {
 			hit = i;
 			if (r->flags & MB_F_LATENCY)
 				delay = delay_of(r, st);
@@ -280,13 +277,5 @@ int sv_shape_decide(struct supervisor *s, int fd, const struct seccomp_notif *re
 	close(sock);
 	if (!called)
 		return 1;
-	sv_count(s, called, faulted, now);
-	if (faulted && s->log_fd >= 0)
-		sv_log_fault(s, fd, req, t, hit);
-	if (delay) {
-		p.deadline = now + delay;
-		if (!sv_heap_push(s, &p))
-			return 0;
-	}
-	return sv_send_answer(s, &p);
+	return sv_answer_decided(s, req, t, called, faulted, hit, delay, &p, now);
 }

@@ -149,9 +149,16 @@ int sv_resolve_fd_path(const struct seccomp_notif *req, int arg, char *out);
 
 /* decide.c */
 int sv_decide(struct supervisor *s, int fd, const struct seccomp_notif *req);
-bool sv_rule_open(const struct mb_rule *r, const struct rule_state *st, struct tid_info *t,
-		  __u64 now);
-void sv_count(struct supervisor *s, __u64 called, __u64 faulted, __u64 now);
+/* Counts the call against rule i (bits in *called, *faulted): -1 when
+ * its window is shut (the next rule may decide), else whether its coin
+ * says fault. */
+int sv_rule_roll(struct supervisor *s, __u32 i, struct tid_info *t, __u64 now, __u64 *called,
+		 __u64 *faulted);
+/* The registry's counters, the log line, then the answer p: at once, or
+ * held back latency ns. */
+int sv_answer_decided(struct supervisor *s, const struct seccomp_notif *req, struct tid_info *t,
+		      __u64 called, __u64 faulted, __u32 hit, __u64 latency, struct pending *p,
+		      __u64 now);
 
 /* shape.c: network shaping rules (latency=, jitter=, bandwidth=) per call */
 void sv_shape_init(struct supervisor *s);

@@ -155,10 +155,10 @@ static int iface_up(const char *name)
 
 /*
  * The EDT engine needs fq as the root qdisc of a device it shapes on. In
- * place of the kernel's default (handle 0: noqueue, pfifo_fast, fq_codel,
- * mq) we create one, and deleting it brings the default back; an fq that
- * is there is used as it is; any other root qdisc is someone's setup,
- * which we refuse to replace.
+ * place of the kernel's single-queue default (handle 0: noqueue,
+ * pfifo_fast, fq_codel) we create one, and deleting it brings the default
+ * back; an fq that is there is used as it is; mq, and any root qdisc
+ * someone set up, we refuse to replace.
  */
 static int ensure_fq(unsigned ifindex, const char *name, struct mb_iface *rec,
 		     struct mb_error *e)
@@ -177,6 +177,15 @@ static int ensure_fq(unsigned ifindex, const char *name, struct mb_iface *rec,
 	if (!strcmp(kind, "fq")) {
 		rec->fq = handle == MB_FQ_HANDLE ? MB_FQ_CREATED : MB_FQ_FOUND;
 		return 0;
+	}
+	if (!strcmp(kind, "mq")) {
+		/* One fq in place of a queue per CPU would slow every sender on
+		 * a multiqueue device, not only the target. */
+		mb_error_set(e, "latency=/bandwidth= (EDT engine) need fq as the root qdisc of %s, a multiqueue "
+			     "device (mq), which minderbinder will not replace: name other interfaces "
+			     "(--interface), or shape per call (MINDERBINDER_ENGINE=seccomp)",
+			     name);
+		return -EBUSY;
 	}
 	if (handle != 0) {
 		mb_error_set(e, "latency=/bandwidth= (EDT engine) need fq as the root qdisc of %s, which has "

@@ -307,6 +307,9 @@ else
 		shaped "tcp:$P:latency=200ms" "$PP" ping 127.0.0.1 "$P" $((8 * SLOW))
 		registered "$TPID" || { wait "$TPID"; fail "net shape edt: the target registers" "$(lines "$TMP/t")"; return 2; }
 		cp "$TMP/reg" "$TMP/status"
+		# fq goes on before the target's main() runs; the entry that
+		# status lists is written a moment before.
+		wait_line "$TMP/t" '^rtt_us='
 		tc qdisc show dev lo > "$TMP/lo.during"
 		"$PP" ping 127.0.0.1 "$P" 200 > "$TMP/by" 2>&1
 		wait "$TPID"

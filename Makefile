@@ -415,10 +415,11 @@ $(BENCH_DIR)/capi_pair: bench/capi_pair.c $(OUT)/libminderbinder.so | $(DEPS_STA
 	$(Q)$(CC) $(BENCH_CFLAGS) -Iinclude -o $@ $< -L$(OUT) -lminderbinder -Wl,-rpath,$(abspath $(OUT))
 
 bench: all $(BENCH_DIR)/bench $(BENCH_DIR)/loop $(BENCH_DIR)/libempty.so $(BENCH_DIR)/tcp_stream \
-		$(BENCH_DIR)/capi_pair $(BENCH_DIR)/seccomp_floor
+		$(BENCH_DIR)/capi_pair $(BENCH_DIR)/seccomp_floor $(OUT)/tests/progs/net_pingpong
 	$(Q)$(BENCH_DIR)/bench --build $(OUT)
 	$(Q)$(BENCH_DIR)/seccomp_floor | tee -a $(BENCH_DIR)/results.txt
 	$(Q)OUT=$(OUT) sh bench/net_throughput.sh | tee -a $(BENCH_DIR)/results.txt
+	$(Q)OUT=$(OUT) sh bench/net_shape.sh | tee -a $(BENCH_DIR)/results.txt
 	$(Q)$(BENCH_DIR)/capi_pair | tee -a $(BENCH_DIR)/results.txt
 
 

@@ -276,6 +276,58 @@ static __always_inline struct mb_target *tagged(__u64 cookie, struct mb_sock **s
 	return t;
 }
 
+/* The EDT engine's per-socket departure times (bpf/net.bpf.c, edt_shape). */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, MB_MAX_SOCKETS);
+	__type(key, __u64);
+	__type(value, struct mb_edt_flow);
+} mb_edt_flows SEC(".maps");
+
+/*
+ * The EDT engine: the packet's earliest departure time, which fq on the
+ * device honours. latency= (+- jitter=, uniform, the kernel's random
+ * numbers) from now, or from TCP's own departure time if later; never
+ * before the socket's previous packet (a TCP stream is not reordered);
+ * bandwidth= spaces the socket's packets by len / rate.
+ */
+static __always_inline void edt_shape(struct __sk_buff *skb, __u64 cookie, __u32 tgid,
+				      const struct mb_target *t, __u32 idx)
+{
+	struct mb_rule_entry *e = mb_net_rule_at(tgid, t, idx, MB_NET_SHAPE);
+	struct mb_edt_flow fresh = {}, *fl;
+	__u64 now = bpf_ktime_get_ns(), ts;
+
+	if (!e)
+		return;
+	fl = bpf_map_lookup_elem(&mb_edt_flows, &cookie);
+	if (!fl) {
+		bpf_map_update_elem(&mb_edt_flows, &cookie, &fresh, BPF_ANY);
+		fl = bpf_map_lookup_elem(&mb_edt_flows, &cookie);
+		if (!fl)
+			return;
+	}
+	ts = skb->tstamp > now ? skb->tstamp : now;
+	if (e->rule.flags & MB_F_LATENCY) {
+		ts += e->rule.latency_ns;
+		if ((e->rule.flags & MB_F_JITTER) && e->rule.net.jitter_ns) {
+			__u64 span = 2 * e->rule.net.jitter_ns + 1;
+			__u64 rnd = ((__u64)bpf_get_prandom_u32() << 32) | bpf_get_prandom_u32();
+
+			ts = ts - e->rule.net.jitter_ns + rnd % span;
+		}
+	}
+	if ((e->rule.flags & MB_F_BANDWIDTH) && e->rule.net.bandwidth_bps) {
+		if (ts < fl->next_free_ns)
+			ts = fl->next_free_ns;
+		fl->next_free_ns = ts + (__u64)skb->len * 1000000000ULL / e->rule.net.bandwidth_bps;
+	}
+	if (ts < fl->last_ns)
+		ts = fl->last_ns;
+	fl->last_ns = ts;
+	skb->tstamp = ts;
+}
+
 SEC("tc")
 int mb_tc_egress(struct __sk_buff *skb)
 {
@@ -298,8 +350,14 @@ int mb_tc_egress(struct __sk_buff *skb)
 	if (f.proto == MB_PROTO_TCP && bpf_map_lookup_elem(&mb_reset_sent, &cookie))
 		return TC_ACT_OK;
 	rule = decide(s->tgid, s->tid, t, &f, MB_NET_PACKET_ACTIONS, &fault, &err);
-	if (rule < 0 || !fault)
+	if (rule < 0 || !fault) {
+		/* No packet fault: an EDT shaping rule may still time it. */
+		fault = 0;
+		rule = decide(s->tgid, s->tid, t, &f, MB_NET_BIT(MB_NET_SHAPE), &fault, &err);
+		if (rule >= 0 && fault)
+			edt_shape(skb, cookie, s->tgid, t, (__u32)rule);
 		return TC_ACT_OK;
+	}
 	e = mb_net_rule_of(s->tgid, t, (__u32)rule, MB_NET_PACKET_ACTIONS);
 	if (!e)
 		return TC_ACT_OK;

@@ -124,6 +124,9 @@ static __always_inline int decide(__u32 tgid, __u32 tid, struct mb_target *t,
 		e = mb_net_rule_of(tgid, t, i, actions);
 		if (!e || !flow_match(&e->rule.net, f))
 			continue;
+		/* a shaping rule the supervisor serves (per call) is not ours */
+		if (e->rule.net.action == MB_NET_SHAPE && e->engine != MB_ENGINE_EDT)
+			continue;
 		if (e->tid && e->tid != tid)
 			continue;
 		ck.idx = i;

@@ -68,6 +68,7 @@ static void print_table(FILE *out, const struct mb_snapshot *s)
 				fprintf(out, "%12llu  %llu %s\n", (unsigned long long)r->calls,
 					(unsigned long long)r->faults,
 					r->engine == MB_ENGINE_TC ? "dropped"
+					: r->engine == MB_ENGINE_EDT ? "delayed"
 					: r->engine == MB_ENGINE_CGROUP ? "failed" : "faults");
 		}
 	}

@@ -29,6 +29,7 @@ static void print_engines(void)
 		{ MB_ENGINE_SECCOMP_NOTIF, "seccomp" },
 		{ MB_ENGINE_CGROUP, "cgroup" },
 		{ MB_ENGINE_TC, "tc" },
+		{ MB_ENGINE_EDT, "edt" },
 	};
 	struct mb_error why;
 	size_t i;

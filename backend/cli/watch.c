@@ -90,7 +90,9 @@ static void ask_engines(const struct mb_ini_config *cfg, struct mb_select *sel,
 	for (i = 0; i < cfg->n_sections; i++) {
 		const struct mb_rule *r = &cfg->sections[i].rule;
 
-		if (r->kind == MB_RULE_NET)
+		if (r->kind == MB_RULE_NET && r->net.action == MB_NET_SHAPE)
+			need[MB_ENGINE_EDT] = true; /* no supervisor here: fq or nothing */
+		else if (r->kind == MB_RULE_NET)
 			need[mb_engine_for_net(r)] = true;
 		else
 			for (k = 0; k < *n_cand; k++)
@@ -271,7 +273,7 @@ int mb_cli_watch(int argc, char **argv)
 		const struct mb_ini_section *s = &cfg->sections[tmpl_section[i]];
 
 		if (s->rule.kind == MB_RULE_NET) {
-			any_net = 1;
+			any_net = tmpl_engines[i].engine == MB_ENGINE_EDT ? 2 : any_net ? any_net : 1;
 			continue;
 		}
 		ret = mb_sysbpf_attach_choice(&tmpl_engines[i], s->rule.sys.nr, &used, &err);
@@ -282,6 +284,8 @@ int mb_cli_watch(int argc, char **argv)
 		}
 		tmpl_engines[i].engine = used;
 	}
+	if (any_net == 2 && (ret = mb_net_attach_fq(ifaces, &err)))
+		goto fail;
 	if (any_net && (ret = mb_net_attach_held(ifaces, (__u32)getpid(), &err)))
 		goto fail;
 	ret = mb_watch_load(&w, ifindex, &err);

@@ -18,6 +18,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "engines/fq.h"
 #include "engines/net.h"
 #include "engines/select.h"
 #include "minderbinder/net.h"
@@ -155,8 +156,59 @@ static int iface_up(const char *name)
 	return up;
 }
 
+/*
+ * The EDT engine needs fq as the root qdisc of a device it shapes on. In
+ * place of the kernel's single-queue default (handle 0: noqueue,
+ * pfifo_fast, fq_codel) we create one, and deleting it brings the default
+ * back; an fq that is there is used as it is; mq, and any root qdisc
+ * someone set up, we refuse to replace.
+ */
+static int ensure_fq(unsigned ifindex, const char *name, struct mb_iface *rec,
+		     struct mb_error *e)
+{
+	__u32 handle = 0;
+	char kind[16];
+	int err;
+
+	if (rec->fq != MB_FQ_NONE)
+		return 0;
+	err = mb_fq_root(ifindex, kind, &handle);
+	if (err) {
+		mb_error_set(e, "cannot read the root qdisc of %s: %s", name, strerror(-err));
+		return err;
+	}
+	if (!strcmp(kind, "fq")) {
+		rec->fq = handle == MB_FQ_HANDLE ? MB_FQ_CREATED : MB_FQ_FOUND;
+		return 0;
+	}
+	if (!strcmp(kind, "mq")) {
+		/* One fq in place of a queue per CPU would slow every sender on
+		 * a multiqueue device, not only the target. */
+		mb_error_set(e, "latency=/bandwidth= (EDT engine) need fq as the root qdisc of %s, a multiqueue "
+			     "device (mq), which minderbinder will not replace: name other interfaces "
+			     "(--interface), or shape per call (MINDERBINDER_ENGINE=seccomp)",
+			     name);
+		return -EBUSY;
+	}
+	if (handle != 0) {
+		mb_error_set(e, "latency=/bandwidth= (EDT engine) need fq as the root qdisc of %s, which has "
+			     "%s (handle %x:) that minderbinder did not create and will not replace: "
+			     "remove it (tc qdisc del dev %s root), name other interfaces "
+			     "(--interface), or shape per call (MINDERBINDER_ENGINE=seccomp)",
+			     name, kind, handle >> 16, name);
+		return -EBUSY;
+	}
+	err = mb_fq_create(ifindex);
+	if (err) {
+		mb_error_set(e, "cannot put fq on %s as its root qdisc: %s", name, strerror(-err));
+		return err;
+	}
+	rec->fq = MB_FQ_CREATED;
+	return 0;
+}
+
 static int attach_iface(int ifaces_fd, int prog_fd, unsigned ifindex, const char *name,
-			__u32 holder, struct mb_error *e)
+			__u32 holder, int fq, struct mb_error *e)
 {
 	DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = (int)ifindex,
 			    .attach_point = BPF_TC_EGRESS);
@@ -171,9 +223,13 @@ static int attach_iface(int ifaces_fd, int prog_fd, unsigned ifindex, const char
 
 	if (had && !bpf_tc_query(&hook, &q)) {
 		/* Ours is still there. */
-		if (!holder)
+		if (!holder && (!fq || rec.fq != MB_FQ_NONE))
 			return 0;
-		rec.holder = holder;
+		if (holder)
+			rec.holder = holder;
+		err = fq ? ensure_fq(ifindex, name, &rec, e) : 0;
+		if (err)
+			return err;
 		return bpf_map_update_elem(ifaces_fd, &key, &rec, BPF_EXIST) ? -errno : 0;
 	}
 	if (holder)
@@ -194,9 +250,16 @@ static int attach_iface(int ifaces_fd, int prog_fd, unsigned ifindex, const char
 		return err;
 	}
 	snprintf(rec.name, sizeof(rec.name), "%s", name);
+	/* Recorded before fq goes on: a failure below leaves nothing unload
+	 * would not find. */
 	if (bpf_map_update_elem(ifaces_fd, &key, &rec, BPF_ANY))
 		return -errno;
-	return 0;
+	if (!fq)
+		return 0;
+	err = ensure_fq(ifindex, name, &rec, e);
+	if (err)
+		return err;
+	return bpf_map_update_elem(ifaces_fd, &key, &rec, BPF_ANY) ? -errno : 0;
 }
 
 /* "a,b" -> is name listed? An empty list means every interface. */
@@ -240,12 +303,24 @@ int mb_net_check_interfaces(const char *list, struct mb_error *e)
 	return 0;
 }
 
+static int attach_all(const char *interfaces, __u32 holder, int fq, struct mb_error *e);
+
 int mb_net_attach(const char *interfaces, struct mb_error *e)
 {
 	return mb_net_attach_held(interfaces, 0, e);
 }
 
 int mb_net_attach_held(const char *interfaces, __u32 holder, struct mb_error *e)
+{
+	return attach_all(interfaces, holder, 0, e);
+}
+
+int mb_net_attach_fq(const char *interfaces, struct mb_error *e)
+{
+	return attach_all(interfaces, 0, 1, e);
+}
+
+static int attach_all(const char *interfaces, __u32 holder, int fq, struct mb_error *e)
 {
 	struct if_nameindex *ifs = NULL, *i;
 	int lock, err = 0, prog_fd = -1, ifaces_fd = -1, n = 0;
@@ -278,7 +353,7 @@ int mb_net_attach_held(const char *interfaces, __u32 holder, struct mb_error *e)
 	for (i = ifs; i->if_index; i++) {
 		if (!listed(interfaces, i->if_name) || !iface_up(i->if_name))
 			continue;
-		err = attach_iface(ifaces_fd, prog_fd, i->if_index, i->if_name, holder, e);
+		err = attach_iface(ifaces_fd, prog_fd, i->if_index, i->if_name, holder, fq, e);
 		if (err)
 			goto out;
 		n++;
@@ -317,6 +392,12 @@ static void detach_iface(const struct mb_iface_key *key, const struct mb_iface *
 		snprintf(what, sizeof(what), "tc egress filter on %s", rec->name);
 		cb(what, ctx);
 	}
+	if (rec->fq == MB_FQ_CREATED && !mb_fq_delete(key->ifindex) && cb) {
+		snprintf(what, sizeof(what),
+			 "fq root qdisc on %s (minderbinder created it; the kernel's default is back)",
+			 rec->name);
+		cb(what, ctx);
+	}
 	if (rec->created_qdisc) {
 		hook.attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS;
 		if (!bpf_tc_hook_destroy(&hook) && cb) {
@@ -327,14 +408,17 @@ static void detach_iface(const struct mb_iface_key *key, const struct mb_iface *
 	}
 }
 
-/* Whether tgid's target has a rule the tc egress program serves. */
+/* Whether tgid's target has a rule the tc egress program serves: a
+ * packet fault, or EDT shaping (the tc program's and fq's). */
 static int has_drop_rule(int rules_fd, __u32 tgid, __u32 n_rules)
 {
 	struct mb_rule_key k = { .tgid = tgid };
 	struct mb_rule_entry e;
 
 	for (k.idx = 0; k.idx < n_rules && k.idx < MB_MAX_RULES; k.idx++)
-		if (!bpf_map_lookup_elem(rules_fd, &k, &e) && mb_net_rule_on_packets(&e.rule))
+		if (!bpf_map_lookup_elem(rules_fd, &k, &e) &&
+		    (mb_net_rule_on_packets(&e.rule) ||
+		     (e.rule.kind == MB_RULE_NET && e.engine == MB_ENGINE_EDT)))
 			return 1;
 	return 0;
 }

@@ -20,6 +20,10 @@ int mb_net_attach(const char *interfaces, struct mb_error *e);
 /* The same for a process that is no target but needs the filters while it
  * lives (`minderbinder watch`): mb_net_sweep keeps them for it. */
 int mb_net_attach_held(const char *interfaces, __u32 holder, struct mb_error *e);
+/* mb_net_attach, and fq as the root qdisc of each of those interfaces
+ * (the EDT engine's): in place of the kernel's default, or one that is
+ * there; another root qdisc is refused (-EBUSY), never replaced. */
+int mb_net_attach_fq(const char *interfaces, struct mb_error *e);
 /* Checks a comma list of interface names against this netns. */
 int mb_net_check_interfaces(const char *list, struct mb_error *e);
 /* Interface state has an owner: removes our TC filter, and the clsact

@@ -12,6 +12,7 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
+#include "engines/fq.h"
 #include "engines/probe.h"
 #include "lib/proc_info.h"
 
@@ -146,6 +147,8 @@ int mb_engine_probe(enum mb_engine e, struct mb_error *why)
 		return probe_cgroup(why);
 	case MB_ENGINE_TC:
 		return probe_tc(why);
+	case MB_ENGINE_EDT:
+		return probe_tc(why) == 1 ? mb_fq_probe(why) : 0;
 	default:
 		mb_error_set(why, "not probed");
 		return 0;

@@ -64,12 +64,45 @@ bool mb_net_rule_on_packets(const struct mb_rule *r)
 
 enum mb_engine mb_engine_for_net(const struct mb_rule *r)
 {
+	if (r->net.action == MB_NET_SHAPE)
+		/* Per call: the supervisor holds the target's sends back and
+		 * sets TCP's pacing rate on its sockets (engines/seccomp/shape.c). */
+		return MB_ENGINE_SECCOMP_NOTIF;
 	return mb_net_rule_on_packets(r) ? MB_ENGINE_TC : MB_ENGINE_CGROUP;
 }
 
 static bool has(const struct mb_select *s, enum mb_engine e)
 {
 	return s->answers->ok[e] == 1;
+}
+
+/* What the per-call shaping engine cannot do, said before anything is
+ * applied. */
+static int shape_choose(const struct mb_select *s, const struct mb_rule *r,
+			struct mb_engine_choice *out, struct mb_error *err)
+{
+	/* Where fq exists the tc program sets each packet's departure time
+	 * (per packet); MINDERBINDER_ENGINE=seccomp asks for per call. */
+	if (has(s, MB_ENGINE_EDT) && s->wish != MB_WISH_SECCOMP) {
+		out->engine = MB_ENGINE_EDT;
+		return 0;
+	}
+	if (s->watch) {
+		mb_error_set(err, "latency= and bandwidth= on a network rule need fq (the EDT engine: %s) or the supervisor, which watch cannot put into a process it did not start",
+			     s->answers->why[MB_ENGINE_EDT].msg[0] ? s->answers->why[MB_ENGINE_EDT].msg : "not probed");
+		return -EOPNOTSUPP;
+	}
+	if (s->api) {
+		mb_error_set(err, "latency= and bandwidth= on a network rule through the C API need fq (the EDT engine: %s); per call they are not available there yet: use MINDERBINDER_NET or run --net",
+			     s->answers->why[MB_ENGINE_EDT].msg[0] ? s->answers->why[MB_ENGINE_EDT].msg : "not probed");
+		return -EOPNOTSUPP;
+	}
+	if ((r->flags & MB_F_BANDWIDTH) && r->net.proto == MB_PROTO_UDP) {
+		mb_error_set(err, "bandwidth= on udp needs the kernel's fq qdisc (the EDT engine: %s); per call only TCP paces itself (SO_MAX_PACING_RATE)",
+			     s->answers->why[MB_ENGINE_EDT].msg[0] ? s->answers->why[MB_ENGINE_EDT].msg : "not probed");
+		return -EOPNOTSUPP;
+	}
+	return 0;
 }
 
 int mb_engine_candidates(const struct mb_select *s, enum mb_engine out[2], struct mb_error *err)
@@ -126,6 +159,8 @@ int mb_engine_choose(const struct mb_select *s, const enum mb_engine *cand, int 
 	memset(out, 0, sizeof(*out));
 	if (r->kind == MB_RULE_NET) {
 		out->engine = mb_engine_for_net(r);
+		if (out->engine == MB_ENGINE_SECCOMP_NOTIF)
+			return shape_choose(s, r, out, err);
 		if (s->watch && !has(s, out->engine)) {
 			mb_error_set(err, "the %s engine is unavailable on this kernel: %s",
 				     out->engine == MB_ENGINE_TC ? "tc" : "cgroup",

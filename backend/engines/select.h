@@ -31,6 +31,8 @@ struct mb_select {
 	/* The C API, or MINDERBINDER_LOG: the supervisor decides (and logs,
 	 * and can turn off) every syscall rule. */
 	bool supervised;
+	/* The C API: its network rules come as updates, without a filter. */
+	bool api;
 	enum mb_scope scope;
 	const struct mb_engine_answers *answers;
 };

@@ -88,7 +88,8 @@ static int attach_net(struct request *rq, struct mb_registry *reg, struct mb_err
 	mb_net_sweep(reg);
 	if (!mb_plan_has_net(rq))
 		return 0;
-	err = mb_net_attach(rq->msg.interfaces, why);
+	err = mb_plan_has_edt(rq) ? mb_net_attach_fq(rq->msg.interfaces, why)
+				  : mb_net_attach(rq->msg.interfaces, why);
 	if (err)
 		return err;
 	tag_held_sockets(rq);

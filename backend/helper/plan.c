@@ -28,7 +28,19 @@ int mb_plan_has_net(const struct request *rq)
 	__u32 i;
 
 	for (i = 0; i < rq->msg.spec.n_rules; i++)
-		if (rq->msg.spec.rules[i].kind == MB_RULE_NET)
+		/* Shaping per call is the supervisor's: no tc or cgroup program. */
+		if (rq->msg.spec.rules[i].kind == MB_RULE_NET &&
+		    rq->engines[i] != MB_ENGINE_SECCOMP_NOTIF)
+			return 1;
+	return 0;
+}
+
+int mb_plan_has_edt(const struct request *rq)
+{
+	__u32 i;
+
+	for (i = 0; i < rq->msg.spec.n_rules; i++)
+		if (rq->msg.spec.rules[i].kind == MB_RULE_NET && rq->engines[i] == MB_ENGINE_EDT)
 			return 1;
 	return 0;
 }
@@ -67,6 +79,23 @@ static int reset_possible(const struct mb_rule *r, __u32 i, struct mb_error *err
 	return -EOPNOTSUPP;
 }
 
+/* Shaping rules choose between fq (EDT) and the supervisor: asked only
+ * for those, the answer remembered; why, when it is no, for messages. */
+static void ask_edt(const struct request *rq, struct mb_engine_answers *a)
+{
+	__u32 i;
+
+	for (i = 0; i < rq->msg.spec.n_rules; i++)
+		if (rq->msg.spec.rules[i].kind == MB_RULE_NET &&
+		    rq->msg.spec.rules[i].net.action == MB_NET_SHAPE)
+			break;
+	if (i == rq->msg.spec.n_rules)
+		return;
+	a->ok[MB_ENGINE_EDT] = mb_engine_available(MB_ENGINE_EDT);
+	if (!a->ok[MB_ENGINE_EDT])
+		mb_engine_probe(MB_ENGINE_EDT, &a->why[MB_ENGINE_EDT]);
+}
+
 int mb_plan_choose(const struct request *rq, struct mb_plan *p, struct mb_error *err)
 {
 	struct mb_select sel = {
@@ -75,6 +104,7 @@ int mb_plan_choose(const struct request *rq, struct mb_plan *p, struct mb_error 
 		 * MINDERBINDER_LOG: a fault decided in the filter (or in BPF)
 		 * is never seen; the supervisor decides, and logs, each. */
 		.supervised = (rq->msg.flags & MB_REG_API) || rq->msg.log_path[0],
+		.api = !!(rq->msg.flags & MB_REG_API),
 		.scope = (enum mb_scope)rq->msg.scope,
 		.answers = &p->answers,
 	};
@@ -89,6 +119,7 @@ int mb_plan_choose(const struct request *rq, struct mb_plan *p, struct mb_error 
 		return -EOPNOTSUPP;
 	}
 	ask(&p->answers, sel.wish);
+	ask_edt(rq, &p->answers);
 	n = mb_engine_candidates(&sel, cand, err);
 	if (n < 0)
 		return n;
@@ -167,7 +198,8 @@ int mb_plan_inherited(struct request *rq, struct mb_registry *reg, struct mb_err
 		rq->engines[idx] = e.engine;
 	}
 	if (mb_plan_has_net(rq)) {
-		ret = mb_net_attach(rq->msg.interfaces, err);
+		ret = mb_plan_has_edt(rq) ? mb_net_attach_fq(rq->msg.interfaces, err)
+					  : mb_net_attach(rq->msg.interfaces, err);
 		if (ret)
 			return ret;
 	}

@@ -27,6 +27,8 @@ int mb_plan_attach(struct request *rq, const struct mb_plan *p, struct mb_error 
  */
 int mb_plan_inherited(struct request *rq, struct mb_registry *reg, struct mb_error *err);
 int mb_plan_has_net(const struct request *rq);
+/* Whether a network rule went to the EDT engine (fq on the interfaces). */
+int mb_plan_has_edt(const struct request *rq);
 int mb_plan_has_bpf_syscall_rules(const struct request *rq);
 
 #endif

@@ -40,6 +40,7 @@ static const char *const engine_names[MB_ENGINE_COUNT] = {
 	[MB_ENGINE_FMOD_RET] = "fmod_ret",
 	[MB_ENGINE_CGROUP] = "cgroup",
 	[MB_ENGINE_TC] = "tc",
+	[MB_ENGINE_EDT] = "edt (tc + fq)",
 };
 
 const char *mb_engine_name(enum mb_engine e)

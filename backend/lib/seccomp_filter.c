@@ -9,6 +9,7 @@
 #include <linux/audit.h>
 #include <linux/seccomp.h>
 
+#include "lib/name_tables.h"
 #include "lib/seccomp_filter.h"
 
 #ifndef SECCOMP_FILTER_FLAG_TSYNC_ESRCH
@@ -125,6 +126,10 @@ static int is_seccomp(__u32 engine)
 	return engine == MB_ENGINE_SECCOMP_ERRNO || engine == MB_ENGINE_SECCOMP_NOTIF;
 }
 
+const char *const mb_shape_syscalls[] = {
+	"connect", "sendto", "sendmsg", "sendmmsg", "write", "writev", "sendfile", NULL,
+};
+
 int mb_seccomp_has_rules(const struct mb_spec *spec, const __u32 *engines)
 {
 	__u32 i;
@@ -235,7 +240,8 @@ int mb_seccomp_build(const struct mb_spec *spec, const __u32 *engines,
 		     struct sock_filter *prog, size_t max)
 {
 	struct mb_nr_set done, set;
-	int n = build_head(prog, max);
+	int n = build_head(prog, max), nr;
+	size_t k;
 	__u32 i;
 
 	memset(&done, 0, sizeof(done));
@@ -244,6 +250,18 @@ int mb_seccomp_build(const struct mb_spec *spec, const __u32 *engines,
 	for (i = 0; n >= 0 && i < spec->n_rules; i++) {
 		if (!is_seccomp(engines[i]))
 			continue;
+		if (spec->rules[i].kind == MB_RULE_NET) {
+			/* A shaping rule: the supervisor looks at every call
+			 * that may send on a socket. */
+			memset(&set, 0, sizeof(set));
+			for (k = 0; mb_shape_syscalls[k]; k++) {
+				nr = mb_syscall_by_name((enum mb_arch)spec->arch, mb_shape_syscalls[k]);
+				if (nr >= 0)
+					mb_nr_set_add(&set, nr);
+			}
+			n = emit_set(prog, max, (size_t)n, &set, &done, SECCOMP_RET_USER_NOTIF);
+			continue;
+		}
 		if (mb_rule_nr_set((enum mb_arch)spec->arch, &spec->rules[i], &set) < 0)
 			return -EINVAL;
 		n = emit_set(prog, max, (size_t)n, &set, &done, action_for(spec, engines, i));

@@ -56,6 +56,9 @@ int mb_seccomp_install(const struct sock_filter *prog, size_t len, unsigned int 
  * tree target): asked of the filter itself, which an environment variable
  * cannot fake. */
 int mb_seccomp_ours(void);
+/* The calls a network shaping rule (MB_NET_SHAPE) holds back or paces
+ * in the supervisor: what sends on, or connects, a socket. NULL-ended. */
+extern const char *const mb_shape_syscalls[];
 /* The engine a syscall rule gets from seccomp under this scope. */
 enum mb_engine mb_seccomp_engine_for(const struct mb_rule *r, enum mb_scope scope);
 

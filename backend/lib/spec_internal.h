@@ -44,6 +44,10 @@ struct spec_duration_unit {
 /* Smallest first: the parser and the formatter read the same table. */
 extern const struct spec_duration_unit spec_duration_units[];
 extern const size_t spec_n_duration_units;
+/* A number and one of n units (each .ns is its multiplier): 0, -EDOM (no
+ * unit), -ERANGE, -EINVAL. */
+int spec_parse_scaled(const char *text, const struct spec_duration_unit *units, size_t n,
+		      __u64 *out);
 
 struct spec_rate_unit {
 	const char *unit;

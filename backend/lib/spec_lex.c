@@ -91,7 +91,8 @@ const struct spec_duration_unit spec_duration_units[] = {
 const size_t spec_n_duration_units =
 	sizeof(spec_duration_units) / sizeof(spec_duration_units[0]);
 
-int mb_parse_duration(const char *text, __u64 *ns)
+int spec_parse_scaled(const char *text, const struct spec_duration_unit *units, size_t n,
+		      __u64 *out)
 {
 	unsigned long long v;
 	char *end;
@@ -105,12 +106,12 @@ int mb_parse_duration(const char *text, __u64 *ns)
 		return -ERANGE;
 	if (!*end)
 		return -EDOM; /* a number without a unit */
-	for (i = 0; i < spec_n_duration_units; i++) {
-		if (strcmp(end, spec_duration_units[i].unit))
+	for (i = 0; i < n; i++) {
+		if (strcmp(end, units[i].unit))
 			continue;
-		if (v > UINT64_MAX / spec_duration_units[i].ns)
+		if (v > UINT64_MAX / units[i].ns)
 			return -ERANGE;
-		*ns = v * spec_duration_units[i].ns;
+		*out = v * units[i].ns;
 		return 0;
 	}
 	return -EINVAL;
@@ -175,6 +176,11 @@ int mb_parse_bandwidth(const char *text, __u64 *bytes_per_s)
 		return 0;
 	}
 	return -EINVAL;
+}
+
+int mb_parse_duration(const char *text, __u64 *ns)
+{
+	return spec_parse_scaled(text, spec_duration_units, spec_n_duration_units, ns);
 }
 
 /* --- tokenising ------------------------------------------------------------ */

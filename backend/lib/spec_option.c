@@ -61,6 +61,19 @@ static int parse_bandwidth(const struct ctx *c, const struct field *f, const cha
 	if (err == -ENOTSUP)
 		return spec_fail(c, f->col,
 				 "bandwidth is not a whole number of bytes per second:", v, NULL);
+	if (err == -EINVAL) {
+		/* A misspelt unit after a good number: name the nearest. */
+		const char *names[24], *u = v;
+		size_t i;
+
+		for (i = 0; i < spec_n_rate_units && i < 23; i++)
+			names[i] = spec_rate_units[i].unit;
+		names[i] = NULL;
+		while (isdigit((unsigned char)*u) || *u == '.')
+			u++;
+		return spec_fail(c, f->col, "bad bandwidth (want e.g. 1mbit, 512kbit, 10mbps)", v,
+				 u != v && *u ? spec_nearest_in(u, names) : NULL);
+	}
 	if (err)
 		return spec_fail(c, f->col, "bad bandwidth (want e.g. 1mbit, 512kbit, 10mbps)", v,
 				 NULL);

@@ -48,6 +48,8 @@ int mb_spec_validate(const struct mb_spec *s, struct mb_error *err)
 			if (r->sys.path_arg != -1 || (r->flags & MB_F_PATH_FD))
 				BAD("path argument");
 		}
+		if (r->kind != MB_RULE_NET && (r->flags & (MB_F_JITTER | MB_F_BANDWIDTH)))
+			BAD("option for a syscall rule");
 		if (r->kind == MB_RULE_SYSCALL) {
 			name = r->sys.family ? mb_family_name(r->sys.family)
 					     : mb_syscall_name(s->arch, r->sys.nr);

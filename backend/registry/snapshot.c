@@ -82,7 +82,8 @@ static int collect_target(int targets_fd, int rules_fd, int counters_fd, __u32 p
 			r->how = MB_IN_FILTER;
 		else if (e.engine == MB_ENGINE_SECCOMP_NOTIF && st->t.parent)
 			r->how = MB_AT_ANCESTOR; /* resolved once every target is read */
-		else if ((e.engine == MB_ENGINE_CGROUP || e.engine == MB_ENGINE_TC) && st->t.owner)
+		else if ((e.engine == MB_ENGINE_CGROUP || e.engine == MB_ENGINE_TC ||
+			  e.engine == MB_ENGINE_EDT) && st->t.owner)
 			r->how = MB_AT_ANCESTOR; /* net.bpf.c counts it at the owner */
 		else
 			r->how = MB_COUNTED;
@@ -108,7 +109,8 @@ static void net_counted_at_owner(const struct mb_snapshot *s, struct mb_snapshot
 	for (j = 0; j < st->n_rules; j++) {
 		struct mb_snapshot_rule *r = &st->rules[j];
 
-		if (r->engine != MB_ENGINE_CGROUP && r->engine != MB_ENGINE_TC)
+		if (r->engine != MB_ENGINE_CGROUP && r->engine != MB_ENGINE_TC &&
+		    r->engine != MB_ENGINE_EDT)
 			continue;
 		if (!o || o->t.registered_ns != st->t.registered_ns)
 			r->how = MB_COUNTED;
@@ -222,6 +224,9 @@ void mb_snapshot_meaning(__u32 engine, const char **seen, const char **faults)
 	if (engine == MB_ENGINE_TC) {
 		*seen = "packets_seen";
 		*faults = "packets_dropped";
+	} else if (engine == MB_ENGINE_EDT) {
+		*seen = "packets_seen";
+		*faults = "packets_delayed";
 	} else if (engine == MB_ENGINE_CGROUP) {
 		*seen = "connects_seen";
 		*faults = "connects_failed";

@@ -57,6 +57,24 @@ struct mb_iface {
 	 * target itself (`minderbinder watch`, before what it watches
 	 * starts); 0: none. */
 	__u32 holder;
+	__u32 fq; /* enum mb_iface_fq: the root qdisc the EDT engine uses */
+};
+
+enum mb_iface_fq {
+	MB_FQ_NONE = 0,    /* no EDT rule asked for it here */
+	MB_FQ_CREATED = 1, /* ours, in place of the kernel's default: deleting
+			    * it brings the default back */
+	MB_FQ_FOUND = 2,   /* an fq root that was there: used, never removed */
+};
+/* The handle of the fq root qdisc minderbinder creates ("4d42:"). */
+#define MB_FQ_HANDLE 0x4d420000u
+
+/* The EDT engine's departure times of one socket (key: its cookie): its
+ * packets never leave before the one before them (no reordering), and
+ * bandwidth= spaces them by len / rate. CLOCK_MONOTONIC, as fq wants. */
+struct mb_edt_flow {
+	__u64 last_ns;      /* departure time of the last packet shaped */
+	__u64 next_free_ns; /* bandwidth=: when the link is free again */
 };
 
 /* The seed= stream of a rule a BPF program decides (network rules and

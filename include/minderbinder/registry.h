@@ -35,6 +35,8 @@ enum mb_engine {
 	MB_ENGINE_FMOD_RET = 4,
 	MB_ENGINE_CGROUP = 5,
 	MB_ENGINE_TC = 6,
+	/* network shaping: the tc program sets skb->tstamp, fq holds the packet */
+	MB_ENGINE_EDT = 7,
 	MB_ENGINE_COUNT,
 };
 

@@ -243,3 +243,44 @@ Test(engine_select, packet_faults_are_the_tc_engines)
 	cr_assert_eq(mb_engine_for_net(rule("tcp:1:ETIMEDOUT")), MB_ENGINE_CGROUP);
 	cr_assert_not(mb_net_rule_on_packets(rule("tcp:1:latency=1ms")));
 }
+
+/* Shaping (issue 16): the supervisor serves it, per call; what it cannot
+ * do is refused before anything is applied. */
+Test(engine_select, shaping_rules_go_to_the_supervisor)
+{
+	cr_assert_eq(choose("tcp:5432:latency=200ms"), 0, "%s", err.msg);
+	expect(0, MB_ENGINE_NONE, MB_ENGINE_SECCOMP_NOTIF);
+	cr_assert_eq(choose("tcp:443:bandwidth=1mbit"), 0, "%s", err.msg);
+	cr_assert_eq(choice.engine, MB_ENGINE_SECCOMP_NOTIF);
+	cr_assert_eq(choose("udp:53:bandwidth=1mbit"), -EOPNOTSUPP);
+	cr_assert(strstr(err.msg, "bandwidth= on udp needs the kernel's fq qdisc"), "%s", err.msg);
+	cr_assert_eq(choose("udp:53:latency=5ms"), 0, "%s", err.msg);
+}
+
+Test(engine_select, shaping_refused_where_no_filter_can_go)
+{
+	sel.watch = true;
+	cr_assert_eq(choose("tcp:5432:latency=200ms"), -EOPNOTSUPP);
+	cr_assert(strstr(err.msg, "watch cannot put"), "%s", err.msg);
+	sel.watch = false;
+	sel.api = true;
+	cr_assert_eq(choose("tcp:5432:latency=200ms"), -EOPNOTSUPP);
+	cr_assert(strstr(err.msg, "C API"), "%s", err.msg);
+}
+
+Test(engine_select, shaping_takes_edt_where_fq_is)
+{
+	kernel_has(MB_ENGINE_EDT);
+	cr_assert_eq(choose("tcp:5432:latency=100ms:jitter=30ms"), 0, "%s", err.msg);
+	expect(0, MB_ENGINE_NONE, MB_ENGINE_EDT);
+	cr_assert_eq(choose("udp:53:bandwidth=1mbit"), 0, "%s", err.msg);
+	cr_assert_eq(choice.engine, MB_ENGINE_EDT);
+	sel.watch = true;
+	cr_assert_eq(choose("tcp:443:bandwidth=1mbit"), 0, "%s", err.msg);
+	cr_assert_eq(choice.engine, MB_ENGINE_EDT);
+	/* MINDERBINDER_ENGINE=seccomp: per call, fq or not */
+	sel.watch = false;
+	sel.wish = MB_WISH_SECCOMP;
+	cr_assert_eq(choose("tcp:5432:latency=100ms"), 0, "%s", err.msg);
+	cr_assert_eq(choice.engine, MB_ENGINE_SECCOMP_NOTIF);
+}

@@ -8,6 +8,7 @@
 
 #include "lib/name_tables.h"
 #include "lib/spec_parse.h"
+#include "lib/spec_internal.h"
 
 static struct mb_spec spec;
 static struct mb_defaults defs;
@@ -623,4 +624,84 @@ Test(spec, validate_rejects_hostile)
 	       "prefix length");
 	REJECT(bad.rules[1].flags |= MB_F_PATH, "option for a network rule");
 #undef REJECT
+}
+
+/* --- network shaping (issue 16): no action, latency=, jitter=, bandwidth= ---------------- */
+
+static void round_trip(const struct mb_rule *r, const char *want)
+{
+	char buf[256];
+
+	cr_assert_geq(mb_rule_format(r, MB_ARCH_X86_64, buf, sizeof(buf)), 0);
+	cr_assert_str_eq(buf, want);
+}
+
+Test(spec, net_shape_forms)
+{
+	cr_assert_eq(net("tcp:5432:latency=200ms;tcp:5432:latency=100ms:jitter=30ms;"
+			 "tcp:443:bandwidth=1mbit;udp:*:bandwidth=10mbps:latency=5ms"),
+		     0, "%s", err.msg);
+	cr_assert_eq(spec.n_rules, 4);
+	cr_assert_eq(spec.rules[0].net.action, MB_NET_SHAPE);
+	cr_assert_eq(spec.rules[0].latency_ns, 200000000ULL);
+	cr_assert_eq(spec.rules[0].flags, MB_F_LATENCY);
+	cr_assert_eq(spec.rules[1].net.jitter_ns, 30000000ULL);
+	cr_assert_eq(spec.rules[1].flags, MB_F_LATENCY | MB_F_JITTER);
+	cr_assert_eq(spec.rules[2].net.bandwidth_bps, 125000ULL);
+	cr_assert_eq(spec.rules[2].flags, MB_F_BANDWIDTH);
+	cr_assert_eq(spec.rules[3].net.bandwidth_bps, 10000000ULL);
+	round_trip(&spec.rules[0], "tcp:5432:latency=200ms");
+	round_trip(&spec.rules[1], "tcp:5432:latency=100ms:jitter=30ms");
+	round_trip(&spec.rules[2], "tcp:443:bandwidth=1mbit");
+	round_trip(&spec.rules[3], "udp:*:latency=5ms:bandwidth=80mbit");
+	cr_assert_eq(mb_spec_validate(&spec, &err), 0, "%s", err.msg);
+}
+
+Test(spec, net_shape_units)
+{
+	static const struct {
+		const char *text;
+		__u64 bps;
+	} u[] = {
+		{ "8bit", 1 },	       { "8kbit", 1000 },	{ "8mbit", 1000000 },
+		{ "1gbit", 125000000 }, { "1bps", 1 },	{ "3kbps", 3000 },
+		{ "2mbps", 2000000 },
+	};
+	size_t i;
+	__u64 v;
+
+	for (i = 0; i < sizeof(u) / sizeof(u[0]); i++) {
+		cr_assert_eq(mb_parse_bandwidth(u[i].text, &v), 0, "%s", u[i].text);
+		cr_assert_eq(v, u[i].bps, "%s", u[i].text);
+	}
+	cr_assert_eq(mb_parse_bandwidth("12", &v), -EDOM);
+	cr_assert_eq(mb_parse_bandwidth("12bit", &v), -ENOTSUP);
+	cr_assert_eq(mb_parse_bandwidth("0mbit", &v), -ERANGE);
+	cr_assert_eq(mb_parse_bandwidth("1mbits", &v), -EINVAL);
+}
+
+Test(spec, net_shape_errors)
+{
+	static const struct {
+		const char *text;
+		const char *says[3];
+	} e[] = {
+		{ "tcp:443:bandwidth=1", { "bandwidth needs a unit", "did you mean 'bandwidth=1mbit'?" } },
+		{ "tcp:443:bandwidth=1mbits", { "bad bandwidth", "did you mean 'mbit'?" } },
+		{ "tcp:443:bandwidth=12bit", { "not a whole number of bytes", "'12bit'" } },
+		{ "tcp:443:jitter=5ms", { "jitter= varies latency= and needs it", "column 9" } },
+		{ "tcp:443:latency=5ms:jitter=6ms", { "jitter= larger than latency=", "'jitter=6ms'" } },
+		{ "tcp:443:rate=50%", { "no action and no latency= or bandwidth=", "column 1" } },
+		{ "tcp:443:drop:bandwidth=1mbit", { "without an action", "'tcp:443:bandwidth=1mbit;tcp:443:drop'" } },
+		{ "tcp:443:latency=5ms:latency=6ms", { "option given twice", "column 21" } },
+		{ "tcp:443:latency=5", { "duration needs a unit", "did you mean 'latency=5ms'?" } },
+	};
+	struct mb_spec before;
+	size_t i;
+
+	for (i = 0; i < sizeof(e) / sizeof(e[0]); i++) {
+		setup();
+		before = spec;
+		expect_failed(net(e[i].text), e[i].text, &before, e[i].says);
+	}
 }

@@ -113,6 +113,40 @@ static void count(struct supervisor *s, __u64 called, __u64 faulted, __u64 now)
 	}
 }
 
+int sv_rule_roll(struct supervisor *s, __u32 i, struct tid_info *t, __u64 now, __u64 *called,
+		 __u64 *faulted)
+{
+	const struct mb_rule *r = &s->spec.rules[i];
+	struct rule_state *st = &s->rules[i];
+
+	st->calls++;
+	*called |= 1ULL << i;
+	if (!rule_open(r, st, t, now))
+		return -1;
+	if (!sv_coin(st, r->rate_ppm))
+		return 0;
+	st->faults++;
+	*faulted |= 1ULL << i;
+	return 1;
+}
+
+int sv_answer_decided(struct supervisor *s, const struct seccomp_notif *req, struct tid_info *t,
+		      __u64 called, __u64 faulted, __u32 hit, __u64 latency, struct pending *p,
+		      __u64 now)
+{
+	count(s, called, faulted, now);
+	if (faulted && s->log_fd >= 0)
+		sv_log_fault(s, p->fd, req, t, hit);
+	if (latency) {
+		p->deadline = now + latency;
+		/* Out of memory: better a fault without its latency than a
+		 * dead supervisor (every filtered call would get ENOSYS). */
+		if (!sv_heap_push(s, p))
+			return 0;
+	}
+	return sv_send_answer(s, p);
+}
+
 static bool any_rule_for(const struct supervisor *s, int nr, pid_t tid)
 {
 	__u32 k;
@@ -135,8 +169,17 @@ int sv_decide(struct supervisor *s, int fd, const struct seccomp_notif *req)
 	pid_t tid = (pid_t)req->pid;
 	struct tid_info *t;
 	__u32 k, i, hit = 0;
+	int roll;
 
-	if (req->data.arch != s->audit_arch || !any_rule_for(s, req->data.nr, tid))
+	if (req->data.arch != s->audit_arch)
+		return sv_answer_continue(s, fd, req->id);
+	if (sv_shape_wants(s, req->data.nr, tid)) {
+		int ret = sv_shape_decide(s, fd, req);
+
+		if (ret != 1)
+			return ret;
+	}
+	if (!any_rule_for(s, req->data.nr, tid))
 		return sv_answer_continue(s, fd, req->id);
 	t = sv_tid_lookup(s, tid, now);
 	if (!t->subject)
@@ -147,17 +190,13 @@ int sv_decide(struct supervisor *s, int fd, const struct seccomp_notif *req)
 
 	for (k = 0; k < s->n_order; k++) {
 		const struct mb_rule *r = &s->spec.rules[i = s->order[k]];
-		struct rule_state *st = &s->rules[i];
 
 		if (!rule_considered(s, i, req->data.nr, tid) || !path_matches(s, r, req->data.nr))
 			continue;
-		st->calls++;
-		called |= 1ULL << i;
-		if (!rule_open(r, st, t, now))
+		roll = sv_rule_roll(s, i, t, now, &called, &faulted);
+		if (roll < 0)
 			continue;
-		if (sv_coin(st, r->rate_ppm)) {
-			st->faults++;
-			faulted |= 1ULL << i;
+		if (roll) {
 			hit = i;
 			latency = r->latency_ns;
 			if (r->sys.result == MB_RES_ERRNO) {
@@ -170,16 +209,5 @@ int sv_decide(struct supervisor *s, int fd, const struct seccomp_notif *req)
 		}
 		break;
 	}
-	count(s, called, faulted, now);
-	if (faulted && s->log_fd >= 0)
-		sv_log_fault(s, fd, req, t, hit);
-
-	if (latency) {
-		p.deadline = now + latency;
-		/* Out of memory: better a fault without its latency than a
-		 * dead supervisor (every filtered call would get ENOSYS). */
-		if (!sv_heap_push(s, &p))
-			return 0;
-	}
-	return sv_send_answer(s, &p);
+	return sv_answer_decided(s, req, t, called, faulted, hit, latency, &p, now);
 }

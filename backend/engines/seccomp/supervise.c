@@ -144,6 +144,7 @@ static int supervisor_init(struct supervisor *s, const struct mb_supervisor_args
 				? mb_syscall_path_arg(mb_syscall_name(
 					  (enum mb_arch)a->spec->arch, a->spec->rules[i].sys.nr))
 				: -1;
+	sv_shape_init(s);
 	sv_log_open(s, a->log_path);
 	if (a->listener_fd >= 0)
 		sv_add_listener(s, a->listener_fd);

@@ -43,6 +43,7 @@
 #define MAX_AT_SYSCALLS 24
 /* The C API adds a filter layer (and listener) per new set of syscalls. */
 #define MAX_LISTENERS 32
+#define MAX_SHAPE_SYSCALLS 8
 /* One MINDERBINDER_LOG line: a path escaped at worst 6 bytes a byte. */
 #define LOG_LINE_MAX (64 * 1024)
 
@@ -118,6 +119,7 @@ struct supervisor {
 	int log_fd;	/* MINDERBINDER_LOG, or -1 */
 	char *log_line; /* LOG_LINE_MAX bytes when log_fd >= 0 */
 	int log_path_arg[MB_MAX_RULES]; /* per rule: the syscall's path arg, or -1 */
+	int shape_nrs[MAX_SHAPE_SYSCALLS]; /* mb_shape_syscalls' numbers, -1: none */
 };
 
 static inline bool path_arg_ok(int arg)
@@ -152,6 +154,23 @@ int sv_resolve_fd_path(const struct seccomp_notif *req, int arg, char *out);
 /* What rule i covers, for rule_considered: once, when it is put in place. */
 void sv_cover_rule(struct supervisor *s, __u32 i);
 int sv_decide(struct supervisor *s, int fd, const struct seccomp_notif *req);
+/* Counts the call against rule i (bits in *called, *faulted): -1 when
+ * its window is shut (the next rule may decide), else whether its coin
+ * says fault. */
+int sv_rule_roll(struct supervisor *s, __u32 i, struct tid_info *t, __u64 now, __u64 *called,
+		 __u64 *faulted);
+/* The registry's counters, the log line, then the answer p: at once, or
+ * held back latency ns. */
+int sv_answer_decided(struct supervisor *s, const struct seccomp_notif *req, struct tid_info *t,
+		      __u64 called, __u64 faulted, __u32 hit, __u64 latency, struct pending *p,
+		      __u64 now);
+
+/* shape.c: network shaping rules (latency=, jitter=, bandwidth=) per call */
+void sv_shape_init(struct supervisor *s);
+bool sv_shape_wants(const struct supervisor *s, int nr, pid_t tid);
+/* 0 or -errno once it answered the call, 1 when no shaping rule matched
+ * (the syscall rules decide). */
+int sv_shape_decide(struct supervisor *s, int fd, const struct seccomp_notif *req);
 
 /* fault_log.c: MINDERBINDER_LOG */
 void sv_log_open(struct supervisor *s, const char *path);

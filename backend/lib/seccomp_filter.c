@@ -174,8 +174,8 @@ static __u32 action_for(const struct mb_spec *spec, const __u32 *engines,
 		prog[n++] = (struct sock_filter){ (code), (jt_), (jf_), (k_) }; \
 	} while (0)
 
-int mb_seccomp_build(const struct mb_spec *spec, const __u32 *engines,
-		     struct sock_filter *prog, size_t max)
+static int build(const struct mb_spec *spec, const __u32 *engines, struct sock_filter *prog,
+		 size_t max, __u32 hello)
 {
 	unsigned long ip = mb_gate_ip();
 	size_t n = 0;
@@ -193,13 +193,16 @@ int mb_seccomp_build(const struct mb_spec *spec, const __u32 *engines,
 	EMIT(BPF_JMP | BPF_JEQ | BPF_K, (__u32)(ip >> 32), 0, 1);
 	EMIT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW, 0, 0);
 	EMIT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr), 0, 0);
-	/* mb_seccomp_ours's question, answered before any rule. */
-	EMIT(BPF_JMP | BPF_JEQ | BPF_K, SYS_close, 0, 6);
-	EMIT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, args[0]), 0, 0);
-	EMIT(BPF_JMP | BPF_JEQ | BPF_K, PROBE_FD, 0, 3);
+	/* mb_seccomp_ours's question and a guest's hello, answered before
+	 * any rule (a rule's errno would win over the hello's USER_NOTIF). */
+	EMIT(BPF_JMP | BPF_JEQ | BPF_K, SYS_close, 0, 7);
 	EMIT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, args[0]) + 4, 0, 0);
-	EMIT(BPF_JMP | BPF_JEQ | BPF_K, 0, 0, 1);
+	EMIT(BPF_JMP | BPF_JEQ | BPF_K, 0, 0, 5);
+	EMIT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, args[0]), 0, 0);
+	EMIT(BPF_JMP | BPF_JEQ | BPF_K, PROBE_FD, 0, 1);
 	EMIT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | PROBE_ERRNO, 0, 0);
+	EMIT(BPF_JMP | BPF_JEQ | BPF_K, MB_SECCOMP_HELLO_FD, 0, 1);
+	EMIT(BPF_RET | BPF_K, hello, 0, 0);
 	EMIT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr), 0, 0);
 	for (i = 0; i < spec->n_rules; i++) {
 		if (!is_seccomp(engines[i]))
@@ -215,6 +218,26 @@ int mb_seccomp_build(const struct mb_spec *spec, const __u32 *engines,
 	}
 	EMIT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW, 0, 0);
 	return (int)n;
+}
+
+int mb_seccomp_build(const struct mb_spec *spec, const __u32 *engines,
+		     struct sock_filter *prog, size_t max)
+{
+	return build(spec, engines, prog, max, SECCOMP_RET_ALLOW);
+}
+
+int mb_seccomp_build_routing_hello(const struct mb_spec *spec, const __u32 *engines,
+				   struct sock_filter *prog, size_t max)
+{
+	return build(spec, engines, prog, max, SECCOMP_RET_USER_NOTIF);
+}
+
+int mb_seccomp_hello(void)
+{
+	/* Not through the gate: the filter is the one to see it. */
+	long r = syscall(SYS_close, (unsigned long)MB_SECCOMP_HELLO_FD);
+
+	return r < 0 ? -errno : (int)r;
 }
 
 int mb_seccomp_ours(void)

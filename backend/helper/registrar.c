@@ -90,6 +90,12 @@ static int add(const struct request *session, struct mb_registry *reg,
 	if (!ret && (ret = mb_identity_read(&g->reader, pidfd, &g->id, &how)))
 		mb_error_set(why, "mb-helper cannot identify pid %d: %s%s%s", (int)g->peer.pid,
 			     strerror(-ret), *how ? ": " : "", how);
+	if (!ret && g->id.uid[0] != mb_caller_uid) {
+		mb_error_set(why, "mb-helper refuses to serve uid %u's process (pid %d) under the "
+			     "supervisor of uid %u's C API session: another user's",
+			     (unsigned)g->id.uid[0], (int)g->peer.pid, (unsigned)mb_caller_uid);
+		ret = -EPERM;
+	}
 	if (!ret)
 		ret = mb_request_ids_check(&g->id, mb_caller_uid, why);
 	if (!ret && g->id.tgid == session->key) {

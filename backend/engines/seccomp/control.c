@@ -48,7 +48,7 @@ static void ctl_reply(struct supervisor *s, int status, __u32 handle, const char
 	send(s->control_fd, &r, sizeof(r), MSG_NOSIGNAL);
 }
 
-static void unorder(struct supervisor *s, __u32 slot)
+void sv_unorder(struct supervisor *s, __u32 slot)
 {
 	__u32 k;
 
@@ -120,7 +120,7 @@ static void ctl_disable(struct supervisor *s, __u32 handle)
 	ctl_reply(s, 0, handle, "ok");
 	for (i = 0; i < n; i++) {
 		s->slots[idx[i]].active = false;
-		unorder(s, idx[i]);
+		sv_unorder(s, idx[i]);
 	}
 }
 
@@ -221,6 +221,6 @@ void sv_control_gone(struct supervisor *s)
 		if (!s->slots[i].active || s->slots[i].guest)
 			continue;
 		s->slots[i].active = false;
-		unorder(s, i);
+		sv_unorder(s, i);
 	}
 }

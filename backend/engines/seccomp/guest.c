@@ -154,19 +154,11 @@ static int registrar(struct supervisor *s, struct mb_guest_msg *q, int pidfd,
 
 static void forget_slots(struct supervisor *s, struct guest *g)
 {
-	__u32 k, i, slot;
+	__u32 k;
 
 	for (k = 0; k < g->n_rules; k++) {
-		slot = g->slots[k];
-		s->slots[slot] = (struct slot){ 0 };
-		for (i = 0; i < s->n_order; i++) {
-			if (s->order[i] != slot)
-				continue;
-			memmove(&s->order[i], &s->order[i + 1],
-				(s->n_order - i - 1) * sizeof(s->order[0]));
-			s->n_order--;
-			break;
-		}
+		sv_unorder(s, g->slots[k]);
+		s->slots[g->slots[k]] = (struct slot){ 0 };
 	}
 	g->n_rules = 0;
 	/* Whose rules a cached thread got may have changed. */
@@ -474,13 +466,20 @@ int sv_guest_owner(struct supervisor *s, pid_t tgid)
 	return -1;
 }
 
-int sv_guests_hold_listener(const struct supervisor *s, char *msg, size_t len)
+int sv_guests_hold_listener(struct supervisor *s, char *msg, size_t len)
 {
+	struct pollfd p;
 	int i;
 
 	for (i = 0; i < MAX_GUESTS; i++) {
 		if (s->guests[i].state == GUEST_FREE)
 			continue;
+		/* Gone already, its exit not yet seen by the loop. */
+		p = (struct pollfd){ .fd = s->guests[i].pidfd, .events = POLLIN };
+		if (poll(&p, 1, 0) == 1) {
+			drop(s, &s->guests[i]);
+			continue;
+		}
 		snprintf(msg, len, "pid %d registered its own rules through this process's "
 			 "listener, which a new filter layer would cut off: route every syscall "
 			 "from the first enable (MINDERBINDER_API_SYSCALLS) or enable this one "

@@ -190,10 +190,12 @@ int sv_guest_event(struct supervisor *s, const struct pollfd *p);
 /* Whose rules apply to process tgid (not the registration's): k or -1. */
 int sv_guest_owner(struct supervisor *s, pid_t tgid);
 /* 0, or -EBUSY with msg set while a guest needs the listener. */
-int sv_guests_hold_listener(const struct supervisor *s, char *msg, size_t len);
+int sv_guests_hold_listener(struct supervisor *s, char *msg, size_t len);
 
 /* control.c: the C API's control socket */
 int sv_control(struct supervisor *s);
+/* Takes a slot out of the decision order. */
+void sv_unorder(struct supervisor *s, __u32 slot);
 void sv_control_gone(struct supervisor *s);
 
 #endif

@@ -9,7 +9,7 @@ import subprocess
 import sys
 
 import minderbinder
-from conftest import TARGET
+from conftest import launch
 
 BUILD = os.path.dirname(os.path.realpath(minderbinder.library_path()))
 AGENT = os.path.join(BUILD, "libmbpreload.so")
@@ -75,3 +75,53 @@ def test_a_syscall_the_parent_does_not_route_is_refused(conf):
     assert ("needs the supervisor of the filter inherited from pid %d, which routes only openat"
             % os.getpid()) in r.stderr, r.stderr
     assert "MINDERBINDER_API_SYSCALLS=getppid" in r.stderr, r.stderr
+
+
+def _suid_capable_dir():
+    """A new directory, mode 755, on a file system that honours set-uid
+    bits (/var/tmp's, else /tmp's), or None."""
+    import tempfile
+    for base in ("/var/tmp", "/tmp"):
+        r = subprocess.run(["findmnt", "-n", "-T", base, "-o", "OPTIONS"],
+                           capture_output=True, text=True)
+        if r.returncode == 0 and "nosuid" not in r.stdout.strip().split(","):
+            d = tempfile.mkdtemp(prefix="mbsuid-py.", dir=base)
+            os.chmod(d, 0o755)
+            return d
+    return None
+
+
+def test_the_same_as_uid_65534_with_the_set_uid_helper(tmp_path):
+    """The tests above, again as uid 65534 against a set-uid copy of the
+    helper: the child's registration needs no privilege of its own (the
+    session's registrar writes its entry)."""
+    import shutil
+    if os.getuid() != 0 or "MB_AS_NOBODY" in os.environ:
+        import pytest
+        pytest.skip("NOT RUN: needs root (it runs the others as uid 65534)")
+    if not shutil.which("setpriv"):
+        import pytest
+        pytest.skip("NOT RUN: no setpriv (util-linux)")
+    d = _suid_capable_dir()
+    if d is None:
+        import pytest
+        pytest.skip("NOT RUN: no file system without nosuid among /var/tmp /tmp")
+    try:
+        helper = os.path.join(d, "mb-helper")
+        shutil.copy(os.path.join(BUILD, "mb-helper"), helper)
+        os.chown(helper, 0, 0)
+        os.chmod(helper, 0o4755)
+        home = os.path.join(d, "home")
+        os.mkdir(home)
+        os.chown(home, 65534, 65534)
+        env = dict(os.environ, MB_AS_NOBODY="1", MINDERBINDER_HELPER=helper, HOME=home)
+        # By the launcher, which no filter of ours is on: a session of
+        # its own (this process's filter would void the set-uid bit).
+        ret, out, err = launch(
+            ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+             sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:xdist",
+             "--basetemp", os.path.join(home, "t"), "--rootdir", os.path.dirname(__file__),
+             __file__], home, env)
+        assert ret == 0 and "4 passed, 1 skipped" in out, out + err
+    finally:
+        shutil.rmtree(d, ignore_errors=True)

@@ -154,6 +154,21 @@ Test(capi, child_a_syscall_not_routed_is_refused_with_the_remedy)
 	cr_assert(strstr(out, "MINDERBINDER_API_SYSCALLS=getppid"), "%s", out);
 }
 
+/* A forced BPF engine cannot serve a child's rules: said, not ignored. */
+Test(capi, child_a_forced_bpf_engine_is_refused)
+{
+	char out[4096];
+	int st;
+
+	after_a_rule();
+	setenv("MINDERBINDER_ENGINE", "kprobe", 1);
+	st = run(on_file("openat:ENOENT"), (char *[]){ "cat", file, NULL }, out, sizeof(out));
+	unsetenv("MINDERBINDER_ENGINE");
+	cr_assert_eq(st, 125, "status %d: %s", st, out);
+	cr_assert(strstr(out, "MINDERBINDER_ENGINE=kprobe: the rules of a process under the "
+			      "seccomp filter inherited from pid"), "%s", out);
+}
+
 /* The remedy works: declared up front, getppid is routed by the first
  * layer, and a child's getppid rule is served (dash prints the raw
  * return, -5, as $PPID). */

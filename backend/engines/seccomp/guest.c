@@ -274,6 +274,14 @@ static int check_request(struct supervisor *s, struct guest *g, const struct mb_
 			    m->scope);
 		return -EINVAL;
 	}
+	if (m->wish == MB_WISH_KPROBE || m->wish == MB_WISH_FMOD_RET) {
+		plan_refuse(g, -EOPNOTSUPP,
+			    "MINDERBINDER_ENGINE=%s: the rules of a process under the seccomp filter "
+			    "inherited from pid %d are served by that filter's supervisor: unset it, "
+			    "or set it to seccomp or auto", m->wish == MB_WISH_KPROBE ? "kprobe"
+			    : "fmod_ret", (int)s->args->tgid);
+		return -EOPNOTSUPP;
+	}
 	for (i = 0; i < m->spec.n_rules; i++) {
 		if (m->spec.rules[i].kind == MB_RULE_SYSCALL)
 			continue;

@@ -50,6 +50,17 @@ def test_cat_under_minderbinder_run_fails_with_enoent(conf):
         assert f.read() == "greeting=hi\n"
 
 
+def test_an_unconditional_rule_is_answered_in_the_child_s_own_filter(conf):
+    # No supervisor needed: the child installs a layer without a listener
+    # (the registrar still writes its entry, so no set-uid helper is run
+    # under our no_new_privs).
+    after_a_rule(conf)
+    r = child(["cat", conf], "openat:EACCES")
+    assert (r.returncode, r.stderr) == (1, "cat: %s: Permission denied\n" % conf)
+    with open(conf) as f:
+        assert f.read() == "greeting=hi\n"
+
+
 def test_exact_counts_in_the_child_while_the_parent_makes_the_same_calls(conf):
     with minderbinder.failures("openat:EACCES:after=1000000:path=" + conf, scope="process") as f:
         p = subprocess.Popen(["sh", "-c", "read x; cat %s; cat %s; cat %s" % (conf, conf, conf)],
@@ -122,6 +133,6 @@ def test_the_same_as_uid_65534_with_the_set_uid_helper(tmp_path):
              sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:xdist",
              "--basetemp", os.path.join(home, "t"), "--rootdir", os.path.dirname(__file__),
              __file__], home, env)
-        assert ret == 0 and "4 passed, 1 skipped" in out, out + err
+        assert ret == 0 and "5 passed, 1 skipped" in out, out + err
     finally:
         shutil.rmtree(d, ignore_errors=True)

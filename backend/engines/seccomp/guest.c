@@ -458,6 +458,11 @@ int sv_guest_owner(struct supervisor *s, pid_t tgid)
 	__u64 start;
 	int depth, i;
 
+	/* No guest: no walk (the session's other children pay nothing). */
+	for (i = 0; i < MAX_GUESTS && s->guests[i].state != GUEST_LIVE; i++)
+		;
+	if (i == MAX_GUESTS)
+		return -1;
 	for (depth = 0; depth < 64 && p > 1; depth++) {
 		for (i = 0; i < MAX_GUESTS; i++) {
 			const struct guest *g = &s->guests[i];

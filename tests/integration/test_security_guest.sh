@@ -106,3 +106,12 @@ if [ "$(kv "$T/garbage" plan)" = -71 ] && grep -q "No such file or directory" "$
 else
 	fail "$name" "$(report "$T/garbage")"
 fi
+
+# --- nothing left: the supervisors and their root registrars end with the sessions -------
+for o in ctl root root2 handoff sender garbage; do
+	for k in session_pid hello_pid sender_pid; do
+		p=$(kv "$T/$o" $k)
+		[ -n "$p" ] && TARGET_PIDS="$TARGET_PIDS $p"
+	done
+done
+mb_no_leftovers "guest: once the sessions and their children exited, no supervisor or registrar of theirs runs, no entry of theirs is left"

@@ -38,7 +38,7 @@
 #include "lib/spec_parse.h"
 
 #define EXPORT __attribute__((visibility("default")))
-#define NR_WORDS 16 /* syscall numbers up to 1023 */
+#define NR_WORDS MB_ROUTED_WORDS /* syscall numbers up to 1023 */
 
 struct mb_handle {
 	__u32 id;
@@ -262,6 +262,8 @@ static int add_layer(const struct mb_spec *spec)
 	}
 	if (!fresh)
 		return 0;
+	/* A child started later may register through our supervisor: the
+	 * layer routes its hello to the listener too. */
 	memcpy(set.w, want, sizeof(want));
 	len = mb_seccomp_build_routed(&set, prog, MB_FILTER_MAX);
 	if (len < 0)
@@ -270,9 +272,12 @@ static int add_layer(const struct mb_spec *spec)
 		memset(&api.msg, 0, sizeof(api.msg));
 		api.msg.hdr.type = MB_CTL_RELEASE;
 		ret = transact(0);
-		if (ret || api.reply.status)
-			return fail(ret ? ret : api.reply.status,
-				    "mb_enable: the supervisor did not release its listener");
+		if (ret)
+			return fail(ret, "mb_enable: the supervisor did not release its listener");
+		/* It refuses while a guest (a child registered through it)
+		 * needs the listener: its message names the child. */
+		if (api.reply.status)
+			return fail(api.reply.status, "mb_enable: %s", api.reply.msg);
 	}
 	fd = mb_seccomp_install(prog, (size_t)len, MB_SECCOMP_WANT_LISTENER | MB_SECCOMP_VIA_GATE);
 	if (fd == -EBUSY)
@@ -507,6 +512,7 @@ EXPORT int mb_enable(const char *spec, enum mb_scope scope, struct mb_handle **o
 			api.msg.scope = scope;
 			api.msg.tid = (__s32)gettid();
 			api.msg.spec = *sys;
+			memcpy(api.msg.routed, routed_all, sizeof(api.msg.routed));
 			ret = transact(listener);
 			if (!ret && api.reply.status)
 				ret = fail(api.reply.status, "mb_enable: %s", api.reply.msg);

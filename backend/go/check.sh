@@ -6,6 +6,8 @@
 # binaries), and the Go/cgo variables the Makefile exports.
 set -e
 B=$(cd "$OUT" && pwd)
+# The agent and the CLI of this build, for the children the tests start.
+export MB_BUILD_DIR="$B"
 echo "== backend/go: go vet, and the CGO_ENABLED=0 build"
 (cd backend/go && go vet . && CGO_ENABLED=0 go vet . && CGO_ENABLED=0 go test -count=1 .)
 (cd examples/go && go vet .)

@@ -168,12 +168,35 @@ static int read_interfaces(struct request *rq, struct mb_error *err)
 	return 0;
 }
 
+int mb_request_ids_check(const struct mb_identity *id, uid_t uid, struct mb_error *err)
+{
+	int i;
+
+	/* A caller that changed identity (a set-uid exec) since it made the
+	 * socket is not the caller any more; one with capabilities would get
+	 * no fault from the BPF programs' use-time checks. */
+	for (i = 0; i < MB_ID_COUNT; i++) {
+		if (id->uid[i] != uid || id->gid[i] != id->gid[0]) {
+			mb_error_set(err,
+				     "mb-helper refuses a process whose user or group ids differ (set-uid or set-gid)");
+			return -EPERM;
+		}
+	}
+	if (uid != 0 && id->cap_effective && id->userns_level == 0) {
+		mb_error_set(err,
+			     "mb-helper refuses a process with effective capabilities (%#llx) run by uid %u",
+			     (unsigned long long)id->cap_effective, (unsigned)uid);
+		return -EPERM;
+	}
+	return 0;
+}
+
 /* The caller as the kernel knows it, and whether it may register. */
 static int identify_peer(struct request *rq, struct mb_error *err)
 {
 	socklen_t len = sizeof(rq->peer);
 	const char *why = "";
-	int ret, i;
+	int ret;
 
 	if (getsockopt(SOCK, SOL_SOCKET, SO_PEERCRED, &rq->peer, &len))
 		return -errno;
@@ -212,22 +235,9 @@ static int identify_peer(struct request *rq, struct mb_error *err)
 			     strerror(-ret), *why ? ": " : "", why);
 		return ret;
 	}
-	/* A caller that changed identity (a set-uid exec) since it made the
-	 * socket is not the caller any more; one with capabilities would get
-	 * no fault from the BPF programs' use-time checks. */
-	for (i = 0; i < MB_ID_COUNT; i++) {
-		if (rq->id.uid[i] != rq->peer.uid || rq->id.gid[i] != rq->id.gid[0]) {
-			mb_error_set(err,
-				     "mb-helper refuses a process whose user or group ids differ (set-uid or set-gid)");
-			return -EPERM;
-		}
-	}
-	if (rq->peer.uid != 0 && rq->id.cap_effective && rq->id.userns_level == 0) {
-		mb_error_set(err,
-			     "mb-helper refuses a process with effective capabilities (%#llx) run by uid %u",
-			     (unsigned long long)rq->id.cap_effective, (unsigned)rq->peer.uid);
-		return -EPERM;
-	}
+	ret = mb_request_ids_check(&rq->id, rq->peer.uid, err);
+	if (ret)
+		return ret;
 	/* Read after the identity: if the parent had gone and its pid been
 	 * reused, we would have been re-parented by now. */
 	if (rq->peer.pid != getppid()) {

@@ -36,6 +36,9 @@ void mb_request_free(struct request *rq);
 int mb_request_read(struct request *rq, struct mb_error *err);
 /* Who sent it, as the kernel tells it; fills rq's key and target. */
 int mb_request_identify(struct request *rq, struct mb_error *err);
+/* Whether a process with identity id may register as uid: one uid and
+ * one gid throughout, no capabilities unless root. 0 or -EPERM. */
+int mb_request_ids_check(const struct mb_identity *id, uid_t uid, struct mb_error *err);
 /* Whether the caller is still the process, with the rights, it was. */
 int mb_request_reverify(struct request *rq, const char *when, struct mb_error *err);
 /* INSTALLED, which the agent sends as soon as its filter is in: within

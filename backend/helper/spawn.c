@@ -17,6 +17,7 @@
 
 #include "engines/netlog.h"
 #include "engines/seccomp/supervise.h"
+#include "helper/registrar.h"
 #include "helper/sanitise.h"
 #include "helper/spawn.h"
 #include "lib/json_log.h"
@@ -109,6 +110,42 @@ int mb_spawn_check_log(const struct request *rq, struct mb_error *why)
 	return -err;
 }
 
+/*
+ * A C API session's registrar: it stays root (its caller cannot signal
+ * it) and hears only the supervisor, on the socketpair made here. It
+ * holds no listener: a filter whose listener outlived its supervisor
+ * would leave every routed call waiting.
+ */
+static int spawn_registrar(struct request *rq, struct mb_registry *reg, int listener,
+			   int control, int *fd)
+{
+	int sv[2];
+	pid_t pid;
+
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv))
+		return -errno;
+	pid = fork();
+	if (pid < 0) {
+		close(sv[0]);
+		close(sv[1]);
+		return -errno;
+	}
+	if (pid == 0) {
+		setsid();
+		close(SOCK);
+		close(sv[1]);
+		if (listener >= 0)
+			close(listener);
+		close(control);
+		close(rq->pidfd);
+		mb_identity_close(&rq->reader);
+		_exit(mb_registrar_run(rq, reg, sv[0]) ? 1 : 0);
+	}
+	close(sv[0]);
+	*fd = sv[1];
+	return 0;
+}
+
 pid_t mb_spawn_supervisor(struct request *rq, struct mb_registry *reg, int listener,
 			  int control)
 {
@@ -124,11 +161,21 @@ pid_t mb_spawn_supervisor(struct request *rq, struct mb_registry *reg, int liste
 		.spec = &rq->msg.spec,
 		.engines = rq->engines,
 		.log_path = rq->msg.log_path[0] ? rq->msg.log_path : NULL,
+		.registrar_fd = -1,
 	};
-	pid_t pid = fork();
+	pid_t pid;
+	int err = control >= 0 ? spawn_registrar(rq, reg, listener, control,
+						  &args.registrar_fd) : 0;
 
-	if (pid != 0)
-		return pid < 0 ? -errno : pid;
+	if (err)
+		return err;
+	pid = fork();
+	if (pid != 0) {
+		err = -errno;
+		if (args.registrar_fd >= 0)
+			close(args.registrar_fd);
+		return pid < 0 ? err : pid;
+	}
 	/* Its own session: a Ctrl-C meant for the target must not kill the
 	 * supervisor first and leave the target's calls failing with ENOSYS. */
 	setsid();

@@ -392,13 +392,69 @@ static void privilege_hint(const char *helper, struct mb_error *err)
 		     "or run as root", why, helper, what);
 }
 
+/*
+ * Under the filter of a C API session, whose listener is the chain's one,
+ * a registration goes to that session's supervisor (guest.c there) rather
+ * than to mb-helper, which the filter's no_new_privs leaves unprivileged
+ * anyway: its socket, -EBADF when there is no such filter, or -errno with
+ * err saying why the supervisor did not take us.
+ */
+static int guest_socket(const struct mb_spec *spec, const struct mb_register_opts *o,
+			struct mb_error *err)
+{
+	__u32 i;
+	int fd;
+
+	for (i = 0; i < spec->n_rules && spec->rules[i].kind != MB_RULE_SYSCALL; i++)
+		;
+	if ((o->flags & MB_REG_API) || i == spec->n_rules || !mb_seccomp_ours())
+		return -EBADF;
+	fd = mb_seccomp_hello();
+	if (fd >= 0 || fd == -EBADF)
+		return fd;
+	if (fd == -ENOSYS)
+		mb_error_set(err, "the seccomp filter this process inherited sends its syscalls to "
+				  "a supervisor that is gone (its C API session added a layer or "
+				  "ended): they fail with ENOSYS here, and no rule can be added");
+	else if (fd == -EUSERS)
+		mb_error_set(err, "the supervisor of the seccomp filter this process inherited "
+				  "serves as many children as it can at once; try again once some "
+				  "have exited");
+	else
+		mb_error_set(err, "the supervisor of the seccomp filter this process inherited "
+				  "refused to serve it: %s", strerror(-fd));
+	return fd;
+}
+
+/* A guest's own layer: its in-filter rules only. The syscalls the
+ * supervisor decides stay out of it, so they reach the inherited layer,
+ * which routes them; a USER_NOTIF of ours would answer ENOSYS. */
+static int install_guest_layer(const struct mb_spec *spec, const __u32 *engines,
+			       struct mb_error *err)
+{
+	struct sock_filter prog[MB_FILTER_MAX];
+	__u32 own[MB_MAX_RULES], i;
+	int len, ret;
+
+	for (i = 0; i < MB_MAX_RULES; i++)
+		own[i] = engines[i] == MB_ENGINE_SECCOMP_NOTIF ? MB_ENGINE_NONE : engines[i];
+	if (!mb_seccomp_has_rules(spec, own))
+		return 0;
+	len = mb_seccomp_build(spec, own, prog, MB_FILTER_MAX);
+	ret = len < 0 ? len : mb_seccomp_install(prog, (size_t)len, 0);
+	if (ret < 0)
+		mb_error_set(err, "failed to install seccomp filter: %s", strerror(-ret));
+	return ret < 0 ? ret : 0;
+}
+
 int mb_register_self(const struct mb_spec *spec, const struct mb_register_opts *o,
 		     struct mb_registration *out, struct mb_error *err)
 {
 	struct mb_register_msg *req = NULL;
 	struct mb_plan_msg plan;
 	struct sock_filter prog[MB_FILTER_MAX];
-	int sv[2] = { -1, -1 }, listener = 0, len, ret;
+	int sv[2] = { -1, -1 }, listener = 0, len, ret, guest;
+	const char *who = o->helper;
 	int timeout_ms;
 	long long deadline;
 	pid_t helper = -1;
@@ -411,14 +467,21 @@ int mb_register_self(const struct mb_spec *spec, const struct mb_register_opts *
 		return ret;
 	out->inherited = 0;
 	deadline = monotonic_ms() + timeout_ms;
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv)) {
+	guest = guest_socket(spec, o, err);
+	if (guest < 0 && guest != -EBADF)
+		return guest;
+	if (guest >= 0) {
+		sv[0] = guest;
+		who = "the inherited filter's supervisor";
+	} else if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv)) {
 		ret = -errno;
 		mb_error_set(err, "failed to create socket for mb-helper: %s",
 			     strerror(-ret));
 		return ret;
 	}
-	ret = spawn_helper(o->helper, sv[1], &helper);
-	close(sv[1]);
+	ret = guest >= 0 ? 0 : spawn_helper(o->helper, sv[1], &helper);
+	if (guest < 0)
+		close(sv[1]);
 	if (ret) {
 		mb_error_set(err, "failed to run mb-helper (%s): %s", o->helper,
 			     strerror(-ret));
@@ -452,21 +515,21 @@ int mb_register_self(const struct mb_spec *spec, const struct mb_register_opts *
 	req = NULL;
 	if (n != (ssize_t)sizeof(struct mb_register_msg)) {
 		ret = n < 0 ? -errno : -EPROTO;
-		mb_error_set(err, "failed to talk to mb-helper (%s): %s", o->helper,
+		mb_error_set(err, "failed to talk to mb-helper (%s): %s", who,
 			     strerror(-ret));
 		goto out;
 	}
 	ret = recv_plan(sv[0], &plan, left_ms(deadline));
 	if (ret == -ETIMEDOUT)
 		mb_error_set(err, "mb-helper (%s) did not answer within %d s (set "
-			     HELPER_TIMEOUT_VAR " on a slow machine)", o->helper,
+			     HELPER_TIMEOUT_VAR " on a slow machine)", who,
 			     timeout_ms / 1000);
 	else if (ret)
-		mb_error_set(err, "mb-helper (%s) %s", o->helper,
+		mb_error_set(err, "mb-helper (%s) %s", who,
 			     ret == -ECONNRESET ? "exited without answering (is it installed setuid root?)"
 						: "answered nonsense");
 	if (ret) {
-		if (ret != -ETIMEDOUT)
+		if (ret != -ETIMEDOUT && guest < 0)
 			privilege_hint(o->helper, err);
 		goto out;
 	}
@@ -482,12 +545,21 @@ int mb_register_self(const struct mb_spec *spec, const struct mb_register_opts *
 		if (plan.msg[0])
 			mb_error_set(err, "%s", plan.msg);
 		else
-			mb_error_set(err, "mb-helper (%s) refused: %s", o->helper, strerror(-ret));
-		privilege_hint(o->helper, err);
+			mb_error_set(err, "mb-helper (%s) refused: %s", who, strerror(-ret));
+		if (guest < 0)
+			privilege_hint(o->helper, err);
 		goto out;
 	}
 	memcpy(out->engines, plan.engines, sizeof(out->engines));
 	out->key = plan.key;
+	if (guest >= 0) {
+		ret = install_guest_layer(spec, plan.engines, err);
+		if (ret)
+			send_installed(sv[0], ret, 0, -1);
+		else
+			ret = finish(sv[0], 0, -1, deadline, out, err);
+		goto out;
+	}
 	if ((o->flags & MB_REG_API) || !mb_seccomp_has_rules(spec, plan.engines)) {
 		/* Network rules only: nothing to install in this process. The
 		 * C API installs its filters itself, one per enable. */

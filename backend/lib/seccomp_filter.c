@@ -180,8 +180,9 @@ static __u32 action_for(const struct mb_spec *spec, const __u32 *engines,
 	} while (0)
 
 /* What every filter of ours does before any rule: other arches and the
- * gate pass, mb_seccomp_ours's question is answered; then A holds nr. */
-static int build_head(struct sock_filter *prog, size_t max)
+ * gate pass, mb_seccomp_ours's question and a guest's hello (hello: the
+ * action for it) are answered; then A holds nr. */
+static int build_head(struct sock_filter *prog, size_t max, __u32 hello)
 {
 	unsigned long ip = mb_gate_ip();
 	size_t n = 0;
@@ -198,13 +199,16 @@ static int build_head(struct sock_filter *prog, size_t max)
 	EMIT(BPF_JMP | BPF_JEQ | BPF_K, (__u32)(ip >> 32), 0, 1);
 	EMIT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW, 0, 0);
 	EMIT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr), 0, 0);
-	/* mb_seccomp_ours's question, answered before any rule. */
-	EMIT(BPF_JMP | BPF_JEQ | BPF_K, SYS_close, 0, 6);
-	EMIT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, args[0]), 0, 0);
-	EMIT(BPF_JMP | BPF_JEQ | BPF_K, PROBE_FD, 0, 3);
+	/* mb_seccomp_ours's question and a guest's hello, answered before
+	 * any rule (a rule's errno would win over the hello's USER_NOTIF). */
+	EMIT(BPF_JMP | BPF_JEQ | BPF_K, SYS_close, 0, 7);
 	EMIT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, args[0]) + 4, 0, 0);
-	EMIT(BPF_JMP | BPF_JEQ | BPF_K, 0, 0, 1);
+	EMIT(BPF_JMP | BPF_JEQ | BPF_K, 0, 0, 5);
+	EMIT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, args[0]), 0, 0);
+	EMIT(BPF_JMP | BPF_JEQ | BPF_K, PROBE_FD, 0, 1);
 	EMIT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | PROBE_ERRNO, 0, 0);
+	EMIT(BPF_JMP | BPF_JEQ | BPF_K, MB_SECCOMP_HELLO_FD, 0, 1);
+	EMIT(BPF_RET | BPF_K, hello, 0, 0);
 	EMIT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr), 0, 0);
 	return (int)n;
 }
@@ -240,7 +244,8 @@ int mb_seccomp_build(const struct mb_spec *spec, const __u32 *engines,
 		     struct sock_filter *prog, size_t max)
 {
 	struct mb_nr_set done, set;
-	int n = build_head(prog, max), nr;
+	/* Only the C API's layers route the hello to their listener. */
+	int n = build_head(prog, max, SECCOMP_RET_ALLOW), nr;
 	size_t k;
 	__u32 i;
 
@@ -273,12 +278,20 @@ int mb_seccomp_build_routed(const struct mb_nr_set *routed, struct sock_filter *
 			    size_t max)
 {
 	struct mb_nr_set done;
-	int n = build_head(prog, max);
+	int n = build_head(prog, max, SECCOMP_RET_USER_NOTIF);
 
 	memset(&done, 0, sizeof(done));
 	if (n >= 0)
 		n = emit_set(prog, max, (size_t)n, routed, &done, SECCOMP_RET_USER_NOTIF);
 	return build_tail(prog, max, n);
+}
+
+int mb_seccomp_hello(void)
+{
+	/* Not through the gate: the filter is the one to see it. */
+	long r = syscall(SYS_close, (unsigned long)MB_SECCOMP_HELLO_FD);
+
+	return r < 0 ? -errno : (int)r;
 }
 
 int mb_seccomp_ours(void)

@@ -32,7 +32,20 @@ int mb_gate_send_fds(int sock, const void *buf, size_t len, const int *fds, int 
 /* Builds the filter; returns the number of instructions or -E2BIG. */
 int mb_seccomp_build(const struct mb_spec *spec, const __u32 *engines,
 		     struct sock_filter *prog, size_t max);
-/* The C API's filter layer: every syscall in routed to the supervisor. */
+/*
+ * A guest's hello: close() of a descriptor number no process can have
+ * open. The C API's layers route it to their listener (the supervisor
+ * answers with a socket to itself: a notification from a thread is the
+ * kernel's word that it runs under that filter); every other filter of
+ * ours lets it through to the kernel (EBADF).
+ */
+#define MB_SECCOMP_HELLO_FD 0x6d620001u
+/* Says hello: a socket to the supervisor of the C API session whose
+ * filter this process inherited, -EBADF when there is none, -ENOSYS when
+ * its listener is gone, or the supervisor's -errno. */
+int mb_seccomp_hello(void);
+/* The C API's filter layer: every syscall in routed, and a guest's hello
+ * (MB_SECCOMP_HELLO_FD), to the supervisor. */
 int mb_seccomp_build_routed(const struct mb_nr_set *routed, struct sock_filter *prog,
 			    size_t max);
 /* True when some rule is served by seccomp at all. */

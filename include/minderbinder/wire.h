@@ -18,7 +18,7 @@
 #include "rule.h"
 
 #define MB_WIRE_MAGIC 0x4d425752u /* "MBWR" */
-#define MB_WIRE_VERSION 3
+#define MB_WIRE_VERSION 4
 #define MB_WIRE_MSG_MAX 256
 /* The helper reads the agent's socket on this descriptor. */
 #define MB_HELPER_FD 3
@@ -34,6 +34,13 @@ enum mb_msg_type {
 	MB_CTL_STATS = 12,
 	MB_CTL_REPLY = 13,
 	MB_CTL_RELEASE = 14, /* close the listeners: a new filter layer comes */
+	/* A C API session's supervisor <-> its registrar (mb-helper's root
+	 * child): the registry entry of a guest, a process in the session's
+	 * filter chain that registers through the supervisor (a "hello"
+	 * routed to the listener it inherited, lib/seccomp_filter.h). */
+	MB_GUEST_ADD = 20,
+	MB_GUEST_REMOVE = 21,
+	MB_GUEST_REPLY = 22,
 };
 
 /* REGISTER flags */
@@ -107,6 +114,9 @@ struct mb_installed_msg {
 	__u32 pad;
 };
 
+/* Syscall numbers up to 1023: one bit each. */
+#define MB_ROUTED_WORDS 16
+
 /* C API -> supervisor. ENABLE may carry a new filter layer's listener. */
 struct mb_ctl_msg {
 	struct mb_msg_hdr hdr;
@@ -115,6 +125,9 @@ struct mb_ctl_msg {
 	__s32 tid;          /* the thread, for MB_SCOPE_THREAD */
 	__u32 has_listener;
 	struct mb_spec spec; /* ENABLE only */
+	/* With a listener: the syscalls its layer routes (bit nr), what a
+	 * guest's supervised rules may use. */
+	__u64 routed[MB_ROUTED_WORDS];
 };
 
 struct mb_ctl_stats {
@@ -134,6 +147,26 @@ struct mb_done_msg {
 	struct mb_msg_hdr hdr;
 	__s32 status;
 	__u32 supervisor_pid;
+	char msg[MB_WIRE_MSG_MAX];
+};
+
+/* Supervisor -> registrar. ADD comes with the guest's pidfd (SCM_RIGHTS),
+ * taken while its hello was pending; REMOVE names an entry ADD made. */
+struct mb_guest_msg {
+	struct mb_msg_hdr hdr;
+	__u32 supervisor; /* our pid, for the entry */
+	__u32 ns_pid;     /* the guest's pid in our pid namespace (/proc) */
+	__u32 key;        /* REMOVE: the entry ADD made */
+	__u32 pad;
+	__u64 start_ticks; /* REMOVE: its start time */
+	struct mb_register_msg reg; /* ADD: the guest's REGISTER, as it sent it */
+};
+
+struct mb_guest_reply {
+	struct mb_msg_hdr hdr;
+	__s32 status;
+	__u32 key;         /* the guest's registry key (global tgid) */
+	__u64 start_ticks; /* the kernel's start time, for the counters */
 	char msg[MB_WIRE_MSG_MAX];
 };
 

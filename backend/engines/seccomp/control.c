@@ -19,7 +19,7 @@ static __u32 handle_slots(const struct supervisor *s, __u32 handle, __u32 *idx)
 	__u32 n = 0, i, j;
 
 	for (i = 0; i < MB_MAX_RULES; i++) {
-		if (!s->slots[i].active || s->slots[i].handle != handle)
+		if (!s->slots[i].active || s->slots[i].guest || s->slots[i].handle != handle)
 			continue;
 		for (j = n; j > 0 && s->slots[idx[j - 1]].pos > s->slots[i].pos; j--)
 			idx[j] = idx[j - 1];
@@ -48,7 +48,7 @@ static void ctl_reply(struct supervisor *s, int status, __u32 handle, const char
 	send(s->control_fd, &r, sizeof(r), MSG_NOSIGNAL);
 }
 
-static void unorder(struct supervisor *s, __u32 slot)
+void sv_unorder(struct supervisor *s, __u32 slot)
 {
 	__u32 k;
 
@@ -83,7 +83,7 @@ static int ctl_enable(struct supervisor *s, const struct mb_ctl_msg *m)
 		}
 	}
 	for (i = 0; i < MB_MAX_RULES; i++)
-		if (!s->slots[i].active)
+		if (!s->slots[i].active && !s->slots[i].guest)
 			free_slots[n_free++] = i;
 	if (n_free < m->spec.n_rules) {
 		ctl_reply(s, -E2BIG, 0, "too many rules enabled at once (at most 32 in all)");
@@ -121,7 +121,7 @@ static void ctl_disable(struct supervisor *s, __u32 handle)
 	ctl_reply(s, 0, handle, "ok");
 	for (i = 0; i < n; i++) {
 		s->slots[idx[i]].active = false;
-		unorder(s, idx[i]);
+		sv_unorder(s, idx[i]);
 	}
 }
 
@@ -171,13 +171,23 @@ int sv_control(struct supervisor *s)
 		ctl_reply(s, -EBADF, 0, "bad listener");
 		return 0;
 	}
+	/* What a guest's supervised rules may use from now on. */
+	if (fd >= 0)
+		memcpy(s->routed, m->routed, sizeof(s->routed));
 	switch (m->hdr.type) {
 	case MB_CTL_ENABLE:
 		return ctl_enable(s, m);
 	case MB_CTL_DISABLE:
 		ctl_disable(s, m->handle);
 		return 0;
-	case MB_CTL_RELEASE:
+	case MB_CTL_RELEASE: {
+		char why[MB_WIRE_MSG_MAX];
+
+		/* A guest's routed calls would get ENOSYS for good. */
+		if (sv_guests_hold_listener(s, why, sizeof(why))) {
+			ctl_reply(s, -EBUSY, 0, why);
+			return 0;
+		}
 		/* The kernel allows one listener per filter chain: the C API
 		 * must detach ours before it installs a wider layer. Answers
 		 * still held back for them have nobody to go to. */
@@ -185,8 +195,10 @@ int sv_control(struct supervisor *s)
 			close(s->listeners[i]);
 		s->n_listeners = 0;
 		s->n_pending = 0;
+		memset(s->routed, 0, sizeof(s->routed));
 		ctl_reply(s, 0, 0, "ok");
 		return 0;
+	}
 	case MB_CTL_STATS:
 		if (handle_slots(s, m->handle, (__u32[MB_MAX_RULES]){ 0 }))
 			ctl_reply(s, 0, m->handle, "ok");
@@ -198,14 +210,18 @@ int sv_control(struct supervisor *s)
 	return 0;
 }
 
-/* The C API side went away: nothing it enabled stays in force. */
+/* The C API side went away: nothing it enabled stays in force. Its
+ * guests' rules do, while they live (they still call through us). */
 void sv_control_gone(struct supervisor *s)
 {
 	__u32 i;
 
 	close(s->control_fd);
 	s->control_fd = -1;
-	for (i = 0; i < MB_MAX_RULES; i++)
+	for (i = 0; i < MB_MAX_RULES; i++) {
+		if (!s->slots[i].active || s->slots[i].guest)
+			continue;
 		s->slots[i].active = false;
-	s->n_order = 0;
+		sv_unorder(s, i);
+	}
 }

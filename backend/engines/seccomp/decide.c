@@ -20,12 +20,17 @@ void sv_cover_rule(struct supervisor *s, __u32 i)
 		memset(&s->covers[i], 0, sizeof(s->covers[i]));
 }
 
-static bool rule_considered(const struct supervisor *s, __u32 i, int nr, pid_t tid)
+/* Whose rules: ANY_OWNER, or tid_info's owner. */
+#define ANY_OWNER (-2)
+
+static bool rule_considered(const struct supervisor *s, __u32 i, int nr, pid_t tid, int owner)
 {
 	const struct mb_rule *r = &s->spec.rules[i];
 	__u32 e = s->engines[i];
 
 	if (!s->slots[i].active || (s->slots[i].tid && s->slots[i].tid != tid))
+		return false;
+	if (owner != ANY_OWNER && (int)s->slots[i].guest != owner)
 		return false;
 	/* a family is one rule: one count, one window, over its members */
 	return r->kind == MB_RULE_SYSCALL && mb_nr_set_has(&s->covers[i], nr) &&
@@ -37,7 +42,7 @@ static bool rule_considered(const struct supervisor *s, __u32 i, int nr, pid_t t
  * notification is still live: only then do the /proc answers belong to
  * the thread that made the call. Returns -ENOENT when it is not.
  */
-static int read_paths(struct supervisor *s, int fd, const struct seccomp_notif *req)
+static int read_paths(struct supervisor *s, int fd, const struct seccomp_notif *req, int owner)
 {
 	bool any = false, fd_arg;
 	__u64 id = req->id;
@@ -49,7 +54,7 @@ static int read_paths(struct supervisor *s, int fd, const struct seccomp_notif *
 	for (k = 0; k < s->n_order; k++) {
 		const struct mb_rule *r = &s->spec.rules[i = s->order[k]];
 
-		if (!rule_considered(s, i, req->data.nr, (pid_t)req->pid) ||
+		if (!rule_considered(s, i, req->data.nr, (pid_t)req->pid, owner) ||
 		    !(r->flags & MB_F_PATH))
 			continue;
 		arg = mb_rule_path_arg((enum mb_arch)s->spec.arch, r, req->data.nr, &fd_arg);
@@ -100,11 +105,21 @@ static void count(struct supervisor *s, __u64 called, __u64 faulted, __u64 now)
 {
 	__u32 i;
 
-	if (s->args->counters_fd < 0 || s->control_fd >= 0)
-		return; /* the C API's slots are not the registry's rule numbers */
-	for (i = 0; i < s->spec.n_rules; i++) {
+	if (s->args->counters_fd < 0)
+		return;
+	for (i = 0; i < MB_MAX_RULES; i++) {
+		const struct guest *g;
+
 		if (!(called & (1ULL << i)))
 			continue;
+		if (s->slots[i].guest) {
+			g = &s->guests[s->slots[i].guest - 1];
+			mb_registry_count(s->args->counters_fd, g->key, g->reg_start_ticks,
+					  s->slots[i].pos, 1, (faulted >> i) & 1, now);
+			continue;
+		}
+		if (s->args->control_fd >= 0)
+			continue; /* the C API's slots are not the registry's rule numbers */
 		/* Fails by design once the target exited (BPF_EXIST): its
 		 * descendants may still call, but nobody reads its counters. */
 		mb_registry_count(s->args->counters_fd, s->args->reg_tgid,
@@ -152,7 +167,7 @@ static bool any_rule_for(const struct supervisor *s, int nr, pid_t tid)
 	__u32 k;
 
 	for (k = 0; k < s->n_order; k++)
-		if (rule_considered(s, s->order[k], nr, tid))
+		if (rule_considered(s, s->order[k], nr, tid, ANY_OWNER))
 			return true;
 	return false;
 }
@@ -171,6 +186,8 @@ int sv_decide(struct supervisor *s, int fd, const struct seccomp_notif *req)
 	__u32 k, i, hit = 0;
 	int roll;
 
+	if (req->data.arch == s->audit_arch && sv_is_hello(req))
+		return sv_guest_hello(s, fd, req);
 	if (req->data.arch != s->audit_arch)
 		return sv_answer_continue(s, fd, req->id);
 	if (sv_shape_wants(s, req->data.nr, tid)) {
@@ -184,14 +201,19 @@ int sv_decide(struct supervisor *s, int fd, const struct seccomp_notif *req)
 	t = sv_tid_lookup(s, tid, now);
 	if (!t->subject)
 		return sv_answer_continue(s, fd, req->id);
+	/* A guest's agent finishing its registration (guest.c). */
+	if (t->owner > 0 &&
+	    req->data.instruction_pointer == s->guests[t->owner - 1].gate_ip)
+		return sv_answer_continue(s, fd, req->id);
 	/* Gone while we read its memory: the kernel has cleaned up already. */
-	if (read_paths(s, fd, req))
+	if (read_paths(s, fd, req, t->owner))
 		return 0;
 
 	for (k = 0; k < s->n_order; k++) {
 		const struct mb_rule *r = &s->spec.rules[i = s->order[k]];
 
-		if (!rule_considered(s, i, req->data.nr, tid) || !path_matches(s, r, req->data.nr))
+		if (!rule_considered(s, i, req->data.nr, tid, t->owner) ||
+		    !path_matches(s, r, req->data.nr))
 			continue;
 		roll = sv_rule_roll(s, i, t, now, &called, &faulted);
 		if (roll < 0)

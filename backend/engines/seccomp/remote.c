@@ -60,6 +60,15 @@ struct tid_info *sv_tid_lookup(struct supervisor *s, pid_t tid, __u64 now)
 		t->subject = thread_of_target(s->args, tid);
 		if (t->subject)
 			t->tgid = s->args->tgid;
+		else if (!sv_proc_tgid(tid, &t->tgid))
+			t->owner = sv_guest_owner(s, t->tgid);
+		else
+			t->owner = -1;
+		/* Anyone else's calls (a guest's) decide by a guest's rules. */
+		if (!t->subject && t->owner > 0)
+			t->subject = true;
+		else if (!t->subject)
+			t->tgid = 0;
 	}
 	return t;
 }

@@ -159,6 +159,13 @@ static void supervisor_fini(struct supervisor *s)
 		close(s->listeners[i]);
 	if (s->control_fd >= 0)
 		close(s->control_fd);
+	for (i = 0; i < MAX_GUESTS; i++) {
+		if (s->guests[i].state == GUEST_FREE)
+			continue;
+		if (s->guests[i].sock >= 0)
+			close(s->guests[i].sock);
+		close(s->guests[i].pidfd);
+	}
 	free(s->ctl);
 	free(s->req);
 	free(s->resp);
@@ -169,9 +176,23 @@ static void supervisor_fini(struct supervisor *s)
 	free(s->log_line);
 }
 
+/* The control socket or a listener (a guest's descriptor that went
+ * earlier in the same round is neither any more). */
+static bool is_listener(const struct supervisor *s, int fd)
+{
+	int i;
+
+	if (fd == s->control_fd)
+		return true;
+	for (i = 0; i < s->n_listeners; i++)
+		if (s->listeners[i] == fd)
+			return true;
+	return false;
+}
+
 int mb_supervise(const struct mb_supervisor_args *args)
 {
-	struct pollfd pfd[MAX_LISTENERS + 1];
+	struct pollfd pfd[MAX_LISTENERS + 1 + 2 * MAX_GUESTS];
 	int live[MAX_LISTENERS];
 	struct supervisor s;
 	int err, n, i, npfd;
@@ -196,6 +217,7 @@ int mb_supervise(const struct mb_supervisor_args *args)
 		}
 		if (s.control_fd >= 0)
 			pfd[npfd++] = (struct pollfd){ .fd = s.control_fd, .events = POLLIN };
+		npfd += sv_guest_pollfds(&s, pfd + npfd);
 		/* Every process using the filters is gone, and so is the API. */
 		if (!npfd && !s.n_pending)
 			break;
@@ -210,6 +232,8 @@ int mb_supervise(const struct mb_supervisor_args *args)
 			struct pollfd *p = &pfd[i];
 
 			if (!p->revents)
+				continue;
+			if (sv_guest_event(&s, p) || !is_listener(&s, p->fd))
 				continue;
 			if (p->revents & POLLNVAL) {
 				err = -EBADF;

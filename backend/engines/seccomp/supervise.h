@@ -11,6 +11,9 @@ struct mb_supervisor_args {
 	int listener_fd; /* -1 in C API mode until the first ENABLE brings one */
 	int control_fd;  /* C API: rules come and go over it; -1 otherwise */
 	int counters_fd; /* pinned mb_counters; -1 to count nowhere */
+	/* C API: the registrar (mb-helper's root child) that writes guests'
+	 * registry entries; -1: no guests. */
+	int registrar_fd;
 	pid_t tgid;      /* the registered process, in our pid namespace (/proc) */
 	__u64 start_ticks; /* its /proc start time */
 	/* Its registry key: the tgid in the initial pid namespace and the

@@ -9,6 +9,7 @@
 #define MB_ENGINE_SECCOMP_SUPERVISOR_H
 
 #include <limits.h>
+#include <poll.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
@@ -51,6 +52,7 @@
  * good; the C API's come and go with their handle. */
 struct slot {
 	bool active;
+	__u32 guest; /* 0: the registration's own; k: guests[k - 1]'s */
 	__u32 handle;
 	__u32 pos; /* index of the rule in its handle's spec */
 	pid_t tid; /* MB_SCOPE_THREAD: only this thread; 0: every one */
@@ -66,6 +68,7 @@ struct tid_info {
 	pid_t tid;    /* 0: empty slot */
 	pid_t tgid;   /* 0 until needed */
 	bool subject; /* inside the registration's scope */
+	int owner;    /* whose rules apply: 0 the registration's, k guests[k - 1]'s, -1 none */
 	bool have_start;
 	bool start_failed;
 	__u64 start_ns; /* CLOCK_BOOTTIME start of the thread's process */
@@ -81,6 +84,28 @@ struct pending {
 	__s64 val;
 	__s32 error;
 	__u32 flags;
+};
+
+/*
+ * A guest: a process in a C API session's filter chain that registered
+ * through us (guest.c). Known by the pidfd taken while its hello was
+ * pending, never by its number alone.
+ */
+#define MAX_GUESTS 16
+enum guest_state { GUEST_FREE, GUEST_HELLO, GUEST_PLANNED, GUEST_LIVE };
+
+struct guest {
+	enum guest_state state;
+	int sock;  /* to the guest until it is live, then -1 */
+	int pidfd; /* readable once it has exited */
+	pid_t tgid; /* in our pid namespace */
+	__u64 start_ticks; /* /proc */
+	__u32 key; /* its registry entry (the registrar's answer) */
+	__u64 reg_start_ticks;
+	enum mb_scope scope;
+	__u64 gate_ip; /* its agent's gate: those calls are let through */
+	__u32 n_rules;
+	__u32 slots[MB_MAX_RULES]; /* its rules' slots, in its spec's order */
 };
 
 /* A path argument as read from the target: 0 read, -errno failed, 1 unread. */
@@ -120,6 +145,9 @@ struct supervisor {
 	char *log_line; /* LOG_LINE_MAX bytes when log_fd >= 0 */
 	int log_path_arg[MB_MAX_RULES]; /* per rule: the syscall's path arg, or -1 */
 	int shape_nrs[MAX_SHAPE_SYSCALLS]; /* mb_shape_syscalls' numbers, -1: none */
+	/* C API: what the live listener's layer routes, and the guests. */
+	__u64 routed[MB_ROUTED_WORDS];
+	struct guest guests[MAX_GUESTS];
 };
 
 static inline bool path_arg_ok(int arg)
@@ -177,8 +205,21 @@ void sv_log_open(struct supervisor *s, const char *path);
 void sv_log_fault(struct supervisor *s, int fd, const struct seccomp_notif *req,
 		  struct tid_info *t, __u32 i);
 
+/* guest.c: processes that register through the listener they inherited */
+int sv_guest_hello(struct supervisor *s, int fd, const struct seccomp_notif *req);
+bool sv_is_hello(const struct seccomp_notif *req);
+int sv_guest_pollfds(const struct supervisor *s, struct pollfd *pfd);
+/* 1 when p was a guest's descriptor (handled), else 0. */
+int sv_guest_event(struct supervisor *s, const struct pollfd *p);
+/* Whose rules apply to process tgid (not the registration's): k or -1. */
+int sv_guest_owner(struct supervisor *s, pid_t tgid);
+/* 0, or -EBUSY with msg set while a guest needs the listener. */
+int sv_guests_hold_listener(struct supervisor *s, char *msg, size_t len);
+
 /* control.c: the C API's control socket */
 int sv_control(struct supervisor *s);
+/* Takes a slot out of the decision order. */
+void sv_unorder(struct supervisor *s, __u32 slot);
 void sv_control_gone(struct supervisor *s);
 
 #endif

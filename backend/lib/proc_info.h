@@ -24,6 +24,19 @@ int mb_proc_cgroup_id(pid_t pid, __u64 *id);
 /* The inode of a process's network namespace (pid 0: self); it names the
  * namespace as long as the namespace lives. */
 int mb_proc_netns(pid_t pid, __u64 *ino);
+/* Which container a process is in, as this reader's /proc and cgroup
+ * namespace show it. */
+struct mb_proc_where {
+	char cgroup[512]; /* its cgroup v2 path ("/": the root; "": no v2) */
+	__u64 cgroup_id;  /* that cgroup's id now (0: unknown) */
+	__u64 pidns;      /* inode of its pid namespace */
+	__u32 ns_pid;     /* its pid in that namespace */
+	int host;         /* that namespace is this /proc's: ns_pid is pid */
+};
+/* w for the process that pid names and that started at start_ticks: read
+ * through a pidfd, so a pid reused meanwhile is -ESRCH, never another
+ * process's container. */
+int mb_proc_where(pid_t pid, __u64 start_ticks, struct mb_proc_where *w);
 /* Milliseconds of CLOCK_BOOTTIME matching a start time in ticks. */
 __u64 mb_ticks_to_ns(__u64 ticks);
 

@@ -151,6 +151,71 @@ int mb_proc_ppid(pid_t pid, pid_t *ppid)
 	return err;
 }
 
+/* NSpid of a pidfd's fdinfo: its pid in this /proc's namespace first (-1
+ * once it has exited), then in each namespace below down to its own. */
+static int pidfd_nspid(int pidfd, pid_t pid, __u32 *ns_pid, int *levels)
+{
+	char path[64], val[256], *p, *end;
+	unsigned long v = 0;
+	int n = 0, err;
+
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", pidfd);
+	err = key_line(path, "NSpid", val, sizeof(val));
+	if (err)
+		return err;
+	for (p = val; *p; p = end) {
+		errno = 0;
+		v = strtoul(p, &end, 10);
+		if (end == p || errno)
+			return n ? -EPROTO : -ESRCH;
+		if (!n && v != (unsigned long)pid)
+			return -ESRCH; /* "-1": it has exited */
+		n++;
+		end += strspn(end, " \t");
+	}
+	if (!n)
+		return -EPROTO;
+	*ns_pid = (__u32)v;
+	*levels = n;
+	return 0;
+}
+
+int mb_proc_where(pid_t pid, __u64 start_ticks, struct mb_proc_where *w)
+{
+	__u64 ticks;
+	int fd, err, levels = 0;
+
+	memset(w, 0, sizeof(*w));
+	fd = (int)syscall(SYS_pidfd_open, pid, 0);
+	if (fd < 0)
+		return -errno;
+	/* The registered process held pid from before the pidfd to now: the
+	 * pidfd is it. */
+	err = mb_proc_start_ticks(pid, &ticks);
+	if (!err && ticks != start_ticks)
+		err = -ESRCH;
+	if (!err)
+		err = mb_proc_ns(pid, "pid", &w->pidns);
+	if (!err) {
+		err = mb_proc_cgroup_path(pid, w->cgroup, sizeof(w->cgroup));
+		if (err == -ENOENT) /* no cgroup v2 line: cgroup v1 only */
+			err = 0;
+		else if (!err && mb_proc_cgroup_id(pid, &w->cgroup_id))
+			w->cgroup_id = 0;
+	}
+	/* Last: the pidfd's own view, which also says the process had not
+	 * been reaped (so pid was not reused) while we read /proc/PID. */
+	if (!err)
+		err = pidfd_nspid(fd, pid, &w->ns_pid, &levels);
+	close(fd);
+	if (err) {
+		memset(w, 0, sizeof(*w));
+		return err;
+	}
+	w->host = levels == 1;
+	return 0;
+}
+
 int mb_cgroup2_mount(char *buf, size_t len)
 {
 	char line[4096];
@@ -187,9 +252,7 @@ int mb_cgroup2_mount(char *buf, size_t len)
 	return err;
 }
 
-/* The cgroup v2 line ("0::PATH") of /proc/PID/cgroup: PATH, as this
- * reader's cgroup namespace shows it. */
-static int cgroup_path(pid_t pid, char *buf, size_t len)
+int mb_proc_cgroup_path(pid_t pid, char *buf, size_t len)
 {
 	char path[64], line[4096];
 	int err = -ENOENT;
@@ -203,23 +266,16 @@ static int cgroup_path(pid_t pid, char *buf, size_t len)
 		if (strncmp(line, "0::", 3))
 			continue;
 		line[strcspn(line, "\n")] = '\0';
-		if (strlen(line + 3) >= len) {
-			err = -ENAMETOOLONG;
-			break;
-		}
-		strcpy(buf, line + 3);
-		err = 0;
+		err = snprintf(buf, len, "%s", line + 3) >= (int)len ? -ENAMETOOLONG : 0;
 		break;
 	}
 	fclose(f);
 	return err;
 }
 
-/* The cgroup v2 id of the cgroup at path cg (as /proc/PID/cgroup names
- * it): the inode handle of its directory. */
-static int cgroup_id_of(const char *cg, __u64 *id)
+int mb_proc_cgroup_id(pid_t pid, __u64 *id)
 {
-	char mnt[512], full[4608];
+	char mnt[512], line[4096], full[4608];
 	struct {
 		struct file_handle fh;
 		__u64 id;
@@ -229,7 +285,10 @@ static int cgroup_id_of(const char *cg, __u64 *id)
 	err = mb_cgroup2_mount(mnt, sizeof(mnt));
 	if (err)
 		return err;
-	snprintf(full, sizeof(full), "%s%s", mnt, cg);
+	err = mb_proc_cgroup_path(pid, line, sizeof(line));
+	if (err)
+		return err;
+	snprintf(full, sizeof(full), "%s%s", mnt, line);
 	h.fh.handle_bytes = sizeof(h.id);
 	if (name_to_handle_at(AT_FDCWD, full, &h.fh, &mount_id, 0))
 		return -errno;
@@ -237,100 +296,27 @@ static int cgroup_id_of(const char *cg, __u64 *id)
 	return 0;
 }
 
-int mb_proc_cgroup_id(pid_t pid, __u64 *id)
-{
-	char cg[4096];
-	int err = cgroup_path(pid, cg, sizeof(cg));
-
-	return err ? err : cgroup_id_of(cg, id);
-}
-
-__u64 mb_ticks_to_ns(__u64 ticks)
-{
-	return ticks * MB_NSEC_PER_TICK;
-}
-
-int mb_proc_netns(pid_t pid, __u64 *ino)
+int mb_proc_ns(pid_t pid, const char *type, __u64 *ino)
 {
 	char path[64];
 	struct stat st;
 
 	if (pid)
-		snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)pid);
+		snprintf(path, sizeof(path), "/proc/%d/ns/%s", (int)pid, type);
 	else
-		snprintf(path, sizeof(path), "/proc/self/ns/net");
+		snprintf(path, sizeof(path), "/proc/self/ns/%s", type);
 	if (stat(path, &st))
 		return -errno;
 	*ino = (__u64)st.st_ino;
 	return 0;
 }
 
-/* NSpid of a pidfd's fdinfo: its pid in this /proc's namespace first (-1
- * once it has exited), then in each namespace below down to its own. */
-static int pidfd_nspid(int pidfd, pid_t pid, __u32 *ns_pid, int *levels)
+int mb_proc_netns(pid_t pid, __u64 *ino)
 {
-	char path[64], val[256], *p, *end;
-	unsigned long v = 0;
-	int n = 0, err;
-
-	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", pidfd);
-	err = key_line(path, "NSpid", val, sizeof(val));
-	if (err)
-		return err;
-	for (p = val; *p; p = end) {
-		errno = 0;
-		v = strtoul(p, &end, 10);
-		if (end == p || errno)
-			return n ? -EPROTO : -ESRCH; /* "-1": it has exited */
-		if (!n && v != (unsigned long)pid)
-			return -ESRCH;
-		n++;
-		end += strspn(end, " \t");
-	}
-	if (!n)
-		return -EPROTO;
-	*ns_pid = (__u32)v;
-	*levels = n;
-	return 0;
+	return mb_proc_ns(pid, "net", ino);
 }
 
-int mb_proc_where(pid_t pid, __u64 start_ticks, struct mb_proc_where *w)
+__u64 mb_ticks_to_ns(__u64 ticks)
 {
-	char path[64];
-	struct stat st;
-	__u64 ticks;
-	int fd, err, levels = 0;
-
-	memset(w, 0, sizeof(*w));
-	fd = (int)syscall(SYS_pidfd_open, pid, 0);
-	if (fd < 0)
-		return -errno;
-	/* The registered process held pid from before the pidfd to now: the
-	 * pidfd is it. */
-	err = mb_proc_start_ticks(pid, &ticks);
-	if (!err && ticks != start_ticks)
-		err = -ESRCH;
-	if (!err) {
-		snprintf(path, sizeof(path), "/proc/%d/ns/pid", (int)pid);
-		err = stat(path, &st) ? -errno : 0;
-	}
-	if (!err) {
-		w->pidns = (__u64)st.st_ino;
-		err = cgroup_path(pid, w->cgroup, sizeof(w->cgroup));
-		if (err == -ENOENT) /* no cgroup v2 line: cgroup v1 only */
-			err = 0;
-		else if (!err && cgroup_id_of(w->cgroup, &w->cgroup_id))
-			w->cgroup_id = 0;
-	}
-	/* Last: the pidfd's own view, which also says the process had not
-	 * been reaped (so pid was not reused) while we read /proc/PID. */
-	if (!err)
-		err = pidfd_nspid(fd, pid, &w->ns_pid, &levels);
-	close(fd);
-	if (err) {
-		memset(w, 0, sizeof(*w));
-		return err;
-	}
-	w->host = levels == 1;
-	return 0;
+	return ticks * MB_NSEC_PER_TICK;
 }

@@ -9,8 +9,10 @@
 # libmbpreload.so), the libraries the binaries need (readelf, dpkg). Then
 # the pod's rules are given to the built agent here and must fault what
 # the README says they fault; where this tree has the daemon, it must
-# accept the ConfigMap's policy.ini. Last, the checker must fail on each
-# of a dozen broken copies of the manifests.
+# accept the ConfigMap's policy.ini (and refuse a broken one), and the demo
+# pod, simulated with a cgroup and a pid namespace, must get its fault
+# through it, or its refusal. Last, the checker must fail on each of
+# fourteen broken copies of the manifests.
 . "$(dirname "$0")/lib.sh"
 
 REPO=$(cd "$(dirname "$0")/../.." && pwd)
@@ -152,6 +154,94 @@ else
 	kill "$DAEMON_PID" 2> /dev/null
 	wait "$DAEMON_PID" 2> /dev/null
 	DAEMON_PID=""
+	# And the same check fails on a broken policy: the daemon refuses to
+	# start, naming the file and line.
+	sed 's/^allow_uids =/allow_uid =/' "$TMP/policy.ini" > "$TMP/bad.ini"
+	chmod 0644 "$TMP/bad.ini"
+	line=$(grep -n '^allow_uid =' "$TMP/bad.ini" | cut -d: -f1)
+	"$OUT/mb-helper" --daemon --socket "$TMP/run/bad.sock" --policy "$TMP/bad.ini" > "$TMP/bad" 2>&1 &
+	DAEMON_PID=$!
+	gone() { ! kill -0 "$DAEMON_PID" 2> /dev/null; }
+	wait_for 100 gone
+	name="kubernetes: the daemon refuses the policy.ini with allow_uid for allow_uids, naming bad.ini:$line"
+	if gone && grep -q "bad.ini:$line: .*allow_uid" "$TMP/bad"; then
+		pass "$name"
+	else
+		fail "$name" "$(lines "$TMP/bad")"
+	fi
+	kill "$DAEMON_PID" 2> /dev/null
+	wait "$DAEMON_PID" 2> /dev/null
+	DAEMON_PID=""
+fi
+
+# --- the demo pod, simulated: its policy, its variables, the daemon ------------------
+# Where this tree has the daemon: it serves the ConfigMap's policy.ini, and
+# a "pod" is made as the kubelet would make it: a cgroup under the
+# policy's BestEffort prefix, a new pid namespace, uid 1000 (its
+# securityContext), no set-uid helper, the agent and the socket where its
+# variables say (our paths here). The opted-in container's cat fails, the
+# sidecar's does not, and the same container as uid 2000 is refused by
+# the policy (exit 125, naming the policy line).
+CG2=$(awk '{ for (i = 7; i <= NF; i++) if ($i == "-") { if ($(i + 1) == "cgroup2") { print $5; exit } break } }' \
+	/proc/self/mountinfo)
+POD_CG=$CG2/kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-podmbtest$$.slice
+pod_cleanup() {
+	[ -e "$POD_CG/cgroup.kill" ] && echo 1 > "$POD_CG/cgroup.kill"
+	cg_empty() { ! grep -q 'populated 1' "$POD_CG/cgroup.events" 2> /dev/null; }
+	wait_for 50 cg_empty
+	rmdir "$POD_CG" 2> /dev/null
+	rmdir "$CG2/kubepods.slice/kubepods-besteffort.slice" "$CG2/kubepods.slice" 2> /dev/null
+}
+if [ $DAEMON = 0 ] || [ "$(id -u)" != 0 ] || [ ! -s "$TMP/policy.ini" ]; then
+	notrun "kubernetes: the demo pod, simulated with namespaces, through the daemon" \
+		"needs root and the daemon (mb-helper --daemon) in this tree"
+elif [ -z "$CG2" ] || [ -e "$CG2/kubepods.slice" ] || ! command -v setpriv > /dev/null; then
+	notrun "kubernetes: the demo pod, simulated with namespaces, through the daemon" \
+		"needs setpriv and a writable cgroup v2 mount without a kubepods.slice of its own (${CG2:-none})"
+else
+	chmod 0755 "$TMP"
+	mkdir -m 0755 -p "$TMP/pod/minderbinder" "$TMP/run"
+	cp "$OUT/libmbpreload.so" "$TMP/pod/minderbinder/"
+	"$OUT/mb-helper" --daemon --socket "$TMP/run/helper.sock" --policy "$TMP/policy.ini" > "$TMP/daemon" 2>&1 &
+	DAEMON_PID=$!
+	wait_for 100 up
+	mkdir -p "$POD_CG"
+	# in_pod UID CMD...: CMD as UID, in the pod's cgroup and a new pid namespace.
+	in_pod() {
+		u=$1
+		shift
+		sh -c 'echo $$ > "$0/cgroup.procs" && exec unshare -p -f --mount-proc "$@"' "$POD_CG" \
+			setpriv --reuid="$u" --regid="$u" --clear-groups "$@"
+	}
+	run_app() {
+		in_pod "$1" $PY -c 'import json, os, sys
+env = dict(os.environ, **json.loads(sys.argv[1]), LD_PRELOAD=sys.argv[2], MINDERBINDER_SOCKET=sys.argv[3])
+env.pop("MINDERBINDER_HELPER", None)
+os.execvpe("cat", ["cat", "/etc/hostname"], env)' "$APP_ENV" "$TMP/pod/minderbinder/libmbpreload.so" "$TMP/run/helper.sock"
+	}
+	run_app 1000 > "$TMP/pod.app" 2>&1
+	arc=$?
+	in_pod 1000 cat /etc/hostname > "$TMP/pod.sidecar" 2>&1
+	src=$?
+	run_app 2000 > "$TMP/pod.refused" 2>&1
+	rrc=$?
+	pline=$(grep -n '^allow_uids' "$TMP/policy.ini" | cut -d: -f1)
+	name="kubernetes: the demo pod, simulated (uid 1000, cgroup ${POD_CG#"$CG2"}, own pid namespace): app's cat fails with ENOENT through the daemon, sidecar's reads the file"
+	if [ $arc = 1 ] && grep -q '^cat: /etc/hostname: No such file or directory$' "$TMP/pod.app" && [ $src = 0 ]; then
+		pass "$name"
+	else
+		fail "$name" "app: exit $arc $(lines "$TMP/pod.app"); sidecar: exit $src $(lines "$TMP/pod.sidecar"); daemon: $(lines "$TMP/daemon")"
+	fi
+	name="kubernetes: the demo pod as uid 2000: the ConfigMap's policy refuses it (exit 125, naming policy.ini:$pline)"
+	if [ $rrc = 125 ] && grep -q "policy.ini:$pline" "$TMP/pod.refused"; then
+		pass "$name"
+	else
+		fail "$name" "exit $rrc: $(lines "$TMP/pod.refused")"
+	fi
+	kill "$DAEMON_PID" 2> /dev/null
+	wait "$DAEMON_PID" 2> /dev/null
+	DAEMON_PID=""
+	pod_cleanup
 fi
 
 # --- the checker fails on broken manifests ---------------------------------------------

@@ -132,6 +132,20 @@ os.execvpe("cat", ["cat", "/etc/hostname"], env)' "$APP_ENV" "$OUT/libmbpreload.
 fi
 
 # --- the ConfigMap's policy.ini, read by the daemon -----------------------------------
+# start_daemon NAME POLICY: the built daemon on $TMP/run/NAME.sock, its
+# output in $TMP/NAME, until it serves the socket or exits (DAEMON_PID);
+# stop_daemon ends it.
+start_daemon() {
+	"$OUT/mb-helper" --daemon --socket "$TMP/run/$1.sock" --policy "$2" > "$TMP/$1" 2>&1 &
+	DAEMON_PID=$!
+	up() { [ -S "$TMP/run/$1.sock" ] || ! kill -0 "$DAEMON_PID" 2> /dev/null; }
+	wait_for 100 up "$1"
+}
+stop_daemon() {
+	kill "$DAEMON_PID" 2> /dev/null
+	wait "$DAEMON_PID" 2> /dev/null
+	DAEMON_PID=""
+}
 if [ $DAEMON = 0 ]; then
 	notrun "kubernetes: the daemon accepts the ConfigMap's policy.ini" "this tree has no daemon yet (mb-helper --daemon)"
 elif [ "$(id -u)" != 0 ]; then
@@ -141,37 +155,31 @@ elif [ ! -s "$TMP/policy.ini" ]; then
 else
 	chmod 0644 "$TMP/policy.ini"
 	mkdir -m 0755 "$TMP/run"
-	"$OUT/mb-helper" --daemon --socket "$TMP/run/helper.sock" --policy "$TMP/policy.ini" > "$TMP/daemon" 2>&1 &
-	DAEMON_PID=$!
-	up() { [ -S "$TMP/run/helper.sock" ] || ! kill -0 "$DAEMON_PID" 2> /dev/null; }
-	wait_for 100 up
+	start_daemon good "$TMP/policy.ini"
 	name="kubernetes: the daemon accepts the ConfigMap's policy.ini and serves its socket"
-	if [ -S "$TMP/run/helper.sock" ] && kill -0 "$DAEMON_PID" 2> /dev/null; then
+	if [ -S "$TMP/run/good.sock" ] && kill -0 "$DAEMON_PID" 2> /dev/null; then
 		pass "$name"
 	else
-		fail "$name" "$(lines "$TMP/daemon")"
+		fail "$name" "$(lines "$TMP/good")"
 	fi
-	kill "$DAEMON_PID" 2> /dev/null
-	wait "$DAEMON_PID" 2> /dev/null
-	DAEMON_PID=""
+	stop_daemon
 	# And the same check fails on a broken policy: the daemon refuses to
 	# start, naming the file and line.
 	sed 's/^allow_uids =/allow_uid =/' "$TMP/policy.ini" > "$TMP/bad.ini"
 	chmod 0644 "$TMP/bad.ini"
 	line=$(grep -n '^allow_uid =' "$TMP/bad.ini" | cut -d: -f1)
-	"$OUT/mb-helper" --daemon --socket "$TMP/run/bad.sock" --policy "$TMP/bad.ini" > "$TMP/bad" 2>&1 &
-	DAEMON_PID=$!
-	gone() { ! kill -0 "$DAEMON_PID" 2> /dev/null; }
-	wait_for 100 gone
+	start_daemon bad "$TMP/bad.ini"
+	# Its own exit status (2), or 143: we had to end it.
+	kill "$DAEMON_PID" 2> /dev/null
+	wait "$DAEMON_PID"
+	rc=$?
+	DAEMON_PID=""
 	name="kubernetes: the daemon refuses the policy.ini with allow_uid for allow_uids, naming bad.ini:$line"
-	if gone && grep -q "bad.ini:$line: .*allow_uid" "$TMP/bad"; then
+	if [ $rc != 0 ] && [ $rc != 143 ] && grep -q "bad.ini:$line: .*allow_uid" "$TMP/bad"; then
 		pass "$name"
 	else
-		fail "$name" "$(lines "$TMP/bad")"
+		fail "$name" "exit $rc: $(lines "$TMP/bad")"
 	fi
-	kill "$DAEMON_PID" 2> /dev/null
-	wait "$DAEMON_PID" 2> /dev/null
-	DAEMON_PID=""
 fi
 
 # --- the demo pod, simulated: its policy, its variables, the daemon ------------------
@@ -202,9 +210,7 @@ else
 	chmod 0755 "$TMP"
 	mkdir -m 0755 -p "$TMP/pod/minderbinder" "$TMP/run"
 	cp "$OUT/libmbpreload.so" "$TMP/pod/minderbinder/"
-	"$OUT/mb-helper" --daemon --socket "$TMP/run/helper.sock" --policy "$TMP/policy.ini" > "$TMP/daemon" 2>&1 &
-	DAEMON_PID=$!
-	wait_for 100 up
+	start_daemon helper "$TMP/policy.ini"
 	mkdir -p "$POD_CG"
 	# in_pod UID CMD...: CMD as UID, in the pod's cgroup and a new pid namespace.
 	in_pod() {
@@ -230,7 +236,7 @@ os.execvpe("cat", ["cat", "/etc/hostname"], env)' "$APP_ENV" "$TMP/pod/minderbin
 	if [ $arc = 1 ] && grep -q '^cat: /etc/hostname: No such file or directory$' "$TMP/pod.app" && [ $src = 0 ]; then
 		pass "$name"
 	else
-		fail "$name" "app: exit $arc $(lines "$TMP/pod.app"); sidecar: exit $src $(lines "$TMP/pod.sidecar"); daemon: $(lines "$TMP/daemon")"
+		fail "$name" "app: exit $arc $(lines "$TMP/pod.app"); sidecar: exit $src $(lines "$TMP/pod.sidecar"); daemon: $(lines "$TMP/helper")"
 	fi
 	name="kubernetes: the demo pod as uid 2000: the ConfigMap's policy refuses it (exit 125, naming policy.ini:$pline)"
 	if [ $rrc = 125 ] && grep -q "policy.ini:$pline" "$TMP/pod.refused"; then
@@ -238,9 +244,7 @@ os.execvpe("cat", ["cat", "/etc/hostname"], env)' "$APP_ENV" "$TMP/pod/minderbin
 	else
 		fail "$name" "exit $rrc: $(lines "$TMP/pod.refused")"
 	fi
-	kill "$DAEMON_PID" 2> /dev/null
-	wait "$DAEMON_PID" 2> /dev/null
-	DAEMON_PID=""
+	stop_daemon
 	pod_cleanup
 fi
 

@@ -468,8 +468,13 @@ def image(docker, facts):
     for want in ("mb-helper", "minderbinder", "libmbpreload.so"):
         if want not in {posixpath.basename(d) for _, d in copies}:
             errs.append("the image has no %s" % want)
-    check("Dockerfile: FROM Debian %s, COPY from the built tree, packages for every library "
-          "the binaries need (%s)" % (facts["debian"], " ".join(sorted(set(facts["needed"].values())))), errs)
+    # The agent and the CLI look for the helper where the build says.
+    for _, dst in copies:
+        if posixpath.basename(dst) == "mb-helper" and posixpath.dirname(dst) != facts["libexecdir"]:
+            errs.append("mb-helper goes to %s, the build's MB_LIBEXECDIR is %s" % (dst, facts["libexecdir"]))
+    check("Dockerfile: FROM Debian %s, COPY from the built tree, mb-helper in MB_LIBEXECDIR %s, packages "
+          "for every library the binaries need (%s)" % (
+              facts["debian"], facts["libexecdir"], " ".join(sorted(set(facts["needed"].values())))), errs)
 
 
 def main():

@@ -12,7 +12,7 @@
 # accept the ConfigMap's policy.ini (and refuse a broken one), and the demo
 # pod, simulated with a cgroup and a pid namespace, must get its fault
 # through it, or its refusal. Last, the checker must fail on each of
-# fourteen broken copies of the manifests.
+# fifteen broken copies of the manifests.
 . "$(dirname "$0")/lib.sh"
 
 REPO=$(cd "$(dirname "$0")/../.." && pwd)
@@ -44,6 +44,7 @@ for v in $(grep -ho '"MINDERBINDER_[A-Z0-9_]*"' "$REPO"/preload/*.c "$REPO"/back
 	grep -aq "$v" "$OUT/libmbpreload.so" && AGENT_ENV="$AGENT_ENV $v"
 done
 LOCK=$(sed -n 's/^#define MB_REGISTRY_LOCK_PATH "\(.*\)"$/\1/p' "$REPO/backend/registry/registry.h")
+LIBEXECDIR=$(sed -n 's/^#define MB_LIBEXECDIR "\(.*\)"$/\1/p' "$OUT/gen/mb_paths.h")
 DAEMON_HELP=$("$OUT/mb-helper" --daemon --help 2>&1) && DAEMON=1 || DAEMON=0
 if [ $DAEMON = 1 ] && [ -n "${MB_DAEMON_SOCKET:-}" ]; then
 	SOCKET_FROM="pins.h MB_DAEMON_SOCKET"
@@ -61,7 +62,7 @@ for b in mb-helper minderbinder libmbpreload.so; do
 	done
 done
 . /etc/os-release
-export OUT MB_BPFFS_ROOT MB_PIN_DIR LOCK DAEMON DAEMON_HELP SOCKET_FROM AGENT_ENV NEEDED VERSION_ID
+export OUT MB_BPFFS_ROOT MB_PIN_DIR LOCK LIBEXECDIR DAEMON DAEMON_HELP SOCKET_FROM AGENT_ENV NEEDED VERSION_ID
 export MB_DAEMON_SOCKET="${MB_DAEMON_SOCKET:-/run/minderbinder/helper.sock}"
 export MB_DAEMON_POLICY="${MB_DAEMON_POLICY:-/etc/minderbinder/policy.ini}"
 export MB_SOCKET_VAR="${MB_SOCKET_VAR:-MINDERBINDER_SOCKET}"
@@ -76,7 +77,7 @@ for item in e["NEEDED"].split():
     by.setdefault(lib, []).append(b)
 print(json.dumps({
     "out": e["OUT"], "bpffs": e["MB_BPFFS_ROOT"], "pin_dir": e["MB_PIN_DIR"],
-    "cgroup": "/sys/fs/cgroup", "lock": e["LOCK"],
+    "cgroup": "/sys/fs/cgroup", "lock": e["LOCK"], "libexecdir": e["LIBEXECDIR"],
     "socket": e["MB_DAEMON_SOCKET"], "socket_from": e["SOCKET_FROM"],
     "policy": e["MB_DAEMON_POLICY"],
     "policy_from": "pins.h MB_DAEMON_POLICY" if e["DAEMON"] == "1" else "the documented default",
@@ -84,8 +85,8 @@ print(json.dumps({
     "daemon": e["DAEMON"] == "1", "daemon_flags": e["DAEMON_HELP"],
     "version": e["MB_VERSION"], "debian": e["VERSION_ID"], "needed": needed, "needed_by": by}))' \
 	> "$TMP/facts.json"
-if [ -z "$LOCK" ] || [ -z "$AGENT_ENV" ] || ! grep -q '"needed": {"' "$TMP/facts.json"; then
-	fail "kubernetes: what the built tree says" "lock '$LOCK', agent variables '$AGENT_ENV', libraries '$NEEDED'"
+if [ -z "$LOCK" ] || [ -z "$LIBEXECDIR" ] || [ -z "$AGENT_ENV" ] || ! grep -q '"needed": {"' "$TMP/facts.json"; then
+	fail "kubernetes: what the built tree says" "lock '$LOCK', libexecdir '$LIBEXECDIR', agent variables '$AGENT_ENV', libraries '$NEEDED'"
 	exit 0
 fi
 
@@ -308,3 +309,5 @@ broken "the sidecar is opted in too" demo-pod.yaml \
           value: /minderbinder/libmbpreload.so
   volumes:" "one container opted in, another not"
 broken "the image lacks a package a binary needs" Dockerfile "libbpf1 libinih1" "libbpf1" "needs package libinih1"
+broken "the image puts mb-helper where the build does not look" Dockerfile \
+	"/usr/local/libexec/minderbinder/mb-helper" "/usr/local/bin/mb-helper" "the build's MB_LIBEXECDIR is"

@@ -65,7 +65,6 @@ static void print_targets(void)
 	printf("registry: pinned at %s\ntargets:\n", MB_PIN_DIR);
 	for (i = 0; i < s.n; i++) {
 		const struct mb_snapshot_target *t = &s.targets[i];
-
 		char pidns[64];
 
 		printf("  pid %u (%.*s) uid %u scope %s supervisor %u cgroup %llu", t->pid,

@@ -204,8 +204,10 @@ cleanup:
 
 void mb_snapshot_pidns_text(const struct mb_snapshot_target *t, char *buf, size_t len)
 {
+	if (!len)
+		return;
 	if (!t->have_where)
-		snprintf(buf, len, "%s", "");
+		buf[0] = '\0';
 	else if (t->where.host)
 		snprintf(buf, len, "pidns host");
 	else

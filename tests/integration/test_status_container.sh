@@ -41,7 +41,7 @@ CPATH=/$CNAME
 cg_empty() { ! grep -q 'populated 1' "$1/cgroup.events" 2> /dev/null; }
 cleanup() {
 	[ -n "$HOSTT" ] && kill -KILL "$HOSTT" 2> /dev/null
-	for d in "$CDIR" "$CDIR-stale"; do
+	for d in "$CDIR" "$CDIR-moved" "$CDIR-stale"; do
 		[ -d "$d" ] || continue
 		if [ -e "$d/cgroup.kill" ]; then
 			echo 1 > "$d/cgroup.kill"
@@ -51,7 +51,7 @@ cleanup() {
 	done
 	[ -n "$STALE" ] && "$PROGS/stale_entry" remove "$STALE" > /dev/null 2>&1
 	wait 2> /dev/null
-	for d in "$CDIR" "$CDIR-stale"; do
+	for d in "$CDIR" "$CDIR-moved" "$CDIR-stale"; do
 		[ -d "$d" ] || continue
 		wait_for 50 cg_empty "$d"
 		rmdir "$d" 2> /dev/null || echo "status container: could not remove the cgroup $d" >&2
@@ -215,6 +215,17 @@ if grep -A1 "^pid $CT (stats_target) " "$TMP/top" | grep -qxF "  cgroup $CTOP pi
 else
 	fail "top --once: the container target's cgroup and pid namespace" "$(lines "$TMP/top")"
 fi
+
+# --- moved since it registered ---------------------------------------------------
+# status names the cgroup id the helper recorded by its path only while
+# that is where the target is.
+mkdir "$CDIR-moved" && echo "$CT" > "$CDIR-moved/cgroup.procs"
+"$MB" status > "$TMP/status3" 2>&1
+name="status: a target moved to another cgroup since it registered shows 'cgroup $CID (now in $CPATH-moved)'"
+case $(grep -F "  pid $CT (stats_target) " "$TMP/status3") in
+*" cgroup $CID (now in $CPATH-moved) pidns $CNS (pid 1)") pass "$name" ;;
+*) fail "$name" "$(lines "$TMP/status3")" ;;
+esac
 
 # --- a pid that now names another process ---------------------------------------
 # A process in a cgroup and pid namespace of their own, not a target; an

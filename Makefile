@@ -56,7 +56,8 @@ ALL_CFLAGS := $(CFLAGS) $(WARN) -std=gnu11 -fPIC -D_GNU_SOURCE \
 DEB_PACKAGES := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev \
 	libinih-dev libcriterion-dev pkg-config linux-libc-dev-arm64-cross \
 	iproute2 strace fiu-utils libmicrohttpd-dev python3-prometheus-client python3-pytest curl tmux \
-	golang-go nodejs python3-setuptools python3-pip python3-pytest-xdist sqlite3
+	golang-go nodejs python3-setuptools python3-pip python3-pytest-xdist sqlite3 \
+	python3-yaml python3-kubernetes
 DEPS_STAMP := $(OUT)/.deps-ok
 
 # Re-checked when the Makefile (and so the package list) changes.

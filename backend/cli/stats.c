@@ -46,6 +46,15 @@ static void print_table(FILE *out, const struct mb_snapshot *s)
 		fprintf(out, ") uid %u scope %s", t->t.uid, mb_snapshot_scope_name(t->t.scope));
 		if (t->t.parent)
 			fprintf(out, " parent %u", t->t.parent);
+		/* A host process in the root cgroup is shown as before. */
+		if (mb_snapshot_contained(t)) {
+			char pidns[64];
+
+			mb_snapshot_pidns_text(t, pidns, sizeof(pidns));
+			fprintf(out, "\n  cgroup ");
+			mb_escape_file(out, t->where.cgroup[0] ? t->where.cgroup : "?", MB_ESC_TEXT);
+			fprintf(out, " %s", pidns);
+		}
 		fprintf(out, "\n  %-4s %-*s  %-28s %12s  %s\n", "RULE", (int)w, "SPEC", "ENGINE",
 			"SEEN", "INJECTED");
 		for (j = 0; j < t->n_rules; j++) {
@@ -101,6 +110,21 @@ static void print_json(FILE *out, const struct mb_snapshot *s)
 			fprintf(out, "%u", t->t.parent);
 		else
 			fputs("null", out);
+		/* Which container: null where the kernel would not say. */
+		fprintf(out, ",\"cgroup\":");
+		if (t->have_where && t->where.cgroup[0]) {
+			fputc('"', out);
+			mb_escape_file(out, t->where.cgroup, MB_ESC_JSON);
+			fputc('"', out);
+		} else {
+			fputs("null", out);
+		}
+		if (t->have_where)
+			fprintf(out, ",\"pidns\":%llu,\"ns_pid\":%u,\"host_pidns\":%s",
+				(unsigned long long)t->where.pidns, t->where.ns_pid,
+				t->where.host ? "true" : "false");
+		else
+			fprintf(out, ",\"pidns\":null,\"ns_pid\":null,\"host_pidns\":null");
 		fprintf(out, ",\"rules\":[");
 		for (j = 0; j < t->n_rules; j++) {
 			const struct mb_snapshot_rule *r = &t->rules[j];
@@ -137,7 +161,19 @@ static void prom_labels(FILE *out, const struct mb_snapshot_target *t, const str
 	mb_escape_file(out, r->text, MB_ESC_PROM);
 	fprintf(out, "\",engine=\"");
 	mb_escape_file(out, mb_engine_name((enum mb_engine)r->engine), MB_ESC_PROM);
-	fprintf(out, "\"}");
+	fputc('"', out);
+	/* Its container, to sum by: a pod's cgroup, a pid namespace. */
+	if (t->have_where && t->where.cgroup[0]) {
+		fprintf(out, ",cgroup=\"");
+		mb_escape_file(out, t->where.cgroup, MB_ESC_PROM);
+		fputc('"', out);
+	}
+	if (t->have_where && t->where.host)
+		fprintf(out, ",pidns=\"host\"");
+	else if (t->have_where)
+		fprintf(out, ",pidns=\"%llu\",ns_pid=\"%u\"", (unsigned long long)t->where.pidns,
+			t->where.ns_pid);
+	fputc('}', out);
 }
 
 /* Text exposition format 0.0.4. */

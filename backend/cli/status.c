@@ -11,6 +11,7 @@
 #include "cli/cli.h"
 #include "engines/probe.h"
 #include "engines/sock_tag.h"
+#include "lib/escape.h"
 #include "mb_paths.h"
 #include "minderbinder/registry.h"
 #include "registry/quota.h"
@@ -69,11 +70,22 @@ static void print_targets(void)
 	printf("registry: pinned at %s\ntargets:\n", MB_PIN_DIR);
 	for (i = 0; i < s.n; i++) {
 		const struct mb_snapshot_target *t = &s.targets[i];
+		char pidns[64];
 
-		printf("  pid %u (%.*s) uid %u scope %s supervisor %u cgroup %llu\n", t->pid,
+		printf("  pid %u (%.*s) uid %u scope %s supervisor %u cgroup %llu", t->pid,
 		       (int)strcspn(t->comm, "\n"), t->comm, t->t.uid,
 		       t->t.scope == MB_SCOPE_PROCESS ? "process" : "tree", t->t.supervisor,
 		       (unsigned long long)t->t.cgroup_id);
+		/* Which container: the path of the cgroup it registered in, or
+		 * where it has been moved since; then the pid namespace
+		 * ("host", or its inode and the pid in there). */
+		if (t->have_where && t->where.cgroup[0]) {
+			fputs(t->where.cgroup_id == t->t.cgroup_id ? " (" : " (now in ", stdout);
+			mb_escape_file(stdout, t->where.cgroup, MB_ESC_TEXT);
+			fputc(')', stdout);
+		}
+		mb_snapshot_pidns_text(t, pidns, sizeof(pidns));
+		printf("%s%s\n", pidns[0] ? " " : "", pidns);
 		for (j = 0; j < t->n_rules; j++) {
 			const struct mb_snapshot_rule *r = &t->rules[j];
 

@@ -187,6 +187,18 @@ static int build_body(const struct top *tp, struct screen *sc)
 		if (t->t.parent)
 			putf(l, " parent %u", t->t.parent);
 		putf(l, " rules %u", t->n_rules);
+		/* Its container on a line of its own, as stats shows it: a
+		 * pod's cgroup path is long. */
+		if (mb_snapshot_contained(t)) {
+			char pidns[64];
+
+			if (!(l = new_line(sc)))
+				return -ENOMEM;
+			mb_snapshot_pidns_text(t, pidns, sizeof(pidns));
+			put(l, "  cgroup ");
+			put(l, t->where.cgroup[0] ? t->where.cgroup : "?");
+			putf(l, " %s", pidns);
+		}
 		for (j = 0; j < t->n_rules; j++) {
 			const struct mb_snapshot_rule *r = &t->rules[j];
 			const struct hist *h = mb_top_hist(tp, t->pid, t->t.start_ticks, r->idx);

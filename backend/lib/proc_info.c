@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 
 #include "minderbinder/registry.h"
 #include "lib/proc_info.h"
@@ -71,17 +72,14 @@ int mb_proc_start_ticks(pid_t pid, __u64 *ticks)
 	return err;
 }
 
-int mb_proc_status(pid_t pid, const char *key, char *val, size_t len)
+/* The value of the "Key:" line of a file in /proc's "Key:\tvalue" form. */
+static int key_line(const char *path, const char *key, char *val, size_t len)
 {
-	char path[64], line[512];
+	char line[512];
 	size_t klen = strlen(key);
 	int err = -ENOENT;
 	FILE *f;
 
-	if (pid)
-		snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
-	else
-		snprintf(path, sizeof(path), "/proc/self/status");
 	f = fopen(path, "re");
 	if (!f)
 		return -errno;
@@ -103,6 +101,17 @@ int mb_proc_status(pid_t pid, const char *key, char *val, size_t len)
 	}
 	fclose(f);
 	return err;
+}
+
+int mb_proc_status(pid_t pid, const char *key, char *val, size_t len)
+{
+	char path[64];
+
+	if (pid)
+		snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	else
+		snprintf(path, sizeof(path), "/proc/self/status");
+	return key_line(path, key, val, len);
 }
 
 int mb_proc_comm(pid_t pid, char *out, size_t len)
@@ -142,6 +151,71 @@ int mb_proc_ppid(pid_t pid, pid_t *ppid)
 	return err;
 }
 
+/* NSpid of a pidfd's fdinfo: its pid in this /proc's namespace first (-1
+ * once it has exited), then in each namespace below down to its own. */
+static int pidfd_nspid(int pidfd, pid_t pid, __u32 *ns_pid, int *levels)
+{
+	char path[64], val[256], *p, *end;
+	unsigned long v = 0;
+	int n = 0, err;
+
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", pidfd);
+	err = key_line(path, "NSpid", val, sizeof(val));
+	if (err)
+		return err;
+	for (p = val; *p; p = end) {
+		errno = 0;
+		v = strtoul(p, &end, 10);
+		if (end == p || errno)
+			return n ? -EPROTO : -ESRCH;
+		if (!n && v != (unsigned long)pid)
+			return -ESRCH; /* "-1": it has exited */
+		n++;
+		end += strspn(end, " \t");
+	}
+	if (!n)
+		return -EPROTO;
+	*ns_pid = (__u32)v;
+	*levels = n;
+	return 0;
+}
+
+int mb_proc_where(pid_t pid, __u64 start_ticks, struct mb_proc_where *w)
+{
+	__u64 ticks;
+	int fd, err, levels = 0;
+
+	memset(w, 0, sizeof(*w));
+	fd = (int)syscall(SYS_pidfd_open, pid, 0);
+	if (fd < 0)
+		return -errno;
+	/* The registered process held pid from before the pidfd to now: the
+	 * pidfd is it. */
+	err = mb_proc_start_ticks(pid, &ticks);
+	if (!err && ticks != start_ticks)
+		err = -ESRCH;
+	if (!err)
+		err = mb_proc_ns(pid, "pid", &w->pidns);
+	if (!err) {
+		err = mb_proc_cgroup_path(pid, w->cgroup, sizeof(w->cgroup));
+		if (err == -ENOENT) /* no cgroup v2 line: cgroup v1 only */
+			err = 0;
+		else if (!err && mb_proc_cgroup_id(pid, &w->cgroup_id))
+			w->cgroup_id = 0;
+	}
+	/* Last: the pidfd's own view, which also says the process had not
+	 * been reaped (so pid was not reused) while we read /proc/PID. */
+	if (!err)
+		err = pidfd_nspid(fd, pid, &w->ns_pid, &levels);
+	close(fd);
+	if (err) {
+		memset(w, 0, sizeof(*w));
+		return err;
+	}
+	w->host = levels == 1;
+	return 0;
+}
+
 int mb_cgroup2_mount(char *buf, size_t len)
 {
 	char line[4096];
@@ -178,35 +252,43 @@ int mb_cgroup2_mount(char *buf, size_t len)
 	return err;
 }
 
+int mb_proc_cgroup_path(pid_t pid, char *buf, size_t len)
+{
+	char path[64], line[4096];
+	int err = -ENOENT;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/cgroup", (int)pid);
+	f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f)) {
+		if (strncmp(line, "0::", 3))
+			continue;
+		line[strcspn(line, "\n")] = '\0';
+		err = snprintf(buf, len, "%s", line + 3) >= (int)len ? -ENAMETOOLONG : 0;
+		break;
+	}
+	fclose(f);
+	return err;
+}
+
 int mb_proc_cgroup_id(pid_t pid, __u64 *id)
 {
-	char mnt[512], path[64], line[4096], full[4608];
+	char mnt[512], line[4096], full[4608];
 	struct {
 		struct file_handle fh;
 		__u64 id;
 	} h;
 	int mount_id, err;
-	FILE *f;
 
 	err = mb_cgroup2_mount(mnt, sizeof(mnt));
 	if (err)
 		return err;
-	snprintf(path, sizeof(path), "/proc/%d/cgroup", (int)pid);
-	f = fopen(path, "re");
-	if (!f)
-		return -errno;
-	err = -ENOENT;
-	while (fgets(line, sizeof(line), f)) {
-		if (strncmp(line, "0::", 3))
-			continue;
-		line[strcspn(line, "\n")] = '\0';
-		snprintf(full, sizeof(full), "%s%s", mnt, line + 3);
-		err = 0;
-		break;
-	}
-	fclose(f);
+	err = mb_proc_cgroup_path(pid, line, sizeof(line));
 	if (err)
 		return err;
+	snprintf(full, sizeof(full), "%s%s", mnt, line);
 	h.fh.handle_bytes = sizeof(h.id);
 	if (name_to_handle_at(AT_FDCWD, full, &h.fh, &mount_id, 0))
 		return -errno;
@@ -214,22 +296,27 @@ int mb_proc_cgroup_id(pid_t pid, __u64 *id)
 	return 0;
 }
 
-__u64 mb_ticks_to_ns(__u64 ticks)
-{
-	return ticks * MB_NSEC_PER_TICK;
-}
-
-int mb_proc_netns(pid_t pid, __u64 *ino)
+int mb_proc_ns(pid_t pid, const char *type, __u64 *ino)
 {
 	char path[64];
 	struct stat st;
 
 	if (pid)
-		snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)pid);
+		snprintf(path, sizeof(path), "/proc/%d/ns/%s", (int)pid, type);
 	else
-		snprintf(path, sizeof(path), "/proc/self/ns/net");
+		snprintf(path, sizeof(path), "/proc/self/ns/%s", type);
 	if (stat(path, &st))
 		return -errno;
 	*ino = (__u64)st.st_ino;
 	return 0;
+}
+
+int mb_proc_netns(pid_t pid, __u64 *ino)
+{
+	return mb_proc_ns(pid, "net", ino);
+}
+
+__u64 mb_ticks_to_ns(__u64 ticks)
+{
+	return ticks * MB_NSEC_PER_TICK;
 }

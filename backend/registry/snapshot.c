@@ -95,6 +95,7 @@ static int collect_target(int targets_fd, int rules_fd, int counters_fd, __u32 p
 	    again.start_ticks != st->t.start_ticks)
 		return -ESRCH;
 	read_comm(pid, st->t.start_ticks, st->comm, sizeof(st->comm));
+	st->have_where = !mb_proc_where((pid_t)pid, st->t.start_ticks, &st->where);
 	return 0;
 }
 
@@ -199,6 +200,27 @@ cleanup:
 	if (err)
 		mb_snapshot_free(s);
 	return err;
+}
+
+/* --- where a target is ------------------------------------------------------ */
+
+void mb_snapshot_pidns_text(const struct mb_snapshot_target *t, char *buf, size_t len)
+{
+	if (!len)
+		return;
+	if (!t->have_where)
+		buf[0] = '\0';
+	else if (t->where.host)
+		snprintf(buf, len, "pidns host");
+	else
+		snprintf(buf, len, "pidns %llu (pid %u)", (unsigned long long)t->where.pidns,
+			 t->where.ns_pid);
+}
+
+int mb_snapshot_contained(const struct mb_snapshot_target *t)
+{
+	return t->have_where &&
+	       (!t->where.host || (t->where.cgroup[0] && strcmp(t->where.cgroup, "/")));
 }
 
 /* --- what the counters mean ------------------------------------------------ */

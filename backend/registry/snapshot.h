@@ -10,6 +10,7 @@
 
 #include <linux/types.h>
 
+#include "lib/proc_info.h"
 #include "minderbinder/registry.h"
 
 /* How a rule's counters are to be read. */
@@ -34,6 +35,10 @@ struct mb_snapshot_target {
 	__u32 pid;
 	struct mb_target t;
 	char comm[32]; /* "?" when pid no longer names the registered process */
+	/* Its container: cgroup path and pid namespace; have_where 0 when
+	 * the kernel would not say (it went away as we read). */
+	struct mb_proc_where where;
+	int have_where;
 	__u32 n_rules;
 	struct mb_snapshot_rule *rules;
 };
@@ -53,6 +58,13 @@ void mb_snapshot_free(struct mb_snapshot *s);
  * "packets_seen"/"packets_dropped" (tc), "connects_seen"/"connects_failed"
  * (cgroup). */
 void mb_snapshot_meaning(__u32 engine, const char **seen, const char **faults);
+
+/* Its pid namespace in words: "pidns host" (this reader's), "pidns INODE
+ * (pid N)" with its pid in there, "" when unknown. */
+void mb_snapshot_pidns_text(const struct mb_snapshot_target *t, char *buf, size_t len);
+/* 1 when the target is in a container as far as anything shows: a pid
+ * namespace of its own, or a cgroup other than the root. */
+int mb_snapshot_contained(const struct mb_snapshot_target *t);
 
 /* "tree", "process", "thread" (or "unknown"). */
 const char *mb_snapshot_scope_name(__u32 scope);

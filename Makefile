@@ -284,7 +284,7 @@ TEST_C_SRCS := $(wildcard tests/integration/c/*.c)
 TEST_PROGS := $(patsubst tests/integration/targets/%.c,$(OUT)/tests/progs/%,$(TEST_PROG_SRCS)) \
 	$(patsubst tests/integration/c/%.c,$(OUT)/tests/progs/%,$(TEST_C_SRCS))
 
-TEST_LINK_OBJS := $(patsubst %.c,$(OUT)/obj/%.o,$(filter-out backend/helper/main.c,$(HELPER_SRCS)))
+TEST_LINK_OBJS := $(patsubst %.c,$(OUT)/obj/%.o,$(filter-out backend/helper/main.c backend/helper/daemon.c,$(HELPER_SRCS)))
 
 define test_prog_rule
 $(OUT)/tests/progs/%: tests/integration/$(1)/%.c $(wildcard tests/integration/targets/*.h) $(TEST_LINK_OBJS) $(LIB_A)

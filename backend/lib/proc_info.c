@@ -178,35 +178,43 @@ int mb_cgroup2_mount(char *buf, size_t len)
 	return err;
 }
 
+int mb_proc_cgroup_path(pid_t pid, char *buf, size_t len)
+{
+	char path[64], line[4096];
+	int err = -ENOENT;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/cgroup", (int)pid);
+	f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f)) {
+		if (strncmp(line, "0::", 3))
+			continue;
+		line[strcspn(line, "\n")] = '\0';
+		err = snprintf(buf, len, "%s", line + 3) >= (int)len ? -ENAMETOOLONG : 0;
+		break;
+	}
+	fclose(f);
+	return err;
+}
+
 int mb_proc_cgroup_id(pid_t pid, __u64 *id)
 {
-	char mnt[512], path[64], line[4096], full[4608];
+	char mnt[512], line[4096], full[4608];
 	struct {
 		struct file_handle fh;
 		__u64 id;
 	} h;
 	int mount_id, err;
-	FILE *f;
 
 	err = mb_cgroup2_mount(mnt, sizeof(mnt));
 	if (err)
 		return err;
-	snprintf(path, sizeof(path), "/proc/%d/cgroup", (int)pid);
-	f = fopen(path, "re");
-	if (!f)
-		return -errno;
-	err = -ENOENT;
-	while (fgets(line, sizeof(line), f)) {
-		if (strncmp(line, "0::", 3))
-			continue;
-		line[strcspn(line, "\n")] = '\0';
-		snprintf(full, sizeof(full), "%s%s", mnt, line + 3);
-		err = 0;
-		break;
-	}
-	fclose(f);
+	err = mb_proc_cgroup_path(pid, line, sizeof(line));
 	if (err)
 		return err;
+	snprintf(full, sizeof(full), "%s%s", mnt, line);
 	h.fh.handle_bytes = sizeof(h.id);
 	if (name_to_handle_at(AT_FDCWD, full, &h.fh, &mount_id, 0))
 		return -errno;
@@ -214,22 +222,27 @@ int mb_proc_cgroup_id(pid_t pid, __u64 *id)
 	return 0;
 }
 
-__u64 mb_ticks_to_ns(__u64 ticks)
-{
-	return ticks * MB_NSEC_PER_TICK;
-}
-
-int mb_proc_netns(pid_t pid, __u64 *ino)
+int mb_proc_ns(pid_t pid, const char *type, __u64 *ino)
 {
 	char path[64];
 	struct stat st;
 
 	if (pid)
-		snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)pid);
+		snprintf(path, sizeof(path), "/proc/%d/ns/%s", (int)pid, type);
 	else
-		snprintf(path, sizeof(path), "/proc/self/ns/net");
+		snprintf(path, sizeof(path), "/proc/self/ns/%s", type);
 	if (stat(path, &st))
 		return -errno;
 	*ino = (__u64)st.st_ino;
 	return 0;
+}
+
+int mb_proc_netns(pid_t pid, __u64 *ino)
+{
+	return mb_proc_ns(pid, "net", ino);
+}
+
+__u64 mb_ticks_to_ns(__u64 ticks)
+{
+	return ticks * MB_NSEC_PER_TICK;
 }

@@ -19,6 +19,12 @@ int mb_proc_comm(pid_t pid, char *out, size_t len);
 int mb_proc_ppid(pid_t pid, pid_t *ppid);
 /* Where cgroup v2 is mounted (from /proc/self/mountinfo). */
 int mb_cgroup2_mount(char *buf, size_t len);
+/* The cgroup v2 path of a process ("/kubepods/pod.../ctr"), as our own
+ * cgroup namespace shows it. */
+int mb_proc_cgroup_path(pid_t pid, char *buf, size_t len);
+/* The inode of a process's namespace of type ("user", "mnt", "net"; pid
+ * 0: self). */
+int mb_proc_ns(pid_t pid, const char *type, __u64 *ino);
 /* The cgroup v2 id of a process: the inode handle of its cgroup dir. */
 int mb_proc_cgroup_id(pid_t pid, __u64 *id);
 /* The inode of a process's network namespace (pid 0: self); it names the

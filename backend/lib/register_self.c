@@ -21,6 +21,7 @@
 #include "lib/name_tables.h"
 #include "lib/register_self.h"
 #include "lib/seccomp_filter.h"
+#include "lib/transport.h"
 
 
 /* The default is long enough for a first helper that loads the BPF
@@ -400,6 +401,7 @@ int mb_register_self(const struct mb_spec *spec, const struct mb_register_opts *
 	int sv[2] = { -1, -1 }, listener = 0, len, ret;
 	int timeout_ms;
 	long long deadline;
+	const char *who = o->helper;
 	pid_t helper = -1;
 	ssize_t n;
 
@@ -410,18 +412,26 @@ int mb_register_self(const struct mb_spec *spec, const struct mb_register_opts *
 		return ret;
 	out->inherited = 0;
 	deadline = monotonic_ms() + timeout_ms;
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv)) {
+	if (o->socket) {
+		/* The daemon: the same messages, on its socket; it is no child
+		 * of ours, so there is none to reap. */
+		ret = mb_daemon_connect(o->socket, o->socket_from_env, &sv[0], err);
+		if (ret)
+			return ret;
+		who = o->socket;
+	} else if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv)) {
 		ret = -errno;
 		mb_error_set(err, "failed to create socket for mb-helper: %s",
 			     strerror(-ret));
 		return ret;
-	}
-	ret = spawn_helper(o->helper, sv[1], &helper);
-	close(sv[1]);
-	if (ret) {
-		mb_error_set(err, "failed to run mb-helper (%s): %s", o->helper,
-			     strerror(-ret));
-		goto out;
+	} else {
+		ret = spawn_helper(o->helper, sv[1], &helper);
+		close(sv[1]);
+		if (ret) {
+			mb_error_set(err, "failed to run mb-helper (%s): %s", o->helper,
+				     strerror(-ret));
+			goto out;
+		}
 	}
 	req = calloc(1, sizeof(*req));
 	if (!req) {
@@ -451,21 +461,22 @@ int mb_register_self(const struct mb_spec *spec, const struct mb_register_opts *
 	req = NULL;
 	if (n != (ssize_t)sizeof(struct mb_register_msg)) {
 		ret = n < 0 ? -errno : -EPROTO;
-		mb_error_set(err, "failed to talk to mb-helper (%s): %s", o->helper,
+		mb_error_set(err, "failed to talk to mb-helper (%s): %s", who,
 			     strerror(-ret));
 		goto out;
 	}
 	ret = recv_plan(sv[0], &plan, left_ms(deadline));
 	if (ret == -ETIMEDOUT)
 		mb_error_set(err, "mb-helper (%s) did not answer within %d s (set "
-			     HELPER_TIMEOUT_VAR " on a slow machine)", o->helper,
+			     HELPER_TIMEOUT_VAR " on a slow machine)", who,
 			     timeout_ms / 1000);
 	else if (ret)
-		mb_error_set(err, "mb-helper (%s) %s", o->helper,
-			     ret == -ECONNRESET ? "exited without answering (is it installed setuid root?)"
-						: "answered nonsense");
+		mb_error_set(err, "mb-helper (%s) %s", who,
+			     ret != -ECONNRESET ? "answered nonsense"
+			     : o->socket ? "closed the connection without answering (see the daemon's log)"
+					 : "exited without answering (is it installed setuid root?)");
 	if (ret) {
-		if (ret != -ETIMEDOUT)
+		if (ret != -ETIMEDOUT && !o->socket)
 			privilege_hint(o->helper, err);
 		goto out;
 	}
@@ -481,8 +492,9 @@ int mb_register_self(const struct mb_spec *spec, const struct mb_register_opts *
 		if (plan.msg[0])
 			mb_error_set(err, "%s", plan.msg);
 		else
-			mb_error_set(err, "mb-helper (%s) refused: %s", o->helper, strerror(-ret));
-		privilege_hint(o->helper, err);
+			mb_error_set(err, "mb-helper (%s) refused: %s", who, strerror(-ret));
+		if (!o->socket)
+			privilege_hint(o->helper, err);
 		goto out;
 	}
 	memcpy(out->engines, plan.engines, sizeof(out->engines));

@@ -26,6 +26,8 @@ DATADIR ?= $(PREFIX)/share/minderbinder
 SYSCONFDIR ?= /etc
 MANDIR ?= $(PREFIX)/share/man
 BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+# The node daemon's units (minderbinder.socket, minderbinder.service).
+SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
 # The one version: `minderbinder --version`, the man pages, minderbinder.pc.
 VERSION := $(shell cat VERSION)
 
@@ -254,6 +256,16 @@ $(OUT)/man/%: docs/man/%.in VERSION $(GEN)/mb_paths.h $(GEN)/pins.sh
 man: $(MAN_PAGES)
 all: $(MAN_PAGES)
 
+# The node daemon's systemd units: the service names the installed helper.
+UNITS := $(OUT)/systemd/minderbinder.socket $(OUT)/systemd/minderbinder.service
+$(OUT)/systemd/minderbinder.service: backend/helper/systemd/minderbinder.service.in $(GEN)/mb_paths.h
+	$(call msg,GEN,$@)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)sed -e 's|@LIBEXECDIR@|$(LIBEXECDIR)|g' $< > $@.tmp && ! grep -n '@[A-Z_]*@' $@.tmp && mv $@.tmp $@
+$(OUT)/systemd/minderbinder.socket: backend/helper/systemd/minderbinder.socket
+	$(Q)mkdir -p $(dir $@) && cp $< $@
+all: $(UNITS)
+
 # --- tests -----------------------------------------------------------------
 # The helper's message checks and the engine choice are pure (no socket,
 # no /proc, no kernel): unit-tested and fuzzed with the core.
@@ -356,6 +368,9 @@ install: all
 		$(DESTDIR)$(INCLUDEDIR)/minderbinder $(DESTDIR)$(DATADIR)/examples
 	install -m 0644 include/minderbinder/*.h $(DESTDIR)$(INCLUDEDIR)/minderbinder/
 	install -m 0644 examples/chaos.ini $(DESTDIR)$(DATADIR)/examples/
+	install -m 0644 backend/helper/systemd/policy.ini $(DESTDIR)$(DATADIR)/examples/
+	install -d $(DESTDIR)$(SYSTEMDUNITDIR)
+	install -m 0644 $(UNITS) $(DESTDIR)$(SYSTEMDUNITDIR)/
 	$(if $(wildcard $(OUT)/minderbinder),install -m 0755 $(OUT)/minderbinder $(DESTDIR)$(BINDIR)/)
 	$(if $(wildcard $(OUT)/libmbpreload.so),install -m 0755 $(OUT)/libmbpreload.so $(DESTDIR)$(LIBDIR)/)
 	install -m 0644 include/minderbinder.h $(DESTDIR)$(INCLUDEDIR)/

@@ -269,7 +269,7 @@ all: $(UNITS)
 # --- tests -----------------------------------------------------------------
 # The helper's message checks and the engine choice are pure (no socket,
 # no /proc, no kernel): unit-tested and fuzzed with the core.
-HELPER_PURE_SRCS := backend/helper/validate.c backend/engines/select.c
+HELPER_PURE_SRCS := backend/helper/validate.c backend/engines/select.c backend/helper/policy.c
 # The unit suite always builds the core again with ASan/UBSan.
 UNIT_SRCS := $(wildcard tests/unit/*.c)
 UNIT_BIN := $(OUT)/tests/unit-tests
@@ -429,11 +429,21 @@ $(BENCH_DIR)/capi_pair: bench/capi_pair.c $(OUT)/libminderbinder.so | $(DEPS_STA
 	$(Q)mkdir -p $(BENCH_DIR)
 	$(Q)$(CC) $(BENCH_CFLAGS) -Iinclude -o $@ $< -L$(OUT) -lminderbinder -Wl,-rpath,$(abspath $(OUT))
 
+# Registration through the node daemon vs the helper per registration.
+$(BENCH_DIR)/bench-daemon: bench/daemon.c bench/measure.c bench/bench.h | $(DEPS_STAMP)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(BENCH_DIR)
+	$(Q)$(CC) $(BENCH_CFLAGS) -o $@ $(filter %.c,$^)
+
+bench-daemon: all $(BENCH_DIR)/bench-daemon
+	$(Q)$(BENCH_DIR)/bench-daemon --build $(abspath $(OUT))
+
 bench: all $(BENCH_DIR)/bench $(BENCH_DIR)/loop $(BENCH_DIR)/libempty.so $(BENCH_DIR)/tcp_stream \
-		$(BENCH_DIR)/capi_pair
+		$(BENCH_DIR)/capi_pair $(BENCH_DIR)/bench-daemon
 	$(Q)$(BENCH_DIR)/bench --build $(OUT)
 	$(Q)OUT=$(OUT) sh bench/net_throughput.sh | tee -a $(BENCH_DIR)/results.txt
 	$(Q)$(BENCH_DIR)/capi_pair | tee -a $(BENCH_DIR)/results.txt
+	$(Q)$(BENCH_DIR)/bench-daemon --build $(abspath $(OUT)) | tee -a $(BENCH_DIR)/results.txt
 
 
 # --- C API tests and examples ----------------------------------------------
@@ -551,4 +561,4 @@ check: deps all check-unit check-integration fuzz check-capi check-examples chec
 	@echo "== make check: all tiers passed"
 
 .PHONY: all deps demo vm-smoke vmcheck check check-unit check-integration check-capi check-examples check-go check-node \
-	fuzz fuzz-build install clean bench vm-suite vm-kernel vm-bench FORCE check-python install-python
+	fuzz fuzz-build install clean bench bench-daemon vm-suite vm-kernel vm-bench FORCE check-python install-python

@@ -128,19 +128,36 @@ if [ -n "$hp" ] && [ "$(field "$T/a3" plan_status)" != 0 ] && [ -n "$(field "$T/
 else
 	fail "$name" "$(report "$T/a3")"
 fi
+$AS_NOBODY "$CLIENT" silent "$SOCK" $PORT > "$T/a5" 2>&1 &
+SILENT=$!
+KILL_AT_EXIT="$KILL_AT_EXIT $SILENT"
+wait_line "$T/a5" '^connected' 100 $SILENT
 $AS_NOBODY "$CLIENT" honest "$SOCK" $PORT > "$T/a4" 2>&1
 name="daemon: attack control: the same client, honest, is registered as itself"
 if [ "$(field "$T/a4" plan_status)" = 0 ] && [ "$(field "$T/a4" plan_key)" = "$(field "$T/a4" pid)" ]; then pass "$name"; else fail "$name" "$(report "$T/a4")"; fi
+name="daemon: a caller that connected and says nothing does not hold up another's registration"
+if kill -0 $SILENT 2>/dev/null && [ "$(field "$T/a4" plan_status)" = 0 ]; then pass "$name"; else fail "$name" "$(report "$T/a4")"; fi
+kill $SILENT 2>/dev/null
 touch "$T/go5"
 wait_line "$T/v5" '^done' 100 $V
 name="daemon: attacks: the root process they aimed at is not faulted"
 if clean "$T/v5"; then pass "$name"; else fail "$name" "$(report "$T/v5")"; fi
 
 # --- 4. [quota] of the policy ---------------------------------------------------------
-$AS_NOBODY env MINDERBINDER_SOCKET="$SOCK" $RULES LD_PRELOAD="$AGENT" "$VICTIM" "$T/go6" $PORT "$W" > "$T/q1" 2>&1 &
+# The first with a rule the seccomp supervisor answers: the daemon forks
+# it, and it must run as the caller, as the set-uid helper's does.
+$AS_NOBODY env MINDERBINDER_SOCKET="$SOCK" MINDERBINDER_ENGINE=seccomp MINDERBINDER_SYSCALL=mkdirat:EROFS:times=100 \
+	LD_PRELOAD="$AGENT" "$VICTIM" "$T/go6" $PORT "$W" > "$T/q1" 2>&1 &
 Q1=$!
 KILL_AT_EXIT="$KILL_AT_EXIT $Q1"
 wait_registered "$T/q1" '^euid' $Q1
+sups=""
+for p in $(our_helpers); do
+	[ "$p" = "$DAEMON_PID" ] && continue
+	sups="$sups $(awk '$1 == "Uid:" { print $2 "/" $3 }' /proc/$p/status 2>/dev/null)"
+done
+name="daemon: the supervisor it forks for uid 65534's target runs as uid 65534"
+if echo "$sups" | grep -q '65534/65534' && ! echo "$sups" | grep -q ' 0/'; then pass "$name"; else fail "$name" "supervisors' uids:$sups"; fi
 $AS_NOBODY env MINDERBINDER_SOCKET="$SOCK" $RULES LD_PRELOAD="$AGENT" "$VICTIM" "$T/go6" $PORT "$W" > "$T/q2" 2>&1
 refused "daemon: the policy's [quota] targets = 1 refuses uid 65534's second target, naming the policy file" $? 125 "$T/q2" \
 	"uid 65534 holds 1 of its 1 targets (quota, $T/policy.ini \[quota\] targets=)"
@@ -175,6 +192,24 @@ if faulted "$T/k1"; then pass "$name"; else fail "$name" "$(report "$T/k1")"; fi
 stop_daemon
 name="daemon: SIGTERM stops it and removes its socket"
 if [ ! -e "$SOCK" ]; then pass "$name"; else fail "$name" "$(ls -l "$SOCK")"; fi
+
+# --- the C API's own tests, every registration through the daemon -----------------------
+if [ ! -x "$OUT/tests/capi-tests" ]; then
+	notrun "daemon: the C API's tests through the daemon" "$OUT/tests/capi-tests not built (make $OUT/tests/capi-tests)"
+else
+	policy "$T/capi.ini" "[register]" "host_interfaces = yes"
+	if start_daemon "$T/daemon3.log" --socket "$SOCK" --policy "$T/capi.ini"; then
+		MINDERBINDER_SOCKET="$SOCK" "$OUT/tests/capi-tests" --jobs 1 > "$T/capi.out" 2>&1
+		rc=$?
+		n=$(grep -c ': ok$' "$T/daemon3.log")
+		name="daemon: the C API's tests pass with MINDERBINDER_SOCKET set, every registration the daemon's ($n)"
+		if [ $rc = 0 ] && [ "$n" -gt 0 ] && grep -q 'Failing: 0 | Crashing: 0' "$T/capi.out"; then pass "$name"; else
+			fail "$name" "exit $rc: $(tail -4 "$T/capi.out" | tr '\n' '|')"; fi
+		stop_daemon
+	else
+		fail "daemon: the C API's tests through the daemon" "$(lines "$T/daemon3.log")"
+	fi
+fi
 
 # --- 6. socket activation -------------------------------------------------------------
 if ! command -v systemd-socket-activate > /dev/null; then

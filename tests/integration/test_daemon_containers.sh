@@ -122,6 +122,14 @@ else
 	fi
 fi
 
+touch "$SHARE/go2"
+container L $CGA -- $AS_1000 env MINDERBINDER_LOG=/share/fault.log $OPT_IN /mb/identity_victim /share/go2 $PORT /share/w
+wait $CPID
+rc=$?
+name="daemon containers: MINDERBINDER_LOG in a container is refused (the daemon cannot open the container's file), exit 125"
+if [ $rc = 125 ] && grep -q "MINDERBINDER_LOG: the daemon cannot open /share/fault.log in the caller's mount namespace" "$T/L.out" &&
+	[ ! -e "$SHARE/fault.log" ]; then pass "$name"; else fail "$name" "exit $rc: $(report "$T/L.out")"; fi
+
 # --- 3. 100 containers at once ------------------------------------------------------
 touch "$SHARE/go3"
 pids=""

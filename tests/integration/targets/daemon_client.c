@@ -12,6 +12,9 @@
  *   daemon_client handoff SOCK PORT         connect, fork, the connecting
  *                                           process exits, its child sends
  *                                           REGISTER on the connection
+ *   daemon_client silent SOCK PORT          connect, print "connected", then
+ *                                           say nothing until killed (a slow
+ *                                           or hostile caller)
  *
  * Prints "pid P" (of the process that sends), "send_errno E", then
  * "plan_status S" (0 or -errno), "plan_key K" (whom the daemon registered)
@@ -133,7 +136,7 @@ int main(int argc, char **argv)
 	int s, i;
 
 	if (argc < 4) {
-		fprintf(stderr, "usage: daemon_client honest|pidfd|creds|handoff SOCK PORT [VICTIM]\n");
+		fprintf(stderr, "usage: daemon_client honest|pidfd|creds|handoff|silent SOCK PORT [VICTIM]\n");
 		return 2;
 	}
 	mode = argv[1];
@@ -143,6 +146,11 @@ int main(int argc, char **argv)
 		return 1;
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	s = connect_to(argv[2]);
+	if (!strcmp(mode, "silent")) {
+		printf("connected\n");
+		for (;;)
+			pause();
+	}
 	if (!strcmp(mode, "handoff")) {
 		parent = getpid();
 		if (fork() != 0)

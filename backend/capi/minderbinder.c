@@ -37,7 +37,6 @@
 #include "lib/error.h"
 #include "lib/spec_parse.h"
 #include "lib/transport.h"
-#include "minderbinder/pins.h"
 
 #define EXPORT __attribute__((visibility("default")))
 #define NR_WORDS 16 /* syscall numbers up to 1023 */
@@ -346,14 +345,12 @@ static int net_update(void)
 	struct mb_handle *h;
 	struct mb_spec *spec;
 	struct mb_error err;
-	const char *env = getenv("MINDERBINDER_HELPER"), *sock = getenv(MB_SOCKET_VAR);
 	__u32 i;
 	int ret;
 
-	/* Chosen again only when the variables say so or nothing was chosen
-	 * yet: the search makes plain syscalls, which a rule may fault. */
-	if ((env && *env) || (sock && *sock) ||
-	    (!api.transport.helper[0] && !api.transport.socket[0])) {
+	/* Chosen once, by the session or here: the search makes plain
+	 * syscalls, which a rule may fault. */
+	if (!api.transport.helper[0] && !api.transport.socket[0]) {
 		ret = mb_transport_choose((const void *)net_update, "libminderbinder",
 					  &api.transport, &err);
 		if (ret)

@@ -59,14 +59,8 @@ int mb_transport_choose(const void *anchor, const char *who, struct mb_transport
 	if (env && *env)
 		return set_socket(t, env, 1, err);
 	env = getenv("MINDERBINDER_HELPER");
-	if (env && *env) {
-		if (strlen(env) >= sizeof(t->helper)) {
-			mb_error_set(err, "MINDERBINDER_HELPER: path too long");
-			return -ENAMETOOLONG;
-		}
-		strcpy(t->helper, env);
-		return 0;
-	}
+	if (env && *env)
+		return mb_helper_choose(anchor, t->helper, sizeof(t->helper), err);
 	found = !mb_helper_find(anchor, t->helper, sizeof(t->helper));
 	if (found && setuid_root(t->helper))
 		return 0;

@@ -87,6 +87,9 @@ static int attach_net(struct request *rq, struct mb_registry *reg, struct mb_err
 	/* Filters and qdiscs no live target needs any more go now (best
 	 * effort: a failure here is no reason to refuse this caller). */
 	mb_net_sweep(reg);
+	/* The daemon serves containers: their namespaces come and go. */
+	if (rq->policy)
+		mb_net_sweep_gone();
 	if (!mb_plan_has_net(rq))
 		return 0;
 	err = mb_net_attach(rq->msg.interfaces, why);

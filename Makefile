@@ -26,6 +26,8 @@ DATADIR ?= $(PREFIX)/share/minderbinder
 SYSCONFDIR ?= /etc
 MANDIR ?= $(PREFIX)/share/man
 BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+# The node daemon's units (minderbinder.socket, minderbinder.service).
+SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
 # The one version: `minderbinder --version`, the man pages, minderbinder.pc.
 VERSION := $(shell cat VERSION)
 
@@ -255,10 +257,20 @@ $(OUT)/man/%: docs/man/%.in VERSION $(GEN)/mb_paths.h $(GEN)/pins.sh
 man: $(MAN_PAGES)
 all: $(MAN_PAGES)
 
+# The node daemon's systemd units: the service names the installed helper.
+UNITS := $(OUT)/systemd/minderbinder.socket $(OUT)/systemd/minderbinder.service
+$(OUT)/systemd/minderbinder.service: backend/helper/systemd/minderbinder.service.in $(GEN)/mb_paths.h
+	$(call msg,GEN,$@)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)sed -e 's|@LIBEXECDIR@|$(LIBEXECDIR)|g' $< > $@.tmp && ! grep -n '@[A-Z_]*@' $@.tmp && mv $@.tmp $@
+$(OUT)/systemd/minderbinder.socket: backend/helper/systemd/minderbinder.socket
+	$(Q)mkdir -p $(dir $@) && cp $< $@
+all: $(UNITS)
+
 # --- tests -----------------------------------------------------------------
 # The helper's message checks and the engine choice are pure (no socket,
 # no /proc, no kernel): unit-tested and fuzzed with the core.
-HELPER_PURE_SRCS := backend/helper/validate.c backend/engines/select.c
+HELPER_PURE_SRCS := backend/helper/validate.c backend/engines/select.c backend/helper/policy.c
 # The unit suite always builds the core again with ASan/UBSan.
 UNIT_SRCS := $(wildcard tests/unit/*.c)
 UNIT_BIN := $(OUT)/tests/unit-tests
@@ -285,7 +297,7 @@ TEST_C_SRCS := $(wildcard tests/integration/c/*.c)
 TEST_PROGS := $(patsubst tests/integration/targets/%.c,$(OUT)/tests/progs/%,$(TEST_PROG_SRCS)) \
 	$(patsubst tests/integration/c/%.c,$(OUT)/tests/progs/%,$(TEST_C_SRCS))
 
-TEST_LINK_OBJS := $(patsubst %.c,$(OUT)/obj/%.o,$(filter-out backend/helper/main.c,$(HELPER_SRCS)))
+TEST_LINK_OBJS := $(patsubst %.c,$(OUT)/obj/%.o,$(filter-out backend/helper/main.c backend/helper/daemon.c,$(HELPER_SRCS)))
 
 define test_prog_rule
 $(OUT)/tests/progs/%: tests/integration/$(1)/%.c $(wildcard tests/integration/targets/*.h) $(TEST_LINK_OBJS) $(LIB_A)
@@ -357,6 +369,9 @@ install: all
 		$(DESTDIR)$(INCLUDEDIR)/minderbinder $(DESTDIR)$(DATADIR)/examples
 	install -m 0644 include/minderbinder/*.h $(DESTDIR)$(INCLUDEDIR)/minderbinder/
 	install -m 0644 examples/chaos.ini $(DESTDIR)$(DATADIR)/examples/
+	install -m 0644 backend/helper/systemd/policy.ini $(DESTDIR)$(DATADIR)/examples/
+	install -d $(DESTDIR)$(SYSTEMDUNITDIR)
+	install -m 0644 $(UNITS) $(DESTDIR)$(SYSTEMDUNITDIR)/
 	$(if $(wildcard $(OUT)/minderbinder),install -m 0755 $(OUT)/minderbinder $(DESTDIR)$(BINDIR)/)
 	$(if $(wildcard $(OUT)/libmbpreload.so),install -m 0755 $(OUT)/libmbpreload.so $(DESTDIR)$(LIBDIR)/)
 	install -m 0644 include/minderbinder.h $(DESTDIR)$(INCLUDEDIR)/
@@ -415,13 +430,24 @@ $(BENCH_DIR)/capi_pair: bench/capi_pair.c $(OUT)/libminderbinder.so | $(DEPS_STA
 	$(Q)mkdir -p $(BENCH_DIR)
 	$(Q)$(CC) $(BENCH_CFLAGS) -Iinclude -o $@ $< -L$(OUT) -lminderbinder -Wl,-rpath,$(abspath $(OUT))
 
+# Registration through the node daemon vs the helper per registration.
+$(BENCH_DIR)/bench-daemon: bench/daemon.c bench/measure.c bench/bench.h | $(DEPS_STAMP)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(BENCH_DIR)
+	$(Q)$(CC) $(BENCH_CFLAGS) -o $@ $(filter %.c,$^)
+
+bench-daemon: all $(BENCH_DIR)/bench-daemon
+	$(Q)$(BENCH_DIR)/bench-daemon --build $(abspath $(OUT))
+
 bench: all $(BENCH_DIR)/bench $(BENCH_DIR)/loop $(BENCH_DIR)/libempty.so $(BENCH_DIR)/tcp_stream \
-		$(BENCH_DIR)/capi_pair $(BENCH_DIR)/seccomp_floor $(OUT)/tests/progs/net_pingpong
+		$(BENCH_DIR)/capi_pair $(BENCH_DIR)/seccomp_floor $(OUT)/tests/progs/net_pingpong \
+		$(BENCH_DIR)/bench-daemon
 	$(Q)$(BENCH_DIR)/bench --build $(OUT)
 	$(Q)$(BENCH_DIR)/seccomp_floor | tee -a $(BENCH_DIR)/results.txt
 	$(Q)OUT=$(OUT) sh bench/net_throughput.sh | tee -a $(BENCH_DIR)/results.txt
 	$(Q)OUT=$(OUT) sh bench/net_shape.sh | tee -a $(BENCH_DIR)/results.txt
 	$(Q)$(BENCH_DIR)/capi_pair | tee -a $(BENCH_DIR)/results.txt
+	$(Q)$(BENCH_DIR)/bench-daemon --build $(abspath $(OUT)) | tee -a $(BENCH_DIR)/results.txt
 
 
 # --- C API tests and examples ----------------------------------------------
@@ -539,4 +565,4 @@ check: deps all check-unit check-integration fuzz check-capi check-examples chec
 	@echo "== make check: all tiers passed"
 
 .PHONY: all deps demo vm-smoke vmcheck check check-unit check-integration check-capi check-examples check-go check-node \
-	fuzz fuzz-build install clean bench vm-suite vm-kernel vm-bench FORCE check-python install-python
+	fuzz fuzz-build install clean bench bench-daemon vm-suite vm-kernel vm-bench FORCE check-python install-python

@@ -22,6 +22,7 @@
 #include "lib/error.h"
 #include "lib/libc_hint.h"
 #include "lib/spec_parse.h"
+#include "lib/transport.h"
 
 #define AGENT_NAME "libmbpreload.so"
 #define EXIT_REGISTRATION_FAILED 125
@@ -166,8 +167,7 @@ static int uses_filter(const struct mb_registration *reg)
 	return 0;
 }
 
-static int configure(struct mb_register_opts *o, char *helper, size_t len,
-		     struct mb_error *err)
+static int configure(struct mb_register_opts *o, struct mb_transport *t, struct mb_error *err)
 {
 	const char *v;
 	int ret;
@@ -184,19 +184,13 @@ static int configure(struct mb_register_opts *o, char *helper, size_t len,
 	o->log_path = var("MINDERBINDER_LOG");
 	if (o->log_path && (ret = mb_log_path_check("MINDERBINDER_LOG", o->log_path, err)))
 		return ret;
-	v = var("MINDERBINDER_HELPER");
-	if (v) {
-		if (strlen(v) >= len) {
-			mb_error_set(err, "MINDERBINDER_HELPER: path too long");
-			return -ENAMETOOLONG;
-		}
-		strcpy(helper, v);
-	} else if (mb_helper_find((const void *)configure, helper, len)) {
-		mb_error_set(err, "cannot find mb-helper next to " AGENT_NAME
-				  " or in " MB_LIBEXECDIR " (set MINDERBINDER_HELPER)");
-		return -ENOENT;
-	}
-	o->helper = helper;
+	/* The set-uid helper, or the node daemon's socket (lib/transport.h). */
+	ret = mb_transport_choose((const void *)configure, AGENT_NAME, t, err);
+	if (ret)
+		return ret;
+	o->helper = t->helper;
+	o->socket = t->socket[0] ? t->socket : NULL;
+	o->socket_from_env = t->from_env;
 	return 0;
 }
 
@@ -226,7 +220,8 @@ __attribute__((constructor)) static void mb_agent_init(void)
 	struct mb_error err = { "" };
 	struct mb_spec *spec = NULL;
 	const char *strict_v;
-	char helper[4096], mark[48];
+	struct mb_transport transport;
+	char mark[48];
 	int strict = 1, ret;
 
 	if (!var("MINDERBINDER_SYSCALL") && !var("MINDERBINDER_NET"))
@@ -256,7 +251,7 @@ __attribute__((constructor)) static void mb_agent_init(void)
 	ret = warn_libc(spec, &err);
 	if (ret)
 		goto fail;
-	ret = configure(&opts, helper, sizeof(helper), &err);
+	ret = configure(&opts, &transport, &err);
 	if (ret)
 		goto fail;
 	ret = mb_register_self(spec, &opts, &reg, &err);

@@ -36,6 +36,7 @@
 #include "lib/seccomp_filter.h"
 #include "lib/error.h"
 #include "lib/spec_parse.h"
+#include "lib/transport.h"
 
 #define EXPORT __attribute__((visibility("default")))
 #define NR_WORDS MB_ROUTED_WORDS /* syscall numbers up to 1023 */
@@ -66,7 +67,7 @@ static struct {
 	__u32 key;
 	__u32 next_handle;
 	struct mb_handle *net_handles; /* newest first */
-	char helper[4096];
+	struct mb_transport transport; /* the helper or the daemon (lib/transport.h) */
 	struct mb_ctl_msg msg;
 	struct mb_ctl_reply reply;
 } api = { .lock = PTHREAD_MUTEX_INITIALIZER, .control = -1 };
@@ -96,26 +97,28 @@ static void route(__u64 *set, int nr)
 /* A syscall made after our first filter goes through the gate. */
 #define gate mb_gate
 
+static void transport_opts(struct mb_register_opts *o)
+{
+	o->helper = api.transport.helper;
+	o->socket = api.transport.socket[0] ? api.transport.socket : NULL;
+	o->socket_from_env = api.transport.from_env;
+}
+
 static int start_session(const struct mb_spec *spec)
 {
 	struct mb_register_opts o = { .scope = MB_SCOPE_PROCESS, .flags = MB_REG_API };
 	struct mb_registration reg;
 	struct mb_error err;
 	struct mb_spec *empty;
-	char helper[4096];
-	const char *env = getenv("MINDERBINDER_HELPER");
 	int sv[2], ret;
 
 	(void)spec;
-	if (env && *env)
-		snprintf(helper, sizeof(helper), "%s", env);
-	else if (mb_helper_find((const void *)start_session, helper, sizeof(helper)))
-		return fail(-ENOENT, "cannot find mb-helper next to libminderbinder or in "
-				     "its libexec directory (set MINDERBINDER_HELPER)");
-	snprintf(api.helper, sizeof(api.helper), "%s", helper);
+	if (mb_transport_choose((const void *)start_session, "libminderbinder", &api.transport,
+				&err))
+		return fail(-ENOENT, "%s", err.msg);
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv))
 		return fail(-errno, "failed to create the control socket: %s", strerror(errno));
-	o.helper = helper;
+	transport_opts(&o);
 	o.control_fd = sv[1];
 	/* The session carries no rule: every enable brings its own. */
 	empty = calloc(1, sizeof(*empty));
@@ -344,23 +347,26 @@ static int net_update(void)
 	struct mb_handle *h;
 	struct mb_spec *spec;
 	struct mb_error err;
-	const char *env = getenv("MINDERBINDER_HELPER");
 	__u32 i;
 	int ret;
 
+	/* Chosen once, by the session or here: the search makes plain
+	 * syscalls, which a rule may fault. */
+	if (!api.transport.helper[0] && !api.transport.socket[0]) {
+		ret = mb_transport_choose((const void *)net_update, "libminderbinder",
+					  &api.transport, &err);
+		if (ret)
+			return fail(ret, "%s", err.msg);
+	}
 	/* Only root's helper is root in a process with no_new_privs (set by
 	 * the filter of a syscall rule): a set-uid one would fail later, with
-	 * a message that hides why. */
-	if (geteuid() != 0 && gate(SYS_prctl, PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) == 1)
+	 * a message that hides why. The daemon is root already. */
+	if (!api.transport.socket[0] && geteuid() != 0 &&
+	    gate(SYS_prctl, PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) == 1)
 		return fail(-EPERM, "network rules cannot change as uid %u once this process has a "
 				    "syscall rule's seccomp filter (no_new_privs: the set-uid mb-helper "
 				    "gains nothing); enable them before the first syscall rule, in the "
 				    "same spec, or run as root", (unsigned)geteuid());
-	if (env && *env)
-		snprintf(api.helper, sizeof(api.helper), "%s", env);
-	else if (!api.helper[0] &&
-		 mb_helper_find((const void *)net_update, api.helper, sizeof(api.helper)))
-		return fail(-ENOENT, "cannot find mb-helper (set MINDERBINDER_HELPER)");
 	spec = calloc(1, sizeof(*spec));
 	if (!spec)
 		return fail(-ENOMEM, "out of memory");
@@ -376,7 +382,7 @@ static int net_update(void)
 			spec->rules[spec->n_rules++] = h->net[i];
 		}
 	}
-	o.helper = api.helper;
+	transport_opts(&o);
 	o.tids = tids;
 	ret = mb_register_self(spec, &o, &reg, &err);
 	free(spec);

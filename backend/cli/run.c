@@ -27,6 +27,8 @@
 #include "lib/name_tables.h"
 #include "lib/register_self.h"
 #include "lib/spec_parse.h"
+#include "lib/transport.h"
+#include "minderbinder/pins.h"
 
 
 static void usage(FILE *f)
@@ -295,7 +297,8 @@ int mb_cli_exec_with_spec(const struct mb_spec *spec, const struct mb_cli_exec *
 	const char *env_engine = getenv("MINDERBINDER_ENGINE");
 	const char *engine_s = x->engine ? x->engine : env_engine && *env_engine ? env_engine : "auto";
 	const char *strict = x->strict ? x->strict : "1";
-	char cmd[PATH_MAX], agent[PATH_MAX], helper[PATH_MAX];
+	char cmd[PATH_MAX], agent[PATH_MAX];
+	struct mb_transport transport;
 	struct mb_registration reg;
 	int ret, timeout_ms;
 
@@ -309,9 +312,11 @@ int mb_cli_exec_with_spec(const struct mb_spec *spec, const struct mb_cli_exec *
 		mb_error_set(err, "%s: command not found", argv[0]);
 		return 127;
 	}
-	if (mb_helper_choose(NULL, helper, sizeof(helper), err))
+	if (mb_transport_choose(NULL, "minderbinder", &transport, err))
 		return 125;
-	opts.helper = helper;
+	opts.helper = transport.helper;
+	opts.socket = transport.socket[0] ? transport.socket : NULL;
+	opts.socket_from_env = transport.from_env;
 	/* mb_register_self (or the agent) reads it again; refused here first,
 	 * as a bad option is. */
 	if (mb_helper_timeout(&timeout_ms, err))
@@ -350,7 +355,9 @@ int mb_cli_exec_with_spec(const struct mb_spec *spec, const struct mb_cli_exec *
 		    setenv("MINDERBINDER_SCOPE", scope_s, 1) ||
 		    setenv("MINDERBINDER_STRICT", strict, 1) ||
 		    setenv("MINDERBINDER_ENGINE", engine_s, 1) ||
-		    setenv("MINDERBINDER_HELPER", helper, 1) ||
+		    /* The agent makes the same choice: make it this one. */
+		    (transport.socket[0] ? setenv(MB_SOCKET_VAR, transport.socket, 1)
+					 : setenv("MINDERBINDER_HELPER", transport.helper, 1)) ||
 		    (x->interfaces && setenv("MINDERBINDER_INTERFACES", x->interfaces, 1)) ||
 		    (x->log && setenv("MINDERBINDER_LOG", x->log, 1)) ||
 		    setenv("LD_PRELOAD", preload, 1)) {

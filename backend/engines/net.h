@@ -33,6 +33,10 @@ int mb_net_check_interfaces(const char *list, struct mb_error *e);
  * mb_ifaces records something in this netns. Returns how many interfaces
  * it cleared, or -errno. */
 int mb_net_sweep(const struct mb_registry *reg);
+/* The node daemon's sweep (it sees every process, hostPID): the records
+ * of network namespaces no process is in any more (an exited container's:
+ * the namespace took our filter with it) go. The number gone, or -errno. */
+int mb_net_sweep_gone(void);
 /* Detaches our TC filters in this netns, and the clsact qdiscs we created.
  * Returns how many interfaces of other netns still carry one (their record
  * and the filter program must stay pinned for an unload there), or -errno.

@@ -24,6 +24,7 @@
 #include "helper/reply.h"
 #include "helper/request.h"
 #include "helper/sanitise.h"
+#include "helper/serve.h"
 #include "helper/spawn.h"
 #include "registry/quota.h"
 #include "registry/registry.h"
@@ -86,6 +87,9 @@ static int attach_net(struct request *rq, struct mb_registry *reg, struct mb_err
 	/* Filters and qdiscs no live target needs any more go now (best
 	 * effort: a failure here is no reason to refuse this caller). */
 	mb_net_sweep(reg);
+	/* The daemon serves containers: their namespaces come and go. */
+	if (rq->policy)
+		mb_net_sweep_gone();
 	if (!mb_plan_has_net(rq))
 		return 0;
 	err = mb_plan_has_edt(rq) ? mb_net_attach_fq(rq->msg.interfaces, why)
@@ -141,7 +145,14 @@ static int start_supervisor(struct request *rq, struct mb_registry *reg,
 	return mb_request_reverify(rq, "after starting its supervisor", why);
 }
 
-int main(int argc, char **argv)
+static int configure_quota(const struct mb_policy *policy, struct mb_error *why)
+{
+	if (policy && policy->has_quota)
+		return mb_quota_apply(&policy->quota, policy->path, why);
+	return mb_quota_configure(why);
+}
+
+int mb_helper_serve(const struct mb_policy *policy)
 {
 	enum mb_reply_phase phase = MB_REPLY_PLAN;
 	struct mb_registry reg = { -1, -1, -1 };
@@ -152,19 +163,13 @@ int main(int argc, char **argv)
 	int err, entry = 0, listener = -1, control = -1;
 	pid_t sup = 0;
 
-	if (argc != 2 || strcmp(argv[1], "--agent")) {
-		fprintf(stderr,
-			"mb-helper: run by libmbpreload.so and `minderbinder run`, not by hand\n");
-		return 2;
-	}
-	if (mb_sanitise() || mb_become_root())
-		return 2;
 	rq = mb_request_new();
 	plan = calloc(1, sizeof(*plan));
 	if (!rq || !plan) {
 		err = -ENOMEM;
 		goto out;
 	}
+	rq->policy = policy;
 	err = mb_request_read(rq, &why);
 	if (!err)
 		err = mb_request_identify(rq, &why);
@@ -173,13 +178,15 @@ int main(int argc, char **argv)
 	mb_registry_lock_wait(mb_request_wait_ms(rq));
 	err = open_registry(&reg, &why);
 	if (!err)
-		err = mb_quota_configure(&why);
+		err = configure_quota(policy, &why);
 	if (!err)
 		err = mb_plan_inherited(rq, &reg, &why);
 	if (!err)
 		err = mb_plan_choose(rq, plan, &why);
 	if (!err)
 		err = mb_plan_attach(rq, plan, &why);
+	if (!err)
+		err = mb_request_policy_net(rq, &why);
 	if (!err)
 		err = mb_spawn_check_log(rq, &why);
 	if (!err)
@@ -218,6 +225,10 @@ out:
 		mb_registry_remove_if(&reg, rq->key, rq->target.start_ticks);
 	if (why.msg[0])
 		mb_reply(phase, err, rq, err ? 0 : sup, why.msg);
+	/* The daemon's log (its stderr: the journal), one line a caller. */
+	if (policy && rq && why.msg[0])
+		fprintf(stderr, "mb-helper --daemon: pid %d uid %u: %s\n", (int)rq->peer.pid,
+			(unsigned)rq->peer.uid, why.msg);
 	if (listener >= 0)
 		close(listener);
 	if (control >= 0)
@@ -226,4 +237,19 @@ out:
 	mb_request_free(rq);
 	free(plan);
 	return err && err != MB_PLAN_INHERITED ? 1 : 0;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc >= 2 && !strcmp(argv[1], "--daemon"))
+		return mb_daemon_main(argc, argv);
+	if (argc != 2 || strcmp(argv[1], "--agent")) {
+		fprintf(stderr,
+			"mb-helper: run by libmbpreload.so and `minderbinder run`, not by hand "
+			"(or as root: mb-helper --daemon [--socket PATH] [--policy FILE])\n");
+		return 2;
+	}
+	if (mb_sanitise() || mb_become_root())
+		return 2;
+	return mb_helper_serve(NULL);
 }

@@ -6,7 +6,7 @@
 
 #include "helper/reply.h"
 
-static void reply_plan(int status, const struct request *rq, const char *msg)
+static void reply_plan(int fd, int status, const struct request *rq, const char *msg)
 {
 	struct mb_plan_msg m;
 
@@ -19,7 +19,7 @@ static void reply_plan(int status, const struct request *rq, const char *msg)
 		m.key = rq->key;
 	}
 	snprintf(m.msg, sizeof(m.msg), "%s", msg);
-	send(SOCK, &m, sizeof(m), MSG_NOSIGNAL);
+	send(fd, &m, sizeof(m), MSG_NOSIGNAL);
 }
 
 static void reply_done(int status, pid_t supervisor, const char *msg)
@@ -38,7 +38,12 @@ void mb_reply(enum mb_reply_phase phase, int status, const struct request *rq, p
 	      const char *msg)
 {
 	if (phase == MB_REPLY_PLAN)
-		reply_plan(status, rq, msg);
+		reply_plan(SOCK, status, rq, msg);
 	else
 		reply_done(status, supervisor, msg);
+}
+
+void mb_reply_refuse(int fd, int status, const char *msg)
+{
+	reply_plan(fd, status, NULL, msg);
 }

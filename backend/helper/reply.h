@@ -17,4 +17,8 @@ enum mb_reply_phase {
 void mb_reply(enum mb_reply_phase phase, int status, const struct request *rq, pid_t supervisor,
 	      const char *msg);
 
+/* The daemon's answer to a caller it will not serve at all (too many at
+ * once): a PLAN with status, on fd. */
+void mb_reply_refuse(int fd, int status, const char *msg);
+
 #endif

@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <net/if.h>
+#include <sched.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -94,6 +95,9 @@ static int peer_pidfd(const struct request *rq)
 
 	if (!getsockopt(SOCK, SOL_SOCKET, SO_PEERPIDFD, &fd, &len) && fd >= 0)
 		return fd;
+	/* The daemon's peer is no relative whose pid we could check. */
+	if (rq->policy)
+		return -EOPNOTSUPP;
 	fd = (int)syscall(SYS_pidfd_open, rq->peer.pid, 0);
 	return fd < 0 ? -errno : fd;
 }
@@ -191,6 +195,74 @@ int mb_request_ids_check(const struct mb_identity *id, uid_t uid, struct mb_erro
 	return 0;
 }
 
+/*
+ * The daemon's caller: what its policy asks of it, read from /proc by a
+ * number that is the caller's only while the caller lives (checked after,
+ * through the pidfd); then the daemon works in the caller's network
+ * namespace, where its interfaces and its network rules' filters are.
+ */
+static int daemon_peer(struct request *rq, struct mb_error *err)
+{
+	struct mb_policy_caller c = { .uid = rq->peer.uid };
+	char cgroup[MB_POLICY_CGROUP_MAX * 2] = "";
+	__u64 ours = 0, theirs = 0;
+	int ret;
+
+	ret = mb_proc_cgroup_path(rq->peer.pid, cgroup, sizeof(cgroup));
+	if (ret && ret != -ENOENT) {
+		mb_error_set(err, "mb-helper cannot read pid %d's cgroup: %s", (int)rq->peer.pid,
+			     strerror(-ret));
+		return ret;
+	}
+	c.cgroup = cgroup;
+	c.nested_userns = rq->id.userns_level > 0;
+	ret = mb_proc_ns(rq->peer.pid, "user", &c.userns);
+	if (!ret)
+		ret = mb_proc_ns(0, "net", &ours);
+	if (!ret)
+		ret = mb_proc_ns(rq->peer.pid, "net", &theirs);
+	if (ret) {
+		mb_error_set(err, "mb-helper cannot read pid %d's namespaces: %s",
+			     (int)rq->peer.pid, strerror(-ret));
+		return ret;
+	}
+	rq->host_netns = ours == theirs;
+	if (rq->msg.log_path[0]) {
+		ret = mb_proc_ns(0, "mnt", &ours);
+		if (!ret)
+			ret = mb_proc_ns(rq->peer.pid, "mnt", &theirs);
+		if (!ret && ours != theirs) {
+			mb_error_set(err, "MINDERBINDER_LOG: the daemon cannot open %s in the caller's "
+				     "mount namespace (a container's files are not the daemon's); "
+				     "leave it unset, or use the set-uid helper", rq->msg.log_path);
+			return -EPERM;
+		}
+	}
+	ret = mb_request_reverify(rq, "while reading its cgroup and namespaces", err);
+	if (!ret)
+		ret = mb_policy_check(rq->policy, &c, err);
+	if (ret)
+		return ret;
+	if (!rq->host_netns && setns(rq->pidfd, CLONE_NEWNET)) {
+		ret = -errno;
+		mb_error_set(err, "mb-helper cannot enter pid %d's network namespace: %s",
+			     (int)rq->peer.pid, strerror(-ret));
+	}
+	return ret;
+}
+
+int mb_request_policy_net(const struct request *rq, struct mb_error *err)
+{
+	int i;
+
+	if (!rq->policy || !rq->host_netns)
+		return 0;
+	for (i = 0; i < (int)rq->msg.spec.n_rules; i++)
+		if (rq->engines[i] == MB_ENGINE_TC)
+			return mb_policy_check_host_ifaces(rq->policy, err);
+	return 0;
+}
+
 /* The caller as the kernel knows it, and whether it may register. */
 static int identify_peer(struct request *rq, struct mb_error *err)
 {
@@ -200,7 +272,12 @@ static int identify_peer(struct request *rq, struct mb_error *err)
 
 	if (getsockopt(SOCK, SOL_SOCKET, SO_PEERCRED, &rq->peer, &len))
 		return -errno;
-	if (rq->peer.pid != getppid()) {
+	if (rq->policy && rq->peer.pid <= 0) {
+		mb_error_set(err, "mb-helper: the caller's pid is not visible in the daemon's pid "
+			     "namespace (run the daemon in the node's, hostPID)");
+		return -ESRCH;
+	}
+	if (!rq->policy && rq->peer.pid != getppid()) {
 		mb_error_set(err,
 			     "mb-helper registers only the process that started it (peer %d, parent %d)",
 			     (int)rq->peer.pid, (int)getppid());
@@ -238,6 +315,8 @@ static int identify_peer(struct request *rq, struct mb_error *err)
 	ret = mb_request_ids_check(&rq->id, rq->peer.uid, err);
 	if (ret)
 		return ret;
+	if (rq->policy)
+		return daemon_peer(rq, err);
 	/* Read after the identity: if the parent had gone and its pid been
 	 * reused, we would have been re-parented by now. */
 	if (rq->peer.pid != getppid()) {

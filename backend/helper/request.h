@@ -10,6 +10,7 @@
 #include <sys/socket.h>
 
 #include "helper/identify.h"
+#include "helper/policy.h"
 #include "lib/spec_parse.h"
 #include "minderbinder/wire.h"
 #include "registry/registry.h"
@@ -26,6 +27,10 @@ struct request {
 	struct mb_identity_reader reader;
 	struct mb_target target;
 	__u32 engines[MB_MAX_RULES];
+	/* The daemon's policy (mb-helper --daemon), NULL for the set-uid
+	 * helper: the caller is then whoever connected, not our parent. */
+	const struct mb_policy *policy;
+	int host_netns; /* daemon: the caller shares the daemon's network namespace */
 };
 
 /* A new request, nothing open; NULL without memory. */
@@ -41,6 +46,9 @@ int mb_request_identify(struct request *rq, struct mb_error *err);
 int mb_request_ids_check(const struct mb_identity *id, uid_t uid, struct mb_error *err);
 /* Whether the caller is still the process, with the rights, it was. */
 int mb_request_reverify(struct request *rq, const char *when, struct mb_error *err);
+/* Daemon: the caller's network rules attach where its policy allows
+ * (its engines chosen): 0, or -EPERM with err naming the policy line. */
+int mb_request_policy_net(const struct request *rq, struct mb_error *err);
 /* INSTALLED, which the agent sends as soon as its filter is in: within
  * ms, or -ETIMEDOUT. */
 int mb_request_installed(struct mb_installed_msg *m, int *fd, int *control, int ms);

@@ -118,23 +118,20 @@ int mb_quota_config_parse(const char *name, const char *text, struct mb_quota_li
 	return 0;
 }
 
-int mb_quota_config_load(const char *path, uid_t owner, struct mb_quota_limits *l,
-			 struct mb_error *err)
+int mb_root_file_read(const char *path, uid_t owner, char **out, struct mb_error *err)
 {
 	struct stat st;
 	char *text = NULL;
 	ssize_t n;
 	int fd, ret;
 
+	*out = NULL;
 	/* No symlinks: what root put at this path is what we read. */
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW | O_NONBLOCK);
 	if (fd < 0) {
 		ret = -errno;
-		if (ret == -ENOENT) {
-			mb_quota_defaults(l);
-			return 0;
-		}
-		mb_error_set(err, "%s: cannot open: %s", path, strerror(-ret));
+		if (ret != -ENOENT)
+			mb_error_set(err, "%s: cannot open: %s", path, strerror(-ret));
 		return ret;
 	}
 	if (fstat(fd, &st)) {
@@ -179,10 +176,29 @@ int mb_quota_config_load(const char *path, uid_t owner, struct mb_quota_limits *
 		mb_error_set(err, "%s: refused: a NUL byte in a text file", path);
 		goto out;
 	}
-	ret = mb_quota_config_parse(path, text, l, err);
+	*out = text;
+	text = NULL;
+	ret = 0;
 out:
 	free(text);
 	close(fd);
+	return ret;
+}
+
+int mb_quota_config_load(const char *path, uid_t owner, struct mb_quota_limits *l,
+			 struct mb_error *err)
+{
+	char *text;
+	int ret = mb_root_file_read(path, owner, &text, err);
+
+	if (ret == -ENOENT) {
+		mb_quota_defaults(l);
+		return 0;
+	}
+	if (ret)
+		return ret;
+	ret = mb_quota_config_parse(path, text, l, err);
+	free(text);
 	return ret;
 }
 

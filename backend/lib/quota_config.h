@@ -29,6 +29,10 @@ int mb_quota_config_parse(const char *name, const char *text, struct mb_quota_li
  * (-EPERM). No file at all: the defaults, and 0. */
 int mb_quota_config_load(const char *path, uid_t owner, struct mb_quota_limits *l,
 			 struct mb_error *err);
+/* The text of path, under the same rules (a regular file of owner's that
+ * neither group nor others may write, no symlink, no NUL): 0 with *text
+ * (free it), -ENOENT (err untouched) when there is no file, or -errno. */
+int mb_root_file_read(const char *path, uid_t owner, char **text, struct mb_error *err);
 
 /* The message for a registration of uid (n_rules rules, pid) that failed
  * with err: over the quota (-EDQUOT) or the registry full (-E2BIG, what a

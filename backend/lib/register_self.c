@@ -21,6 +21,7 @@
 #include "lib/name_tables.h"
 #include "lib/register_self.h"
 #include "lib/seccomp_filter.h"
+#include "lib/transport.h"
 
 
 /* The default is long enough for a first helper that loads the BPF
@@ -473,19 +474,26 @@ int mb_register_self(const struct mb_spec *spec, const struct mb_register_opts *
 	if (guest >= 0) {
 		sv[0] = guest;
 		who = "the inherited filter's supervisor";
+	} else if (o->socket) {
+		/* The daemon: the same messages, on its socket; it is no child
+		 * of ours, so there is none to reap. */
+		ret = mb_daemon_connect(o->socket, o->socket_from_env, &sv[0], err);
+		if (ret)
+			return ret;
+		who = o->socket;
 	} else if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv)) {
 		ret = -errno;
 		mb_error_set(err, "failed to create socket for mb-helper: %s",
 			     strerror(-ret));
 		return ret;
-	}
-	ret = guest >= 0 ? 0 : spawn_helper(o->helper, sv[1], &helper);
-	if (guest < 0)
+	} else {
+		ret = spawn_helper(o->helper, sv[1], &helper);
 		close(sv[1]);
-	if (ret) {
-		mb_error_set(err, "failed to run mb-helper (%s): %s", o->helper,
-			     strerror(-ret));
-		goto out;
+		if (ret) {
+			mb_error_set(err, "failed to run mb-helper (%s): %s", o->helper,
+				     strerror(-ret));
+			goto out;
+		}
 	}
 	req = calloc(1, sizeof(*req));
 	if (!req) {
@@ -526,10 +534,11 @@ int mb_register_self(const struct mb_spec *spec, const struct mb_register_opts *
 			     timeout_ms / 1000);
 	else if (ret)
 		mb_error_set(err, "mb-helper (%s) %s", who,
-			     ret == -ECONNRESET ? "exited without answering (is it installed setuid root?)"
-						: "answered nonsense");
+			     ret != -ECONNRESET ? "answered nonsense"
+			     : o->socket ? "closed the connection without answering (see the daemon's log)"
+					 : "exited without answering (is it installed setuid root?)");
 	if (ret) {
-		if (ret != -ETIMEDOUT && guest < 0)
+		if (ret != -ETIMEDOUT && guest < 0 && !o->socket)
 			privilege_hint(o->helper, err);
 		goto out;
 	}
@@ -546,7 +555,7 @@ int mb_register_self(const struct mb_spec *spec, const struct mb_register_opts *
 			mb_error_set(err, "%s", plan.msg);
 		else
 			mb_error_set(err, "mb-helper (%s) refused: %s", who, strerror(-ret));
-		if (guest < 0)
+		if (guest < 0 && !o->socket)
 			privilege_hint(o->helper, err);
 		goto out;
 	}

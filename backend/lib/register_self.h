@@ -15,7 +15,9 @@
 struct mb_register_opts {
 	enum mb_scope scope;
 	enum mb_engine_wish wish;
-	const char *helper;     /* path of mb-helper */
+	const char *helper;     /* path of mb-helper (when socket is NULL) */
+	const char *socket;     /* the daemon's socket instead (lib/transport.h) */
+	int socket_from_env;    /* socket came from MINDERBINDER_SOCKET */
 	const char *interfaces; /* comma list for drop rules, NULL = all */
 	unsigned flags;         /* MB_REG_API: the C API's registration */
 	int control_fd;         /* with MB_REG_API: handed to the supervisor */

@@ -17,15 +17,24 @@
 #include "registry/quota.h"
 #include "lib/quota_config.h"
 
+/* Where the limits in force came from, for the messages that quote them. */
+static const char *quota_source = MB_CONFIG_PATH;
+
 int mb_quota_configure(struct mb_error *err)
 {
 	struct mb_quota_limits l;
+	int ret;
+
+	ret = mb_quota_config_load(MB_CONFIG_PATH, 0, &l, err);
+	return ret ? ret : mb_quota_apply(&l, MB_CONFIG_PATH, err);
+}
+
+int mb_quota_apply(const struct mb_quota_limits *l, const char *source, struct mb_error *err)
+{
 	__u32 z = 0;
 	int fd, ret;
 
-	ret = mb_quota_config_load(MB_CONFIG_PATH, 0, &l, err);
-	if (ret)
-		return ret;
+	quota_source = source;
 	fd = bpf_obj_get(MB_QUOTA_LIMITS_PIN);
 	if (fd < 0) {
 		ret = -errno;
@@ -33,7 +42,7 @@ int mb_quota_configure(struct mb_error *err)
 			     strerror(-ret));
 		return ret;
 	}
-	ret = bpf_map_update_elem(fd, &z, &l, BPF_ANY) ? -errno : 0;
+	ret = bpf_map_update_elem(fd, &z, l, BPF_ANY) ? -errno : 0;
 	close(fd);
 	if (ret)
 		mb_error_set(err, "mb-helper: cannot set the quota limits: %s", strerror(-ret));
@@ -90,5 +99,5 @@ void mb_quota_add_error(int err, __u32 uid, __u32 n_rules, int pid, struct mb_er
 		mb_quota_charge(uid, 0, 0, &q);
 		mb_quota_totals(&sum);
 	}
-	mb_quota_message(err, uid, n_rules, pid, &q, &sum, MB_CONFIG_PATH, why->msg, sizeof(why->msg));
+	mb_quota_message(err, uid, n_rules, pid, &q, &sum, quota_source, why->msg, sizeof(why->msg));
 }

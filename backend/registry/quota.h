@@ -12,6 +12,9 @@
 /* Reads MB_CONFIG_PATH (root's, or refused) and puts its limits in
  * mb_quota_limits, for the helper and the fork hook alike. */
 int mb_quota_configure(struct mb_error *err);
+/* Puts limits l (read from source, which the quota messages name) in
+ * mb_quota_limits: the daemon's policy file's [quota]. */
+int mb_quota_apply(const struct mb_quota_limits *l, const char *source, struct mb_error *err);
 /* Adds targets and rules to uid's usage, atomically with the BPF hooks;
  * negative: a refund. An increase over the limit is -EDQUOT and changes
  * nothing. out (may be NULL): the usage and limits the charge saw. */

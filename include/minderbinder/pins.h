@@ -43,4 +43,11 @@
  * printf(MB_SYSCALL_PROG_PIN_FMT, engine, syscall). */
 #define MB_SYSCALL_PROG_PIN_FMT MB_PIN_DIR "/sys_%s_%s"
 
+/* The node daemon (`mb-helper --daemon`, issue 15): the socket it serves
+ * unless --socket or socket activation says otherwise, the variable that
+ * points a client at another, and the policy it reads at start. */
+#define MB_DAEMON_SOCKET "/run/minderbinder/helper.sock"
+#define MB_SOCKET_VAR "MINDERBINDER_SOCKET"
+#define MB_DAEMON_POLICY "/etc/minderbinder/policy.ini"
+
 #endif

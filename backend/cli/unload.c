@@ -189,6 +189,11 @@ int mb_cli_unload(int argc, char **argv)
 	if (geteuid() != 0)
 		return mb_cli_fail(1, "unload: needs root");
 
+	/* Records of network namespaces that are gone (their numbers may be
+	 * another namespace's now) would be kept as "in another namespace",
+	 * and keep the tc program pinned past this unload. */
+	if (!p.dry_run)
+		mb_net_sweep_gone();
 	/* Counted first, listed (--dry-run) after the summary. */
 	count_ifaces(&p, 0);
 	p.pins = count_dir(MB_PIN_DIR, 0);

@@ -5,7 +5,6 @@
  * the create-or-reuse rule and recorded in mb_ifaces so that unload
  * removes exactly what minderbinder added.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <fcntl.h>
@@ -501,73 +500,6 @@ int mb_net_sweep(const struct mb_registry *reg)
 	for (i = 0; i < n; i++)
 		bpf_map_delete_elem(fd, &gone[i]);
 	mb_registry_unlock(lock);
-	close(fd);
-	return n;
-}
-
-/* The network namespaces some process is in: 0, or -E2BIG when there are
- * more than max (then nothing may be judged gone). */
-static int live_netns(__u64 *ns, int max, int *n)
-{
-	struct dirent *de;
-	DIR *d = opendir("/proc");
-	__u64 ino;
-	int i;
-
-	*n = 0;
-	if (!d)
-		return -errno;
-	while ((de = readdir(d))) {
-		if (de->d_name[0] < '1' || de->d_name[0] > '9' ||
-		    mb_proc_netns((pid_t)atoi(de->d_name), &ino))
-			continue;
-		for (i = 0; i < *n && ns[i] != ino; i++)
-			;
-		if (i < *n)
-			continue;
-		if (*n == max) {
-			closedir(d);
-			return -E2BIG;
-		}
-		ns[(*n)++] = ino;
-	}
-	closedir(d);
-	return 0;
-}
-
-int mb_net_sweep_gone(void)
-{
-	static __u64 live[4096];
-	struct mb_iface_key key, next, *prev = NULL, gone[MB_MAX_IFACES];
-	__u64 here = netns_id();
-	int fd, lock, n_live, n = 0, foreign = 0, i, j;
-
-	fd = bpf_obj_get(MB_IFACES_PIN);
-	if (fd < 0)
-		return errno == ENOENT ? 0 : -errno;
-	while (!foreign && !bpf_map_get_next_key(fd, prev, &next)) {
-		key = next;
-		prev = &key;
-		foreign = key.netns != here;
-	}
-	lock = foreign ? mb_registry_lock() : -ENOENT;
-	/* Under the lock: a namespace a registration is attaching in has its
-	 * caller in it, so it is live. */
-	if (lock >= 0 && !live_netns(live, (int)(sizeof(live) / sizeof(live[0])), &n_live)) {
-		prev = NULL;
-		while (!bpf_map_get_next_key(fd, prev, &next)) {
-			key = next;
-			prev = &key;
-			for (j = 0; j < n_live && live[j] != key.netns; j++)
-				;
-			if (j == n_live && n < MB_MAX_IFACES)
-				gone[n++] = key;
-		}
-		for (i = 0; i < n; i++)
-			bpf_map_delete_elem(fd, &gone[i]);
-	}
-	if (lock >= 0)
-		mb_registry_unlock(lock);
 	close(fd);
 	return n;
 }

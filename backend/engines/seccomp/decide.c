@@ -9,7 +9,6 @@
 #include <sys/ioctl.h>
 
 #include "engines/seccomp/supervisor.h"
-#include "registry/registry.h"
 
 static bool rule_considered(const struct supervisor *s, __u32 i, int nr, pid_t tid)
 {
@@ -83,23 +82,6 @@ static bool rule_open(const struct mb_rule *r, const struct rule_state *st,
 	return !r->times || st->faults < r->times;
 }
 
-static void count(struct supervisor *s, __u64 called, __u64 faulted, __u64 now)
-{
-	__u32 i;
-
-	if (s->args->counters_fd < 0 || s->control_fd >= 0)
-		return; /* the C API's slots are not the registry's rule numbers */
-	for (i = 0; i < s->spec.n_rules; i++) {
-		if (!(called & (1ULL << i)))
-			continue;
-		/* Fails by design once the target exited (BPF_EXIST): its
-		 * descendants may still call, but nobody reads its counters. */
-		mb_registry_count(s->args->counters_fd, s->args->reg_tgid,
-				  s->args->reg_start_ticks, i, 1,
-				  (faulted >> i) & 1, now);
-	}
-}
-
 static bool any_rule_for(const struct supervisor *s, int nr, pid_t tid)
 {
 	__u32 k;
@@ -157,7 +139,7 @@ int sv_decide(struct supervisor *s, int fd, const struct seccomp_notif *req)
 		}
 		break;
 	}
-	count(s, called, faulted, now);
+	sv_count(s, called, faulted, now);
 	if (faulted && s->log_fd >= 0)
 		sv_log_fault(s, fd, req, t, hit);
 

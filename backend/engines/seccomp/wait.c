@@ -32,6 +32,10 @@ void sv_wait_init(struct supervisor *s)
 	struct sigaction sa = { .sa_handler = on_alarm };
 	struct itimerval it = { .it_interval = { .tv_sec = 1 }, .it_value = { .tv_sec = 1 } };
 
+	/* The C API's supervisor always has its control socket to wait
+	 * for: the poll loop, and no timer to interrupt anything. */
+	if (s->control_fd >= 0)
+		return;
 	/* No SA_RESTART: the point is that RECV returns. Without the timer
 	 * we would not know that it will; then the poll loop it is. */
 	sigemptyset(&sa.sa_mask);

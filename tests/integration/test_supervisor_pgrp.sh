@@ -50,7 +50,6 @@ case " $(echo "$SUPS" | sed 's/.*://' | tr '\n' ' ') " in
 esac
 kill -INT "-$TPG"
 wait_line "$TMP/out" '^getppid after SIGINT' 100 "$PID" || :
-PID=""
 if grep -q '^getppid after SIGINT: EIO$' "$TMP/out"; then
 	pass "supervisor: SIGINT to the target's process group (Ctrl-C) leaves it answering the target's clean-up"
 else

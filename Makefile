@@ -443,7 +443,8 @@ bench: all $(BENCH_DIR)/bench $(BENCH_DIR)/loop $(BENCH_DIR)/libempty.so $(BENCH
 		$(BENCH_DIR)/capi_pair $(BENCH_DIR)/seccomp_floor $(OUT)/tests/progs/net_pingpong \
 		$(BENCH_DIR)/bench-daemon
 	$(Q)$(BENCH_DIR)/bench --build $(OUT)
-	$(Q)$(BENCH_DIR)/seccomp_floor | tee -a $(BENCH_DIR)/results.txt
+	$(Q)$(BENCH_DIR)/seccomp_floor 100000 5 $(abspath $(OUT))/libmbpreload.so \
+		$(abspath $(BENCH_DIR))/loop | tee -a $(BENCH_DIR)/results.txt
 	$(Q)OUT=$(OUT) sh bench/net_throughput.sh | tee -a $(BENCH_DIR)/results.txt
 	$(Q)OUT=$(OUT) sh bench/net_shape.sh | tee -a $(BENCH_DIR)/results.txt
 	$(Q)$(BENCH_DIR)/capi_pair | tee -a $(BENCH_DIR)/results.txt

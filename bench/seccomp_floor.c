@@ -6,7 +6,12 @@
  * target); where a supervisor is needed it is this process, answering over
  * the child's listener, as mb-helper's supervisor does.
  *
- *     seccomp_floor [CALLS] [ROUNDS]
+ *     seccomp_floor [CALLS] [ROUNDS [AGENT LOOP]]
+ *
+ * With AGENT (libmbpreload.so) and LOOP (bench/loop), minderbinder's own
+ * paths run in the same rounds, beside the floors they stand on: the
+ * supervisor, and strace -e inject for scale (a tenth of the calls: it is
+ * that slow).
  *
  * Prints one line per mechanism: the median ns per call over ROUNDS runs,
  * the spread, and the ratio to the plain call. Every timed call's result is
@@ -47,7 +52,9 @@ enum mech {
 	M_RECV_SYNC,  /* USER_NOTIF; supervisor blocked in NOTIF_RECV; sync wake-up */
 	M_RECV,       /* the same, without the sync flag */
 	M_POLL_SYNC,  /* USER_NOTIF; supervisor waits in poll(), then NOTIF_RECV; sync */
-	M_POLL,       /* the same, without the sync flag (minderbinder's supervisor today) */
+	M_POLL,       /* the same, without the sync flag */
+	M_MB_SUPERVISOR, /* minderbinder: getppid:EIO:times=N, the supervisor */
+	M_STRACE,        /* strace -e inject=getppid:error=EIO */
 	M_COUNT
 };
 
@@ -59,7 +66,62 @@ static const char *const mech_names[M_COUNT] = {
 	"USER_NOTIF, supervisor in NOTIF_RECV",
 	"USER_NOTIF, supervisor in poll(), sync wake-up",
 	"USER_NOTIF, supervisor in poll()",
+	"minderbinder, supervisor (times=N)",
+	"strace -e inject (calls/10)",
 };
+
+static const char *agent, *loop;
+
+/* One run of minderbinder's own paths, or strace's: LOOP prints
+ * "ns_per_call=X calls=N matched=M" (bench/loop.c). */
+static double run_tool(enum mech m, long calls)
+{
+	char out[256] = "", ncalls[32], env_rule[] = "MINDERBINDER_SYSCALL=getppid:EIO:times=1000000000",
+	     env_pre[4200];
+	const char *argv_loop[] = { loop, "getppid", ncalls, "EIO", NULL };
+	const char *argv_strace[] = { "strace", "-f", "-o", "/dev/null", "-e", "trace=getppid",
+				      "-e", "inject=getppid:error=EIO", loop, "getppid", ncalls,
+				      "EIO", NULL };
+	double ns;
+	long c, matched;
+	ssize_t n, got = 0;
+	int p[2], st;
+	pid_t pid;
+
+	if (m == M_STRACE)
+		calls = calls / 10 < 100 ? 100 : calls / 10;
+	snprintf(ncalls, sizeof(ncalls), "%ld", calls);
+	snprintf(env_pre, sizeof(env_pre), "LD_PRELOAD=%s", agent);
+	if (pipe(p))
+		return -2;
+	pid = fork();
+	if (pid == 0) {
+		dup2(p[1], 1);
+		close(p[0]);
+		close(p[1]);
+		if (m != M_STRACE) {
+			putenv(env_rule);
+			putenv(env_pre);
+		}
+		execvp(m == M_STRACE ? "strace" : loop,
+		       (char *const *)(m == M_STRACE ? argv_strace : argv_loop));
+		_exit(127);
+	}
+	close(p[1]);
+	if (pid < 0) {
+		close(p[0]);
+		return -2;
+	}
+	while (got < (ssize_t)sizeof(out) - 1 &&
+	       (n = read(p[0], out + got, sizeof(out) - 1 - (size_t)got)) > 0)
+		got += n;
+	close(p[0]);
+	waitpid(pid, &st, 0);
+	if (!WIFEXITED(st) || WEXITSTATUS(st) ||
+	    sscanf(out, "ns_per_call=%lf calls=%ld matched=%ld", &ns, &c, &matched) != 3)
+		return -2;
+	return matched == calls ? ns : -1;
+}
 
 static void on_sigsys(int sig, siginfo_t *si, void *uc_)
 {
@@ -204,6 +266,8 @@ static double run_once(enum mech m, long calls)
 	double ns = -2;
 	pid_t pid;
 
+	if (m >= M_MB_SUPERVISOR)
+		return run_tool(m, calls);
 	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv))
 		return -2;
 	pid = fork();
@@ -243,32 +307,49 @@ int main(int argc, char **argv)
 {
 	long calls = argc > 1 ? atol(argv[1]) : 100000;
 	int rounds = argc > 2 ? atoi(argv[2]) : 5, r, m, failed = 0;
+	int n_mech = argc > 4 ? M_COUNT : M_MB_SUPERVISOR;
 	double res[M_COUNT][64], med[M_COUNT];
 
-	if (calls < 100 || rounds < 1 || rounds > 64) {
-		fprintf(stderr, "usage: seccomp_floor [CALLS>=100] [ROUNDS 1..64]\n");
+	if (calls < 100 || rounds < 1 || rounds > 64 || argc == 4 || argc > 5) {
+		fprintf(stderr, "usage: seccomp_floor [CALLS>=100] [ROUNDS 1..64 [AGENT LOOP]]\n");
 		return 2;
+	}
+	if (argc > 4) {
+		agent = argv[3];
+		loop = argv[4];
 	}
 	/* Rounds rotate the order, so drift on a shared machine spreads out. */
 	for (r = 0; r < rounds; r++)
-		for (m = 0; m < M_COUNT; m++) {
-			int k = (m + r) % M_COUNT;
+		for (m = 0; m < n_mech; m++) {
+			int k = (m + r) % n_mech;
 
 			res[k][r] = run_once((enum mech)k, calls);
 		}
 	printf("seccomp floors: getppid answered with EIO, %ld calls x %d rounds\n", calls, rounds);
-	printf("%-52s %10s %21s %8s\n", "mechanism", "ns/call", "min..max", "ratio");
-	for (m = 0; m < M_COUNT; m++) {
+	printf("%-52s %10s %21s %8s %10s\n", "mechanism", "ns/call", "min..max", "ratio",
+	       "vs floor");
+	for (m = 0; m < n_mech; m++) {
 		qsort(res[m], (size_t)rounds, sizeof(double), cmp_double);
 		med[m] = res[m][rounds / 2];
 		if (res[m][0] < 0) {
 			printf("%-52s %10s\n", mech_names[m],
 			       res[m][0] == -1 ? "DID NOT ANSWER EIO" : "NOT RUN");
-			failed = 1;
+			/* strace is for scale; it may not be installed. */
+			failed |= m != M_STRACE || res[m][0] == -1;
 			continue;
 		}
-		printf("%-52s %10.0f %10.0f..%-10.0f %7.2fx\n", mech_names[m], med[m], res[m][0],
+		printf("%-52s %10.0f %10.0f..%-10.0f %7.2fx", mech_names[m], med[m], res[m][0],
 		       res[m][rounds - 1], med[0] > 0 ? med[m] / med[0] : 0);
+		/* Each of ours against the kernel mechanism under it. */
+		if (m == M_MB_SUPERVISOR && res[M_RECV_SYNC][0] > 0)
+			printf(" %9.2fx", med[m] / med[M_RECV_SYNC]);
+		printf("\n");
 	}
+	if (n_mech == M_COUNT && res[M_STRACE][0] > 0 && res[M_MB_SUPERVISOR][0] > 0)
+		printf("strace / minderbinder's supervisor: %.1fx\n",
+		       med[M_STRACE] / med[M_MB_SUPERVISOR]);
+	if (n_mech == M_COUNT)
+		printf("vs floor: minderbinder's supervisor / USER_NOTIF in NOTIF_RECV with the sync "
+		       "wake-up\n");
 	return failed;
 }

@@ -378,26 +378,40 @@ int mb_registry_update(struct mb_registry *reg, __u32 tgid, const struct mb_targ
 	return 0;
 }
 
+int mb_registry_count_cached(int counters_fd, __u32 tgid, __u64 start_ticks, __u32 idx,
+			     __u64 calls, __u64 faults, __u64 now_ns, struct mb_counters *c,
+			     bool verify)
+{
+	struct mb_rule_key key = { .tgid = tgid, .idx = idx };
+	struct mb_counters next;
+
+	if (verify) {
+		if (bpf_map_lookup_elem(counters_fd, &key, c))
+			return -errno;
+		/* Another process's counters under a reused pid: not ours to
+		 * add to (the gap to the update below is mb_registry_update's). */
+		if (c->start_ticks != start_ticks)
+			return -ESRCH;
+	}
+	next = *c;
+	next.calls += calls;
+	next.faults += faults;
+	if (faults)
+		next.last_fault_ns = now_ns;
+	/* BPF_EXIST: never bring back the entry of a target that just exited. */
+	if (bpf_map_update_elem(counters_fd, &key, &next, BPF_EXIST))
+		return -errno;
+	*c = next;
+	return 0;
+}
+
 int mb_registry_count(int counters_fd, __u32 tgid, __u64 start_ticks, __u32 idx, __u64 calls,
 		      __u64 faults, __u64 now_ns)
 {
-	struct mb_rule_key key = { .tgid = tgid, .idx = idx };
 	struct mb_counters c;
 
-	if (bpf_map_lookup_elem(counters_fd, &key, &c))
-		return -errno;
-	/* Another process's counters under a reused pid: not ours to add to
-	 * (the gap to the update below is mb_registry_update's). */
-	if (c.start_ticks != start_ticks)
-		return -ESRCH;
-	c.calls += calls;
-	c.faults += faults;
-	if (faults)
-		c.last_fault_ns = now_ns;
-	/* BPF_EXIST: never bring back the entry of a target that just exited. */
-	if (bpf_map_update_elem(counters_fd, &key, &c, BPF_EXIST))
-		return -errno;
-	return 0;
+	return mb_registry_count_cached(counters_fd, tgid, start_ticks, idx, calls, faults,
+					now_ns, &c, true);
 }
 
 /* Pins of older layouts (v1, v2, ...): ours too, and unload means all. */

@@ -56,6 +56,12 @@ int mb_registry_update(struct mb_registry *reg, __u32 tgid, const struct mb_targ
  * start_ticks is registered. */
 int mb_registry_count(int counters_fd, __u32 tgid, __u64 start_ticks, __u32 idx, __u64 calls,
 		      __u64 faults, __u64 now_ns);
+/* The same with the entry kept in *c by its one writer (the supervisor):
+ * verify reads and checks it first; otherwise *c is taken as what the map
+ * holds, and one update is the whole cost. */
+int mb_registry_count_cached(int counters_fd, __u32 tgid, __u64 start_ticks, __u32 idx,
+			     __u64 calls, __u64 faults, __u64 now_ns, struct mb_counters *c,
+			     bool verify);
 
 /* Removes every pin under MB_PIN_DIR but those named in keep (NULL-ended);
  * reports each through cb. */

@@ -10,7 +10,6 @@
 #include <sys/ioctl.h>
 
 #include "engines/seccomp/supervisor.h"
-#include "registry/registry.h"
 
 void sv_cover_rule(struct supervisor *s, __u32 i)
 {
@@ -101,33 +100,6 @@ static bool rule_open(const struct mb_rule *r, const struct rule_state *st,
 	return !r->times || st->faults < r->times;
 }
 
-static void count(struct supervisor *s, __u64 called, __u64 faulted, __u64 now)
-{
-	__u32 i;
-
-	if (s->args->counters_fd < 0)
-		return;
-	for (i = 0; i < MB_MAX_RULES; i++) {
-		const struct guest *g;
-
-		if (!(called & (1ULL << i)))
-			continue;
-		if (s->slots[i].guest) {
-			g = &s->guests[s->slots[i].guest - 1];
-			mb_registry_count(s->args->counters_fd, g->key, g->reg_start_ticks,
-					  s->slots[i].pos, 1, (faulted >> i) & 1, now);
-			continue;
-		}
-		if (s->args->control_fd >= 0)
-			continue; /* the C API's slots are not the registry's rule numbers */
-		/* Fails by design once the target exited (BPF_EXIST): its
-		 * descendants may still call, but nobody reads its counters. */
-		mb_registry_count(s->args->counters_fd, s->args->reg_tgid,
-				  s->args->reg_start_ticks, i, 1,
-				  (faulted >> i) & 1, now);
-	}
-}
-
 int sv_rule_roll(struct supervisor *s, __u32 i, struct tid_info *t, __u64 now, __u64 *called,
 		 __u64 *faulted)
 {
@@ -149,7 +121,7 @@ int sv_answer_decided(struct supervisor *s, const struct seccomp_notif *req, str
 		      __u64 called, __u64 faulted, __u32 hit, __u64 latency, struct pending *p,
 		      __u64 now)
 {
-	count(s, called, faulted, now);
+	sv_count(s, called, faulted, now);
 	if (faulted && s->log_fd >= 0)
 		sv_log_fault(s, p->fd, req, t, hit);
 	if (latency) {

@@ -202,12 +202,19 @@ int mb_supervise(const struct mb_supervisor_args *args)
 		goto out;
 	for (i = 0; i < MAX_LISTENERS; i++)
 		live[i] = 1;
+	sv_wait_init(&s);
 	for (;;) {
 		__u64 now = sv_now_ns();
 
 		err = sv_flush_due(&s, now);
 		if (err)
 			break;
+		if (sv_wait_blocking(&s, live)) {
+			err = sv_wait_recv(&s, live);
+			if (err)
+				break;
+			continue;
+		}
 		npfd = 0;
 		for (i = 0; i < s.n_listeners; i++) {
 			if (!live[i])

@@ -148,6 +148,9 @@ struct supervisor {
 	/* C API: what the live listener's layer routes, and the guests. */
 	__u64 routed[MB_ROUTED_WORDS];
 	struct guest guests[MAX_GUESTS];
+	struct mb_counters count_cache[MB_MAX_RULES]; /* count.c */
+	__u64 count_verified_ns[MB_MAX_RULES];	      /* 0: read it back first */
+	bool block_in_recv; /* wait.c: the kernel can wake a RECV at HUP */
 };
 
 static inline bool path_arg_ok(int arg)
@@ -177,6 +180,14 @@ int sv_process_start_ns(struct tid_info *t, __u64 *start);
 int sv_resolve_path(struct supervisor *s, const struct seccomp_notif *req, int arg,
 		    char *out);
 int sv_resolve_fd_path(const struct seccomp_notif *req, int arg, char *out);
+
+/* count.c: the registry's counters */
+void sv_count(struct supervisor *s, __u64 called, __u64 faulted, __u64 now);
+
+/* wait.c: one listener and nothing else to wait for: block in NOTIF_RECV */
+void sv_wait_init(struct supervisor *s);
+bool sv_wait_blocking(const struct supervisor *s, const int *live);
+int sv_wait_recv(struct supervisor *s, int *live);
 
 /* decide.c */
 /* What rule i covers, for rule_considered: once, when it is put in place. */

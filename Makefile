@@ -276,7 +276,7 @@ UNIT_SRCS := $(wildcard tests/unit/*.c)
 UNIT_BIN := $(OUT)/tests/unit-tests
 CRITERION_LIBS := $(shell pkg-config --libs criterion 2>/dev/null || echo -lcriterion)
 
-$(UNIT_BIN): $(UNIT_SRCS) $(LIB_SRCS) $(HELPER_PURE_SRCS) $(wildcard backend/lib/*.h backend/helper/*.h backend/engines/select.h include/minderbinder/*.h) $(GEN_TABLES) | $(DEPS_STAMP)
+$(UNIT_BIN): $(UNIT_SRCS) $(wildcard tests/unit/*.h) $(LIB_SRCS) $(HELPER_PURE_SRCS) $(wildcard backend/lib/*.h backend/helper/*.h backend/engines/select.h include/minderbinder/*.h) $(GEN_TABLES) | $(DEPS_STAMP)
 	$(call msg,LINK,$@)
 	$(Q)mkdir -p $(dir $@)
 	$(Q)$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) -DMB_SOURCE_DIR='"$(CURDIR)"' -o $@ \

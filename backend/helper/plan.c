@@ -79,6 +79,23 @@ static int reset_possible(const struct mb_rule *r, __u32 i, struct mb_error *err
 	return -EOPNOTSUPP;
 }
 
+/* Interfaces name where packets go out: the supervisor's per-call
+ * shaping sees the target's calls, not interfaces, so a rule it serves
+ * would ignore them. Refused rather than silently wider. */
+static int shape_ifaces_possible(const struct request *rq, const struct mb_rule *r,
+				 const struct mb_engine_choice *c, __u32 i, struct mb_error *err)
+{
+	if (r->kind != MB_RULE_NET || r->net.action != MB_NET_SHAPE ||
+	    c->engine != MB_ENGINE_SECCOMP_NOTIF || !rq->msg.interfaces[0])
+		return 0;
+	mb_error_set(err,
+		     "rule %u (shaping): --interface (MINDERBINDER_INTERFACES) cannot limit it: "
+		     "without fq it is served per call by the supervisor, which sees the target's "
+		     "calls, not interfaces; leave the interfaces out, or run where sch_fq exists "
+		     "(the EDT engine)", i + 1);
+	return -EOPNOTSUPP;
+}
+
 /* Shaping rules choose between fq (EDT) and the supervisor: asked only
  * for those, the answer remembered; why, when it is no, for messages. */
 static void ask_edt(const struct request *rq, struct mb_engine_answers *a)
@@ -135,6 +152,8 @@ int mb_plan_choose(const struct request *rq, struct mb_plan *p, struct mb_error 
 		if (ret)
 			return ret;
 		ret = reset_possible(r, i, err);
+		if (!ret)
+			ret = shape_ifaces_possible(rq, r, &p->rules[i], i, err);
 		if (ret)
 			return ret;
 	}

@@ -410,6 +410,18 @@ else
 	unset MINDERBINDER_INTERFACES
 fi
 
+# --- --interface with a rule served per call: refused, not ignored (the
+# supervisor sees calls, not interfaces). Forced to seccomp, so it is the
+# per-call engine on every kernel.
+MINDERBINDER_ENGINE=seccomp "$MB" run --interface lo -n "tcp:$P:latency=10ms" -- true \
+	> "$TMP/iface" 2>&1
+rc=$?
+if [ $rc = 125 ] && grep -q "cannot limit it: without fq it is served per call" "$TMP/iface"; then
+	pass "net shape --interface with a per-call rule is refused (exit 125), not ignored"
+else
+	fail "net shape --interface with a per-call rule is refused" "rc=$rc $(lines "$TMP/iface")"
+fi
+
 # --- nothing left behind: every target's entry and supervisor gone.
 sleep 0.2
 left=""

@@ -21,16 +21,7 @@
 #include "lib/spec_parse.h"
 #include "lib/syscall_families.h"
 
-static struct mb_spec spec;
-static struct mb_defaults defs;
-static struct mb_error err;
-
-static void setup(void)
-{
-	mb_spec_init(&spec, MB_ARCH_X86_64);
-	mb_defaults_init(&defs);
-	memset(&err, 0, sizeof(err));
-}
+#include "spec_fixture.h"
 
 TestSuite(families, .init = setup);
 

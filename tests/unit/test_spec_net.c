@@ -10,23 +10,9 @@
 #include "lib/ini_config.h"
 #include "lib/spec_parse.h"
 
-static struct mb_spec spec;
-static struct mb_defaults defs;
-static struct mb_error err;
-
-static void setup(void)
-{
-	mb_spec_init(&spec, MB_ARCH_X86_64);
-	mb_defaults_init(&defs);
-	memset(&err, 0, sizeof(err));
-}
+#include "spec_fixture.h"
 
 TestSuite(spec_net, .init = setup);
-
-static int net(const char *text)
-{
-	return mb_spec_add_net(&spec, "MINDERBINDER_NET", text, &defs, &err);
-}
 
 static const struct mb_rule *one(const char *text)
 {

@@ -10,28 +10,9 @@
 #include "lib/spec_parse.h"
 #include "lib/spec_internal.h"
 
-static struct mb_spec spec;
-static struct mb_defaults defs;
-static struct mb_error err;
-
-static void setup(void)
-{
-	mb_spec_init(&spec, MB_ARCH_X86_64);
-	mb_defaults_init(&defs);
-	memset(&err, 0, sizeof(err));
-}
+#include "spec_fixture.h"
 
 TestSuite(spec, .init = setup);
-
-static int sys(const char *text)
-{
-	return mb_spec_add_syscalls(&spec, "MINDERBINDER_SYSCALL", text, &defs, &err);
-}
-
-static int net(const char *text)
-{
-	return mb_spec_add_net(&spec, "MINDERBINDER_NET", text, &defs, &err);
-}
 
 /* --- the original project's syntax and the results ---------------------------------------- */
 

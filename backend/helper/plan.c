@@ -75,7 +75,7 @@ static int reset_possible(const struct mb_rule *r, __u32 i, struct mb_error *err
 	if (r->kind != MB_RULE_NET || r->net.action != MB_NET_RESET ||
 	    mb_sock_reset_probe(why, sizeof(why)))
 		return 0;
-	mb_error_set(err, "rule %u (reset): %s", i + 1, why);
+	mb_error_set(err, "rule %u (reset): %s", i, why);
 	return -EOPNOTSUPP;
 }
 
@@ -92,7 +92,7 @@ static int shape_ifaces_possible(const struct request *rq, const struct mb_rule 
 		     "rule %u (shaping): --interface (MINDERBINDER_INTERFACES) cannot limit it: "
 		     "without fq it is served per call by the supervisor, which sees the target's "
 		     "calls, not interfaces; leave the interfaces out, or run where sch_fq exists "
-		     "(the EDT engine)", i + 1);
+		     "(the EDT engine)", i);
 	return -EOPNOTSUPP;
 }
 

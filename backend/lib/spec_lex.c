@@ -43,40 +43,63 @@ int spec_parse_u64(const char *t, __u64 *out)
 	return 0;
 }
 
-int mb_parse_rate(const char *text, __u32 *ppm)
+/*
+ * digits[.digits], as one integer and the count of decimals: rate= and
+ * bandwidth= read their numbers alike. At most max_frac decimals.
+ */
+static int scan_decimal(const char **pp, unsigned max_frac, __u64 *digits, unsigned *frac)
 {
-	__u64 whole = 0, frac = 0;
-	unsigned frac_digits = 0;
-	const char *p = text;
+	const char *p = *pp;
+	bool point = false;
+	__u64 v = 0;
+	unsigned n = 0;
 
 	if (!isdigit((unsigned char)*p))
 		return -EINVAL;
-	while (isdigit((unsigned char)*p)) {
-		whole = whole * 10 + (*p++ - '0');
-		if (whole > 100)
-			return -ERANGE;
-	}
-	if (*p == '.') {
-		p++;
-		if (!isdigit((unsigned char)*p))
-			return -EINVAL;
-		/* ppm of a percent leaves four decimals of resolution */
-		while (isdigit((unsigned char)*p)) {
-			if (frac_digits == 4)
+	for (;; p++) {
+		if (*p == '.' && !point) {
+			point = true;
+			if (!isdigit((unsigned char)p[1]))
 				return -EINVAL;
-			frac = frac * 10 + (*p++ - '0');
-			frac_digits++;
+			continue;
 		}
+		if (!isdigit((unsigned char)*p))
+			break;
+		if (point && n++ == max_frac)
+			return -EINVAL;
+		if (v > (UINT64_MAX - (unsigned)(*p - '0')) / 10)
+			return -ERANGE;
+		v = v * 10 + (unsigned)(*p - '0');
 	}
+	*pp = p;
+	*digits = v;
+	*frac = n;
+	return 0;
+}
+
+int mb_parse_rate(const char *text, __u32 *ppm)
+{
+	const char *p = text;
+	unsigned frac;
+	__u64 v;
+	int ret;
+
+	/* ppm of a percent leaves four decimals of resolution */
+	ret = scan_decimal(&p, 4, &v, &frac);
+	if (ret)
+		return ret;
 	if (*p == '%')
 		p++;
 	if (*p)
 		return -EINVAL;
-	while (frac_digits++ < 4)
-		frac *= 10;
-	if (whole * 10000 + frac > MB_RATE_ONE)
+	for (; frac < 4; frac++) {
+		if (v > MB_RATE_ONE)
+			return -ERANGE;
+		v *= 10;
+	}
+	if (v > MB_RATE_ONE)
 		return -ERANGE;
-	*ppm = (__u32)(whole * 10000 + frac);
+	*ppm = (__u32)v;
 	return 0;
 }
 
@@ -135,28 +158,19 @@ const size_t spec_n_rate_units = sizeof(spec_rate_units) / sizeof(spec_rate_unit
 
 int mb_parse_bandwidth(const char *text, __u64 *bytes_per_s)
 {
-	unsigned __int128 num = 0, den = 1, bits;
+	unsigned __int128 num, den = 1, bits;
 	const char *p = text;
+	unsigned frac;
+	__u64 v;
 	size_t i;
+	int ret;
 
-	if (!isdigit((unsigned char)*p))
-		return -EINVAL;
-	while (isdigit((unsigned char)*p)) {
-		num = num * 10 + (unsigned)(*p++ - '0');
-		if (num > UINT64_MAX)
-			return -ERANGE;
-	}
-	if (*p == '.') {
-		p++;
-		if (!isdigit((unsigned char)*p))
-			return -EINVAL;
-		while (isdigit((unsigned char)*p)) {
-			if (den == 1000000)
-				return -EINVAL; /* six decimals is plenty */
-			num = num * 10 + (unsigned)(*p++ - '0');
-			den *= 10;
-		}
-	}
+	ret = scan_decimal(&p, 6, &v, &frac); /* six decimals is plenty */
+	if (ret)
+		return ret;
+	num = v;
+	while (frac--)
+		den *= 10;
 	if (!*p)
 		return -EDOM; /* a number without a unit */
 	for (i = 0; i < spec_n_rate_units; i++) {

@@ -93,6 +93,12 @@ Test(spec, rate_forms)
 	cr_assert_neq(mb_parse_rate("0.00001", &ppm), 0);
 	cr_assert_neq(mb_parse_rate("-1", &ppm), 0);
 	cr_assert_neq(mb_parse_rate("50%%", &ppm), 0);
+	cr_assert_eq(mb_parse_rate("12.5%", &ppm), 0);
+	cr_assert_eq(ppm, 125000);
+	cr_assert_eq(mb_parse_rate("100.0000", &ppm), 0);
+	cr_assert_eq(ppm, MB_RATE_ONE);
+	cr_assert_eq(mb_parse_rate("1.2.3", &ppm), -EINVAL);
+	cr_assert_eq(mb_parse_rate("99999999999999999999999", &ppm), -ERANGE);
 }
 
 Test(spec, duration_units)
@@ -659,6 +665,11 @@ Test(spec, net_shape_units)
 	cr_assert_eq(mb_parse_bandwidth("12bit", &v), -ENOTSUP);
 	cr_assert_eq(mb_parse_bandwidth("0mbit", &v), -ERANGE);
 	cr_assert_eq(mb_parse_bandwidth("1mbits", &v), -EINVAL);
+	cr_assert_eq(mb_parse_bandwidth("1.5mbit", &v), 0);
+	cr_assert_eq(v, 187500);
+	cr_assert_eq(mb_parse_bandwidth("1.0000001mbit", &v), -EINVAL);
+	cr_assert_eq(mb_parse_bandwidth("1.mbit", &v), -EINVAL);
+	cr_assert_eq(mb_parse_bandwidth("99999999999999999999999bit", &v), -ERANGE);
 }
 
 Test(spec, net_shape_errors)

@@ -77,6 +77,34 @@ Test(spec_net, bandwidth_units_are_tc_s)
 	}
 }
 
+/* The parser's own answers, which the messages below are made from. */
+Test(spec_net, bandwidth_parser_codes)
+{
+	__u64 v;
+
+	cr_assert_eq(mb_parse_bandwidth("12", &v), -EDOM);
+	cr_assert_eq(mb_parse_bandwidth("12bit", &v), -ENOTSUP);
+	cr_assert_eq(mb_parse_bandwidth("0mbit", &v), -ERANGE);
+	cr_assert_eq(mb_parse_bandwidth("1mbits", &v), -EINVAL);
+	cr_assert_eq(mb_parse_bandwidth("1.0000001mbit", &v), -EINVAL);
+	cr_assert_eq(mb_parse_bandwidth("1.mbit", &v), -EINVAL);
+	cr_assert_eq(mb_parse_bandwidth("99999999999999999999999bit", &v), -ERANGE);
+}
+
+Test(spec_net, several_shapes_in_one_variable)
+{
+	cr_assert_eq(net("tcp:5432:latency=200ms;tcp:5432:latency=100ms:jitter=30ms;"
+			 "tcp:443:bandwidth=1mbit;udp:*:bandwidth=10mbps:latency=5ms"),
+		     0, "%s", err.msg);
+	cr_assert_eq(spec.n_rules, 4);
+	cr_assert_eq(spec.rules[0].flags, MB_F_LATENCY);
+	cr_assert_eq(spec.rules[1].flags, MB_F_LATENCY | MB_F_JITTER);
+	cr_assert_eq(spec.rules[2].flags, MB_F_BANDWIDTH);
+	cr_assert_eq(spec.rules[3].net.bandwidth_bps, 10000000ULL);
+	cr_assert_eq(spec.rules[3].latency_ns, 5000000ULL);
+	cr_assert_eq(mb_spec_validate(&spec, &err), 0, "%s", err.msg);
+}
+
 Test(spec_net, corrupt_modes)
 {
 	const struct mb_rule *r = one("udp:53:corrupt:rate=10%");
@@ -167,6 +195,7 @@ Test(spec_net, format_is_canonical)
 		{ "tcp:443:bandwidth=1kbps", "tcp:443:bandwidth=8kbit" },
 		{ "tcp:443:shape:latency=1000ms", "tcp:443:latency=1s" },
 		{ "udp:53:corrupt=payload", "udp:53:corrupt" },
+		{ "udp:*:bandwidth=10mbps:latency=5ms", "udp:*:latency=5ms:bandwidth=80mbit" },
 	};
 	char buf[256];
 	size_t i;
@@ -202,6 +231,10 @@ static const struct {
 	    "did you mean 'tcp:443:latency=1s;tcp:443:drop'?" } },
 	{ "udp:53:corrupt:jitter=1ms", { "without an action", "'jitter'" } },
 	{ "tcp:443:refuse:bandwidth=1mbit", { "without an action", "'bandwidth'" } },
+	{ "tcp:443:drop:bandwidth=1mbit",
+	  { "without an action", "'tcp:443:bandwidth=1mbit;tcp:443:drop'" } },
+	{ "tcp:443:latency=5ms:latency=6ms", { "option given twice", "column 21" } },
+	{ "tcp:443:latency=5", { "duration needs a unit", "did you mean 'latency=5ms'?" } },
 	{ "tcp:443:bandwidth=1", { "bandwidth needs a unit", "did you mean 'bandwidth=1mbit'?" } },
 	{ "tcp:443:bandwidth=1mbits", { "bad bandwidth", "'1mbits'" } },
 	{ "tcp:443:bandwidth=1bit", { "not a whole number of bytes per second", "'1bit'" } },

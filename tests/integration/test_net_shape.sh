@@ -51,20 +51,9 @@ shaped() {
 	echo "$TPID" >> "$TMP/pids"
 }
 
-# registered PID: the target's entry is in (status lists it), or return
-# 1; its supervisor's pid goes to $TMP/sups.
-registered() {
-	n=0
-	until "$MB" status > "$TMP/reg" 2>/dev/null && grep -q "^  pid $1 " "$TMP/reg"; do
-		n=$((n + 1))
-		kill -0 "$1" 2>/dev/null && [ $n -lt $((100 * SLOW)) ] || return 1
-		sleep 0.05
-	done
-	sed -n "s/^  pid $1 .* supervisor \([0-9]*\) .*/\1/p" "$TMP/reg" >> "$TMP/sups"
-}
-
-# in_registry PID: the target's entry is in the pinned registry map
-# (quicker than registered's status), or return 1 once PID is gone.
+# in_registry PID: the target's entry is in the pinned registry map, or
+# return 1 once PID is gone (quicker than status: under TCG status takes
+# seconds, longer than some targets live).
 in_registry() {
 	k=$(printf '%02x %02x %02x %02x' $(($1 & 255)) $(($1 >> 8 & 255)) $(($1 >> 16 & 255)) $(($1 >> 24 & 255)))
 	# shellcheck disable=SC2086
@@ -72,6 +61,14 @@ in_registry() {
 		kill -0 "$1" 2>/dev/null || return 1
 		sleep 0.02
 	done
+}
+
+# registered PID: in_registry, and its supervisor's pid (from status) goes
+# to $TMP/sups for the cleanup check.
+registered() {
+	in_registry "$1" || return 1
+	"$MB" status > "$TMP/reg" 2>/dev/null
+	sed -n "s/^  pid $1 .* supervisor \([0-9]*\) .*/\1/p" "$TMP/reg" >> "$TMP/sups"
 }
 
 net_ready "net shape" net_pingpong || exit 0

@@ -118,8 +118,11 @@ static void print_quota(void)
 	close(fd);
 	if (!l.set)
 		mb_quota_defaults(&l);
+	/* The daemon's policy file is its own --policy: only the daemon knows
+	 * its path (its first line on stderr names it). */
 	printf("quota (%s [quota]): %u targets, %u rule entries per uid; root: the registry's size\n",
-	       MB_CONFIG_PATH, l.targets, l.rules);
+	       l.set == MB_QUOTA_FROM_POLICY ? "the node daemon's policy" : MB_CONFIG_PATH,
+	       l.targets, l.rules);
 	fd = bpf_obj_get(MB_QUOTA_PIN);
 	if (fd < 0)
 		return;

@@ -97,7 +97,7 @@ void mb_quota_defaults(struct mb_quota_limits *l)
 	memset(l, 0, sizeof(*l));
 	l->targets = MB_QUOTA_DEFAULT_TARGETS;
 	l->rules = MB_QUOTA_DEFAULT_RULES;
-	l->set = 1;
+	l->set = MB_QUOTA_FROM_CONFIG;
 }
 
 int mb_quota_config_parse(const char *name, const char *text, struct mb_quota_limits *l,

@@ -31,10 +31,12 @@ int mb_quota_configure(struct mb_error *err)
 
 int mb_quota_apply(const struct mb_quota_limits *l, const char *source, struct mb_error *err)
 {
+	struct mb_quota_limits pinned = *l;
 	__u32 z = 0;
 	int fd, ret;
 
 	quota_source = source;
+	pinned.set = strcmp(source, MB_CONFIG_PATH) ? MB_QUOTA_FROM_POLICY : MB_QUOTA_FROM_CONFIG;
 	fd = bpf_obj_get(MB_QUOTA_LIMITS_PIN);
 	if (fd < 0) {
 		ret = -errno;
@@ -42,7 +44,7 @@ int mb_quota_apply(const struct mb_quota_limits *l, const char *source, struct m
 			     strerror(-ret));
 		return ret;
 	}
-	ret = bpf_map_update_elem(fd, &z, l, BPF_ANY) ? -errno : 0;
+	ret = bpf_map_update_elem(fd, &z, &pinned, BPF_ANY) ? -errno : 0;
 	close(fd);
 	if (ret)
 		mb_error_set(err, "mb-helper: cannot set the quota limits: %s", strerror(-ret));

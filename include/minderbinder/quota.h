@@ -32,10 +32,14 @@ struct mb_quota_usage {
 	__u32 pad;
 };
 
+/* Where the limits in force came from, for status to name. */
+#define MB_QUOTA_FROM_CONFIG 1 /* MB_CONFIG_PATH's [quota], or its defaults */
+#define MB_QUOTA_FROM_POLICY 2 /* the node daemon's policy file's [quota] */
+
 struct mb_quota_limits {
 	__u32 targets;
 	__u32 rules;
-	__u32 set; /* 0: never written (no helper yet): the defaults */
+	__u32 set; /* 0: never written (no helper yet): the defaults; else MB_QUOTA_FROM_* */
 	__u32 pad;
 };
 

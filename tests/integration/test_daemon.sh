@@ -161,6 +161,10 @@ if echo "$sups" | grep -q '65534/65534' && ! echo "$sups" | grep -q ' 0/'; then 
 $AS_NOBODY env MINDERBINDER_SOCKET="$SOCK" $RULES LD_PRELOAD="$AGENT" "$VICTIM" "$T/go6" $PORT "$W" > "$T/q2" 2>&1
 refused "daemon: the policy's [quota] targets = 1 refuses uid 65534's second target, naming the policy file" $? 125 "$T/q2" \
 	"uid 65534 holds 1 of its 1 targets (quota, $T/policy.ini \[quota\] targets=)"
+"$OUT/minderbinder" status > "$T/qstatus" 2>&1
+name="daemon: status names the daemon's policy as where the quota in force came from"
+if grep -q "^quota (the node daemon's policy \[quota\]): 1 targets" "$T/qstatus"; then pass "$name"; else
+	fail "$name" "$(grep '^quota' "$T/qstatus")"; fi
 touch "$T/go6"
 wait $Q1
 TARGET_PIDS="$TARGET_PIDS $(field "$T/q1" pid) $(field "$T/r0" pid)"

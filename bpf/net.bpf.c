@@ -16,6 +16,7 @@
 #include "registry_maps.bpf.h"
 #include "net_decide.bpf.h"
 #include "target_check.bpf.h"
+#include "listen_tag.bpf.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
@@ -75,6 +76,32 @@ int mb_sock_create(struct bpf_sock *ctx)
 	bpf_get_current_comm(s.comm, sizeof(s.comm));
 	cookie = bpf_get_socket_cookie(ctx);
 	bpf_map_update_elem(&mb_sockets, &cookie, &s, BPF_ANY);
+	/* Should it listen, what it accepts is the target's too. */
+	if (ctx->protocol == IPPROTO_TCP)
+		bpf_sk_storage_get(&mb_listen_tags, ctx, &s, BPF_SK_STORAGE_GET_F_CREATE);
+	return 1;
+}
+
+/* A connection a target's listener accepted: its tag, cloned from the
+ * listener's storage, goes to mb_sockets while the owner is the same. */
+SEC("sockops")
+int mb_sockops(struct bpf_sock_ops *skops)
+{
+	struct bpf_sock *sk = skops->sk;
+	struct mb_target *t;
+	struct mb_sock *s;
+	__u64 cookie;
+
+	if (skops->op != BPF_SOCK_OPS_PASSIVE_ESTABLISHED_CB || !sk)
+		return 1;
+	s = bpf_sk_storage_get(&mb_listen_tags, sk, 0, 0);
+	if (!s)
+		return 1;
+	t = bpf_map_lookup_elem(&mb_targets, &s->tgid);
+	if (!t || t->start_ticks != s->start_ticks)
+		return 1;
+	cookie = bpf_get_socket_cookie(skops);
+	bpf_map_update_elem(&mb_sockets, &cookie, s, BPF_ANY);
 	return 1;
 }
 

@@ -22,6 +22,7 @@
 #include "net_decide.bpf.h"
 #include "registry_maps.bpf.h"
 #include "target_check.bpf.h"
+#include "listen_tag.bpf.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
@@ -172,8 +173,17 @@ static __always_inline void tag(struct sock_common *skc, int tcp)
 		}
 	}
 	bpf_map_update_elem(&mb_sockets, &cookie, &h->tag, BPF_ANY);
-	if (tcp)
+	if (tcp) {
+		/* A listener it held: what it accepts from now on is tagged. */
+		struct tcp_sock *tp = bpf_skc_to_tcp_sock(skc);
+		struct mb_sock *ls = tp ? bpf_sk_storage_get(&mb_listen_tags, tp, 0,
+							     BPF_SK_STORAGE_GET_F_CREATE)
+					: NULL;
+
+		if (ls)
+			*ls = h->tag;
 		reset_held(skc, &h->tag);
+	}
 out:
 	bpf_map_delete_elem(&mb_tag_held, &key);
 }

@@ -31,6 +31,7 @@
 static const char *const cgroup_links[] = {
 	"mb_sock_create_link", "mb_connect4_link", "mb_connect6_link",
 	"mb_sendmsg4_link",    "mb_sendmsg6_link", "mb_skb_ingress_link",
+	"mb_sockops_link",
 };
 
 static int pinned(const char *name)
@@ -107,6 +108,8 @@ static int load_net(struct mb_error *e)
 		err = attach_cgroup(skel->progs.mb_sendmsg6, cg_fd, cgroup_links[4]);
 	if (!err)
 		err = attach_cgroup(skel->progs.mb_skb_ingress, cg_fd, cgroup_links[5]);
+	if (!err)
+		err = attach_cgroup(skel->progs.mb_sockops, cg_fd, cgroup_links[6]);
 	if (err) {
 		mb_error_set(e, "failed to attach cgroup socket hooks at %.100s: %s", cg,
 			     strerror(-err));

@@ -227,6 +227,40 @@ Test(capi, net_drop_socket_held_before_enable_process)
 	held_socket_dropped(MB_SCOPE_PROCESS);
 }
 
+/*
+ * A listener held before mb_enable: what it accepts afterwards is the
+ * target's too (the kernel runs no socket-creation hook for accept). The
+ * client's port is bound first so that the rule can name it: the accepted
+ * side's replies go to that port, and only they match.
+ */
+Test(capi, net_drop_reaches_connections_a_held_listener_accepts)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t len = sizeof(sa);
+	struct mb_handle *h;
+	int port, l = listener(&port), c, a, e;
+	char spec[64];
+
+	c = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	cr_assert_geq(c, 0);
+	cr_assert_eq(bind(c, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	cr_assert_eq(getsockname(c, (struct sockaddr *)&sa, &len), 0);
+	snprintf(spec, sizeof(spec), "tcp:%d:drop", ntohs(sa.sin_port));
+	h = enable(spec, MB_SCOPE_PROCESS);
+	sa.sin_port = htons((unsigned short)port);
+	cr_assert_eq(connect(c, (struct sockaddr *)&sa, sizeof(sa)), 0, "%s", strerror(errno));
+	a = accept4(l, NULL, NULL, SOCK_CLOEXEC);
+	cr_assert_geq(a, 0, "%s", strerror(errno));
+	cr_assert_eq(one_byte(c, a, 'a', 2000), 0, "to the listener's port: not the rule's flow");
+	e = one_byte(a, c, 'b', 600);
+	cr_assert_eq(e, ETIMEDOUT, "the accepted side's reply must vanish: %s", strerror(e));
+	disable(h);
+	cr_assert_eq(one_byte(a, c, 0, 10000), 0, "the dropped byte arrives after mb_disable");
+	close(c);
+	close(a);
+	close(l);
+}
+
 /* ---- reset: the connections held when the rule is enabled --------------- */
 
 /*

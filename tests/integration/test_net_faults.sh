@@ -305,6 +305,65 @@ else
 	fail "net faults: direction=in (udp): servers" "$(lines "$TMP/uin.chk")"
 fi
 
+# --- a connection the target's listener accepts is the target's: its
+# reply to a client that connects from port Q is dropped by tcp:Q:drop
+# (the handshake is the listener's request socket's, and goes through);
+# the same client gets a bystander server's reply.
+P=$((BASE + 13))
+Q=$((BASE + 14))
+P_BY=$((BASE + 15))
+cat > "$TMP/acceptor.py" <<'EOF'
+import socket, sys
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", int(sys.argv[1])))
+s.listen(8)
+print("ready", flush=True)
+s.settimeout(float(sys.argv[2]))
+try:
+    c, _ = s.accept()
+    print("request", c.recv(10).decode(), flush=True)
+    c.sendall(b"hello")
+    c.settimeout(float(sys.argv[2]))
+    c.recv(10)  # until the client is done
+except (socket.timeout, OSError) as e:
+    print("server", type(e).__name__, flush=True)
+EOF
+cat > "$TMP/from_port.py" <<'EOF'
+import socket, sys
+c = socket.socket()
+c.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+c.bind(("127.0.0.1", int(sys.argv[2])))
+c.settimeout(float(sys.argv[3]))
+try:
+    c.connect(("127.0.0.1", int(sys.argv[1])))
+    print("connected", flush=True)
+    c.sendall(b"knock")
+    print("reply", c.recv(10).decode(), flush=True)
+except socket.timeout:
+    print("no reply", flush=True)
+EOF
+MINDERBINDER_NET="tcp:$Q:drop" LD_PRELOAD="$AGENT" "$PY" "$TMP/acceptor.py" "$P" "$(secs 300)" > "$TMP/acc.out" 2>&1 &
+TPID=$!
+"$PY" "$TMP/acceptor.py" "$P_BY" "$(secs 300)" > "$TMP/acc_by.out" 2>&1 &
+BPID=$!
+if wait_line "$TMP/acc.out" '^ready' && wait_line "$TMP/acc_by.out" '^ready'; then
+	"$PY" "$TMP/from_port.py" "$P" "$Q" "$(secs 20)" > "$TMP/from_t.out" 2>&1
+	"$PY" "$TMP/from_port.py" "$P_BY" "$Q" "$(secs 20)" > "$TMP/from_by.out" 2>&1
+	kill "$TPID" "$BPID" 2>/dev/null
+	wait "$TPID" "$BPID" 2>/dev/null
+	name="net faults: a connection the target accepted is the target's: its reply to port $Q is dropped (connected, the request arrived, no reply), a bystander server's reply is not"
+	if grep -q '^connected' "$TMP/from_t.out" && grep -q '^no reply' "$TMP/from_t.out" &&
+		grep -q '^request knock' "$TMP/acc.out" && grep -q '^reply hello' "$TMP/from_by.out"; then
+		pass "$name"
+	else
+		fail "$name" "target: $(lines "$TMP/acc.out"); its client: $(lines "$TMP/from_t.out"); bystander's client: $(lines "$TMP/from_by.out")"
+	fi
+else
+	fail "net faults: an accepted connection: servers" "$(lines "$TMP/acc.out") / $(lines "$TMP/acc_by.out")"
+	kill "$TPID" "$BPID" 2>/dev/null
+fi
+
 # --- the log names the new results.
 P=$((BASE + 10))
 if check_server lg 127.0.0.1 "$P"; then

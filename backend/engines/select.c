@@ -18,6 +18,24 @@ const char *mb_engine_wish_name(enum mb_engine_wish wish)
 	return (unsigned)wish < sizeof(wish_names) / sizeof(wish_names[0]) ? wish_names[wish] : "?";
 }
 
+/* Does the glob hold a bracket's [:class:], [=equivalence=] or
+ * [.collating.] term? Erring on yes costs only speed: the supervisor
+ * matches with fnmatch itself. */
+static bool posix_class(const char *glob)
+{
+	static const char *const opens[] = { "[:", "[=", "[." };
+	static const char *const closes[] = { ":]", "=]", ".]" };
+	const char *at;
+	size_t i;
+
+	for (i = 0; i < sizeof(opens) / sizeof(opens[0]); i++) {
+		at = strstr(glob, opens[i]);
+		if (at && strstr(at + 2, closes[i]))
+			return true;
+	}
+	return false;
+}
+
 bool mb_engine_can_express(enum mb_engine e, const struct mb_rule *r, struct mb_error *why)
 {
 	if (r->kind != MB_RULE_SYSCALL) {
@@ -41,6 +59,13 @@ bool mb_engine_can_express(enum mb_engine e, const struct mb_rule *r, struct mb_
 		/* The BPF programs read a path string; a descriptor's path is
 		 * /proc/TID/fd/N, which only the supervisor reads. */
 		mb_error_set(why, "path= on a file descriptor needs the supervisor (seccomp)");
+		return false;
+	}
+	if ((r->flags & MB_F_PATH) && posix_class(r->sys.path)) {
+		/* The BPF matcher knows ranges and negation, not classes: it
+		 * would read [[:digit:]] as a set of characters and never
+		 * match what fnmatch (the supervisor's) matches. */
+		mb_error_set(why, "a [:class:] in a path= glob needs the supervisor (seccomp)");
 		return false;
 	}
 	if (r->sys.result == MB_RES_NONE) {

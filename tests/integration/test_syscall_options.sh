@@ -153,6 +153,11 @@ remember_pid "$T/prel"
 check_errnos "options: path= matches relative paths against the cwd" prel "2 0 2 2 0"
 probe pdirfd "$R" "$PROBE" -d "$D" open a.fail a.ok sub/b.fail > /dev/null
 check_errnos "options: path= matches paths relative to an openat dirfd" pdirfd "2 0 2"
+# A [:class:] is fnmatch's, whatever the engine: the BPF engines hand such
+# a rule to the supervisor rather than match it wrongly.
+touch "$D/1.fail"
+probe pclass "openat:ENOENT:path=$D/[[:alpha:]].fail" "$PROBE" open "$D/a.fail" "$D/1.fail" > /dev/null
+check_errnos "options: path= with [[:alpha:]] matches as fnmatch does (a.fail, not 1.fail)" pclass "2 0"
 
 # --- latency ------------------------------------------------------------------------
 name="options: latency=200ms slows a matching call by >=200ms and lets it run"

@@ -117,6 +117,24 @@ Test(engine_select, latency_and_no_result_need_the_supervisor)
 	cr_assert_str_eq(err.msg, "latency= needs the supervisor (seccomp)");
 }
 
+/* The BPF glob matcher has ranges, not classes: such a rule would
+ * never fire there. */
+Test(engine_select, posix_classes_in_path_globs_need_the_supervisor)
+{
+	kernel_has(MB_ENGINE_FMOD_RET);
+	kernel_has(MB_ENGINE_KPROBE);
+	cr_assert_eq(choose("openat:ENOENT:path=/tmp/log[[:digit:]]"), 0);
+	expect(0, MB_ENGINE_NONE, MB_ENGINE_SECCOMP_NOTIF);
+	cr_assert_not(mb_engine_can_express(MB_ENGINE_FMOD_RET,
+					    rule("openat:ENOENT:path=/tmp/[![:alpha:]]*"), &err));
+	cr_assert_str_eq(err.msg, "a [:class:] in a path= glob needs the supervisor (seccomp)");
+	cr_assert_not(mb_engine_can_express(MB_ENGINE_KPROBE, rule("openat:ENOENT:path=/[[=a=]]"),
+					    &err));
+	/* ranges and negation stay in BPF */
+	cr_assert(mb_engine_can_express(MB_ENGINE_FMOD_RET, rule("openat:ENOENT:path=/tmp/[a-z]?[!x]"),
+					&err), "%s", err.msg);
+}
+
 Test(engine_select, process_scope_needs_the_supervisor)
 {
 	sel.scope = MB_SCOPE_PROCESS;

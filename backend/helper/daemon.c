@@ -14,6 +14,7 @@
  * target, supervisor and logger as it was (they are not its children).
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -278,12 +279,9 @@ static void accept_one(struct daemon *d)
 
 static void reap(struct daemon *d)
 {
-	struct signalfd_siginfo si;
 	unsigned i;
 	pid_t pid;
 
-	while (read(d->signal_fd, &si, sizeof(si)) == sizeof(si))
-		;
 	while ((pid = waitpid(-1, NULL, WNOHANG)) > 0) {
 		for (i = 0; i < d->n_children; i++) {
 			if (d->children[i].pid == pid) {
@@ -292,6 +290,30 @@ static void reap(struct daemon *d)
 			}
 		}
 	}
+}
+
+/*
+ * SIGHUP: the policy file again. A good one is in force from the next
+ * connection on (those being served keep the copy they forked with); a
+ * bad one changes nothing, and the daemon says why and serves on.
+ */
+static void reload(struct daemon *d)
+{
+	struct mb_error why = { "" };
+	struct mb_policy *p = calloc(1, sizeof(*p));
+
+	if (!p) {
+		fprintf(stderr, "mb-helper --daemon: SIGHUP: out of memory; the policy in force stays\n");
+		return;
+	}
+	if (mb_policy_load(d->policy_path, d->policy_required, p, &why))
+		fprintf(stderr, "mb-helper --daemon: SIGHUP: keeping the policy in force: %s\n",
+			why.msg);
+	else {
+		d->policy = *p;
+		fprintf(stderr, "mb-helper --daemon: SIGHUP: policy %s reloaded\n", d->policy.path);
+	}
+	free(p);
 }
 
 /* Until SIGTERM or SIGINT: 0. */
@@ -316,11 +338,19 @@ static int serve(struct daemon *d)
 		if (poll(p, 2, -1) < 0 && errno != EINTR)
 			return -errno;
 		if (p[1].revents & POLLIN) {
-			ssize_t n = read(d->signal_fd, &si, sizeof(si));
+			bool stop = false;
 
-			if (n == sizeof(si) && si.ssi_signo != SIGCHLD)
-				return 0;
+			/* Every signal pending, each for what it is: a SIGTERM
+			 * behind a SIGCHLD is not lost. */
+			while (read(d->signal_fd, &si, sizeof(si)) == sizeof(si)) {
+				if (si.ssi_signo == SIGHUP)
+					reload(d);
+				else if (si.ssi_signo != SIGCHLD)
+					stop = true;
+			}
 			reap(d);
+			if (stop)
+				return 0;
 		}
 		if (p[0].revents & POLLIN)
 			accept_one(d);

@@ -106,6 +106,37 @@ env MINDERBINDER_SOCKET="$T/nobody-here.sock" $RULES LD_PRELOAD="$AGENT" "$VICTI
 refused "daemon: MINDERBINDER_SOCKET naming no daemon is an error naming the variable (no fall-back to the helper)" $? 125 "$T/r4" \
 	"MINDERBINDER_SOCKET: cannot connect to '$T/nobody-here.sock'"
 
+# --- 2b. SIGHUP reloads the policy; a bad file is not taken ---------------------------
+# hups N: the daemon has said N reloads (taken or not) by now.
+hups() { wait_for 100 sh -c '[ "$(grep -c "SIGHUP: " "$1")" -ge "$2" ]' _ "$T/daemon.log" "$1"; }
+as_65533() {
+	setpriv --reuid=65533 --regid=65533 --clear-groups env MINDERBINDER_SOCKET="$SOCK" $RULES \
+		LD_PRELOAD="$AGENT" "$VICTIM" "$T/go0" $PORT "$W" > "$1" 2>&1
+}
+policy "$T/policy.ini" "[register]" "allow_uids = 0 65534 65533" "host_interfaces = no" "[quota]" "targets = 1"
+kill -HUP $DAEMON_PID
+hups 1
+as_65533 "$T/h1"
+name="daemon: SIGHUP: a policy that now allows uid 65533 is in force at its next registration"
+if grep -q "SIGHUP: policy $T/policy.ini reloaded" "$T/daemon.log" && faulted "$T/h1"; then pass "$name"; else
+	fail "$name" "$(report "$T/h1") log: $(grep SIGHUP "$T/daemon.log" | tr '\n' '|')"; fi
+TARGET_PIDS="$TARGET_PIDS $(field "$T/h1" pid)"
+policy "$T/policy.ini" "[register]" "alow_uids = 0"
+kill -HUP $DAEMON_PID
+hups 2
+as_65533 "$T/h2"
+name="daemon: SIGHUP: a bad policy file is not taken (the daemon says why, serves on with the one in force)"
+if grep -q "SIGHUP: keeping the policy in force: $T/policy.ini:2: \[register\] unknown key 'alow_uids'" "$T/daemon.log" &&
+	kill -0 $DAEMON_PID 2>/dev/null && faulted "$T/h2"; then pass "$name"; else
+	fail "$name" "$(report "$T/h2") log: $(grep SIGHUP "$T/daemon.log" | tr '\n' '|')"; fi
+TARGET_PIDS="$TARGET_PIDS $(field "$T/h2" pid)"
+policy "$T/policy.ini" "[register]" "allow_uids = 0 65534" "host_interfaces = no" "[quota]" "targets = 1"
+kill -HUP $DAEMON_PID
+hups 3
+as_65533 "$T/h3"
+refused "daemon: SIGHUP: the policy put back refuses uid 65533 again, naming its line" $? 125 "$T/h3" \
+	"$T/policy.ini:2: uid 65533 is not in 'allow_uids'"
+
 # --- 3. attacks by uid 65534 on the socket -------------------------------------------
 "$VICTIM" "$T/go5" $PORT "$W" > "$T/v5" 2>&1 &
 V=$!

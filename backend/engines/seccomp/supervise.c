@@ -145,6 +145,7 @@ static int supervisor_init(struct supervisor *s, const struct mb_supervisor_args
 					  (enum mb_arch)a->spec->arch, a->spec->rules[i].sys.nr))
 				: -1;
 	sv_shape_init(s);
+	sv_count_init(s);
 	sv_log_open(s, a->log_path);
 	if (a->listener_fd >= 0)
 		sv_add_listener(s, a->listener_fd);
@@ -166,6 +167,7 @@ static void supervisor_fini(struct supervisor *s)
 			close(s->guests[i].sock);
 		close(s->guests[i].pidfd);
 	}
+	sv_count_fini(s);
 	free(s->ctl);
 	free(s->req);
 	free(s->resp);

@@ -62,6 +62,7 @@ int BPF_PROG(mb_fork, struct task_struct *parent, struct task_struct *child)
 	ct.start_ticks = BPF_CORE_READ(child, start_boottime) / MB_NSEC_PER_TICK;
 	ct.parent = ptgid;
 	ct.owner = t->owner ? t->owner : ptgid;
+	ct.sv_counters_id = 0; /* its calls are counted at the registrant (count.c) */
 	zero.start_ticks = ct.start_ticks;
 	for (i = 0; i < MB_MAX_RULES; i++) {
 		if (i >= ct.n_rules)

@@ -250,7 +250,7 @@ int mb_cli_sweep(int argc, char **argv)
 	if (!sw)
 		return mb_cli_fail(EXIT_SWEEP_FAILED, "out of memory");
 	sw->timeout_s = DEFAULT_TIMEOUT_S;
-	sw->counters_fd = -1;
+	sw->counters_fd = sw->targets_fd = -1;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "+s:vh", longopts, NULL)) != -1) {
 		switch (c) {

@@ -29,6 +29,7 @@ struct sweep {
 	bool verbose;
 	bool json;
 	int counters_fd;
+	int targets_fd; /* with counters_fd: the supervisor's counters of CMD */
 };
 
 /* A thread of the run we trace. */

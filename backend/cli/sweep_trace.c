@@ -26,6 +26,7 @@
 #include "cli/sweep.h"
 #include "lib/proc_info.h"
 #include "minderbinder/registry.h"
+#include "registry/registry.h"
 
 #if defined(__x86_64__)
 #define NATIVE_AUDIT_ARCH AUDIT_ARCH_X86_64
@@ -213,18 +214,28 @@ static int read_string(pid_t tid, __u64 addr, char *buf, size_t len)
  * is not (or no longer) registered. */
 static int read_counters(struct sweep *sw, struct run *r)
 {
-	struct mb_rule_key key = { .tgid = (__u32)r->top, .idx = 0 };
+	__u32 tgid = (__u32)r->top;
 	struct mb_counters c;
+	struct mb_target t;
+	int err;
 
 	if (sw->counters_fd < 0) {
 		sw->counters_fd = bpf_obj_get(MB_COUNTERS_PIN);
 		if (sw->counters_fd < 0)
 			return -errno;
 	}
-	if (bpf_map_lookup_elem(sw->counters_fd, &key, &c))
+	if (sw->targets_fd < 0) {
+		sw->targets_fd = bpf_obj_get(MB_TARGETS_PIN);
+		if (sw->targets_fd < 0)
+			return -errno;
+	}
+	if (bpf_map_lookup_elem(sw->targets_fd, &tgid, &t))
 		return -errno;
-	if (r->top_ticks && c.start_ticks != r->top_ticks)
+	if (r->top_ticks && t.start_ticks != r->top_ticks)
 		return -ESRCH;
+	err = mb_registry_counters(sw->counters_fd, &t, tgid, 0, &c);
+	if (err)
+		return err;
 	r->registered = true;
 	if (c.calls > r->calls)
 		r->calls = c.calls;
@@ -513,9 +524,12 @@ out:
 	close_fd(&report[1]);
 	close_fd(&go[0]);
 	close_fd(&go[1]);
+	/* reopened each run: unload may replace them */
 	if (sw->counters_fd >= 0)
-		close(sw->counters_fd); /* reopened each run: unload may replace it */
-	sw->counters_fd = -1;
+		close(sw->counters_fd);
+	if (sw->targets_fd >= 0)
+		close(sw->targets_fd);
+	sw->counters_fd = sw->targets_fd = -1;
 	return ret;
 }
 

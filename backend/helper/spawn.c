@@ -162,18 +162,33 @@ pid_t mb_spawn_supervisor(struct request *rq, struct mb_registry *reg, int liste
 		.engines = rq->engines,
 		.log_path = rq->msg.log_path[0] ? rq->msg.log_path : NULL,
 		.registrar_fd = -1,
+		.sv_counters_fd = -1,
 	};
+	__u32 sv_counters_id = 0;
 	pid_t pid;
 	int err = control >= 0 ? spawn_registrar(rq, reg, listener, control,
 						  &args.registrar_fd) : 0;
 
 	if (err)
 		return err;
+	/* Its own counters, written without a system call (count.c); the C
+	 * API's rules are counted over its control socket instead. Without
+	 * them (no BPF_F_MMAPABLE, say) it updates mb_counters. */
+	if (control < 0) {
+		args.sv_counters_fd = mb_registry_sv_counters_create(&sv_counters_id);
+		if (args.sv_counters_fd < 0)
+			args.sv_counters_fd = -1;
+	}
 	pid = fork();
 	if (pid != 0) {
 		err = -errno;
 		if (args.registrar_fd >= 0)
 			close(args.registrar_fd);
+		if (args.sv_counters_fd >= 0)
+			close(args.sv_counters_fd);
+		/* start_supervisor writes it in the target entry. */
+		if (pid > 0)
+			rq->target.sv_counters_id = sv_counters_id;
 		return pid < 0 ? err : pid;
 	}
 	/* Its own process group: a Ctrl-C meant for the target must not

@@ -414,6 +414,68 @@ int mb_registry_count(int counters_fd, __u32 tgid, __u64 start_ticks, __u32 idx,
 					now_ns, &c, true);
 }
 
+/*
+ * The supervisor's counters live in an array it maps (count.c: a call it
+ * decides costs a memory write, not a bpf() update). It is not pinned: it
+ * goes with the supervisor, and readers find it by the id in the target
+ * entry. An id can be reused by another map once ours is gone, so it is
+ * trusted only when it is still an array by our name and size, and an
+ * entry only when it carries the target's start time.
+ */
+int mb_registry_sv_counters_create(__u32 *id)
+{
+	LIBBPF_OPTS(bpf_map_create_opts, opts, .map_flags = BPF_F_MMAPABLE);
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+	int fd, err;
+
+	fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, MB_SV_COUNTERS_NAME, sizeof(__u32),
+			    sizeof(struct mb_counters), MB_MAX_RULES, &opts);
+	if (fd < 0)
+		return -errno;
+	if (bpf_obj_get_info_by_fd(fd, &info, &len)) {
+		err = -errno;
+		close(fd);
+		return err;
+	}
+	*id = info.id;
+	return fd;
+}
+
+static void sv_counters_read(const struct mb_target *t, __u32 idx, struct mb_counters *out)
+{
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+	struct mb_counters c;
+	int fd = bpf_map_get_fd_by_id(t->sv_counters_id);
+
+	if (fd < 0)
+		return; /* the supervisor is gone, and so is every caller */
+	if (!bpf_obj_get_info_by_fd(fd, &info, &len) && info.type == BPF_MAP_TYPE_ARRAY &&
+	    info.value_size == sizeof(c) && info.max_entries == MB_MAX_RULES &&
+	    !strcmp(info.name, MB_SV_COUNTERS_NAME) && !bpf_map_lookup_elem(fd, &idx, &c) &&
+	    c.start_ticks == t->start_ticks) {
+		out->calls = c.calls;
+		out->faults = c.faults;
+		out->last_fault_ns = c.last_fault_ns;
+	}
+	close(fd);
+}
+
+int mb_registry_counters(int counters_fd, const struct mb_target *t, __u32 tgid, __u32 idx,
+			 struct mb_counters *out)
+{
+	struct mb_rule_key key = { .tgid = tgid, .idx = idx };
+
+	if (bpf_map_lookup_elem(counters_fd, &key, out))
+		return -errno;
+	if (out->start_ticks != t->start_ticks)
+		return -ESRCH;
+	if (t->sv_counters_id && idx < MB_MAX_RULES)
+		sv_counters_read(t, idx, out);
+	return 0;
+}
+
 /* Pins of older layouts (v1, v2, ...): ours too, and unload means all. */
 static void unload_old_versions(void (*cb)(const char *what, void *ctx), void *ctx)
 {

@@ -63,6 +63,15 @@ int mb_registry_count_cached(int counters_fd, __u32 tgid, __u64 start_ticks, __u
 			     __u64 calls, __u64 faults, __u64 now_ns, struct mb_counters *c,
 			     bool verify);
 
+/* A rule's counters as readers see them: tgid's mb_counters entry, if it
+ * is still the process t names (-ESRCH if not), with the supervisor's own
+ * counters for the rules it counts (t->sv_counters_id) in their place. */
+int mb_registry_counters(int counters_fd, const struct mb_target *t, __u32 tgid, __u32 idx,
+			 struct mb_counters *out);
+/* The supervisor's counters (mb_target.sv_counters_id): a new array it
+ * maps and writes. Returns its fd and sets *id, or -errno. */
+int mb_registry_sv_counters_create(__u32 *id);
+
 /* Removes every pin under MB_PIN_DIR but those named in keep (NULL-ended);
  * reports each through cb. */
 int mb_registry_unload(const char *const *keep, void (*cb)(const char *what, void *ctx),

@@ -16,6 +16,7 @@
 #include "lib/proc_info.h"
 #include "lib/spec_parse.h"
 #include "minderbinder/pins.h"
+#include "registry/registry.h"
 #include "registry/snapshot.h"
 
 void mb_snapshot_free(struct mb_snapshot *s)
@@ -72,7 +73,7 @@ static int collect_target(int targets_fd, int rules_fd, int counters_fd, __u32 p
 
 		if (bpf_map_lookup_elem(rules_fd, &key, &e) || e.start_ticks != st->t.start_ticks)
 			return -ESRCH;
-		if (bpf_map_lookup_elem(counters_fd, &key, &c) || c.start_ticks != st->t.start_ticks)
+		if (mb_registry_counters(counters_fd, &st->t, pid, key.idx, &c))
 			return -ESRCH;
 		r->idx = key.idx;
 		r->engine = e.engine;

@@ -10,7 +10,7 @@
 
 /* Bumped whenever a map layout or name changes: old helpers keep their own dir. */
 #define MB_BPFFS_ROOT "/sys/fs/bpf"
-#define MB_PIN_DIR MB_BPFFS_ROOT "/minderbinder/v7"
+#define MB_PIN_DIR MB_BPFFS_ROOT "/minderbinder/v8"
 
 /* The registry (registry.bpf.c): targets, their rules, the counters. */
 #define MB_TARGETS_PIN MB_PIN_DIR "/mb_targets"

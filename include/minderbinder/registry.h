@@ -59,7 +59,18 @@ struct mb_target {
 	 * engines let calls made from there through, as the filter does.
 	 * Zeroed at exec, where the address space it names ends. */
 	__u64 gate_ip;
+	/* The seccomp supervisor's own counters (engines/seccomp/count.c): a
+	 * BPF_F_MMAPABLE array of MB_MAX_RULES struct mb_counters, by map id,
+	 * that it writes with plain stores; 0: none, the mb_counters entries
+	 * hold them. Its entries override mb_counters' where their start
+	 * time is the target's (mb_registry_counters). */
+	__u32 sv_counters_id;
+	__u32 pad;
 };
+
+/* The name of that array: readers check it is one before trusting an id. */
+#define MB_SV_COUNTERS_NAME "mb_sv_counters"
+
 
 enum mb_target_flags {
 	/* The BPF syscall engines fault this target: set by the helper once

@@ -155,6 +155,18 @@ for e in json.load(sys.stdin):
 	fi
 }
 
+# counter_rows: "TGID IDX CALLS FAULTS" per rule of every live target, as
+# readers see them (`minderbinder stats --json`): the supervisor keeps its
+# rules' counters in an array of its own, not in mb_counters.
+counter_rows() {
+	"$MB" stats --json > "$T/stats.json" 2>/dev/null || return 1
+	/usr/bin/python3 -c '
+import json, sys
+for t in json.load(sys.stdin)["targets"]:
+    for r in t["rules"]:
+        print(" ".join("" if x is None else str(x) for x in (t["pid"], r["index"], r["calls"], r["faults"])).strip())' < "$T/stats.json"
+}
+
 # registry_holds PID...: prints "MAP:PID" for each entry any map still
 # has for one of them ("MAP:unreadable" when it cannot tell).
 registry_holds() {

@@ -43,7 +43,7 @@ fi
 # Every report against its own rule, and against the registry, while all
 # of them are alive.
 map_rows mb_targets > "$T/targets"
-map_rows mb_counters > "$T/counters"
+counter_rows > "$T/counters"
 bad_pattern=0 bad_reg=0 bad_count=0 first="" first_count=""
 i=0
 while [ $i -lt $N ]; do
@@ -83,9 +83,9 @@ else
 	fail "parallel: all $N live targets are in mb_targets together" "$bad_reg missing"
 fi
 if [ $bad_count = 0 ]; then
-	pass "parallel: each live target's mb_counters entry matches its own calls and faults"
+	pass "parallel: each live target's counters (stats) match its own calls and faults"
 else
-	fail "parallel: each live target's mb_counters entry matches its own calls and faults" \
+	fail "parallel: each live target's counters (stats) match its own calls and faults" \
 		"$bad_count wrong; first: $first_count"
 fi
 

@@ -199,7 +199,7 @@ fi
 # --- counters ----------------------------------------------------------------------
 # Read while the target still runs (it holds on its stdin): calls and
 # faults per rule must be what the program saw.
-name="options: mb_counters match the faults the program saw, per rule"
+name="options: the registry's counters (stats) match the faults the program saw, per rule"
 hold_open
 env MINDERBINDER_SYSCALL="openat:EACCES:times=3:path=$D/b;openat:EIO:rate=50%:path=$D/a;openat:EPERM:path=$D/never" \
 	LD_PRELOAD="$AGENT" "$PROBE" -H -n 50 open "$D/a" "$D/b" < "$HOLD" > "$T/cnt" 2> "$T/cnt.err" &
@@ -210,7 +210,7 @@ if wait_done "$T/cnt"; then
 	pid=$(field "$T/cnt" pid)
 	eio=$(count_word "$T/cnt" errnos 5)
 	eacces=$(count_word "$T/cnt" errnos 13)
-	rows=$(map_rows mb_counters | awk -v p="$pid" '$1 == p { print $2, $3, $4 }' | sort -n | tr '\n' ';')
+	rows=$(counter_rows | awk -v p="$pid" '$1 == p { print $2, $3, $4 }' | sort -n | tr '\n' ';')
 	want="0 50 $eacces;1 50 $eio;2 0 0;"
 	if [ "$rows" = "$want" ] && [ "$eacces" = 3 ] && [ "$eio" -gt 0 ] && [ "$eio" -lt 50 ]; then
 		pass "$name (EACCES 3/50, EIO $eio/50, unused rule 0/0)"

@@ -11,6 +11,10 @@ struct mb_supervisor_args {
 	int listener_fd; /* -1 in C API mode until the first ENABLE brings one */
 	int control_fd;  /* C API: rules come and go over it; -1 otherwise */
 	int counters_fd; /* pinned mb_counters; -1 to count nowhere */
+	/* Environment mode: our own counters of the registration's rules
+	 * (mb_target.sv_counters_id), mapped and written in place of its
+	 * mb_counters entries; -1: those entries it is, one update a call. */
+	int sv_counters_fd;
 	/* C API: the registrar (mb-helper's root child) that writes guests'
 	 * registry entries; -1: no guests. */
 	int registrar_fd;

@@ -148,6 +148,7 @@ struct supervisor {
 	/* C API: what the live listener's layer routes, and the guests. */
 	__u64 routed[MB_ROUTED_WORDS];
 	struct guest guests[MAX_GUESTS];
+	struct mb_counters *sv_counters; /* count.c: args->sv_counters_fd mapped, or NULL */
 	struct mb_counters count_cache[MB_MAX_RULES]; /* count.c */
 	__u64 count_verified_ns[MB_MAX_RULES];	      /* 0: read it back first */
 	bool block_in_recv; /* wait.c: the kernel can wake a RECV at HUP */
@@ -182,6 +183,8 @@ int sv_resolve_path(struct supervisor *s, const struct seccomp_notif *req, int a
 int sv_resolve_fd_path(const struct seccomp_notif *req, int arg, char *out);
 
 /* count.c: the registry's counters */
+void sv_count_init(struct supervisor *s);
+void sv_count_fini(struct supervisor *s);
 void sv_count(struct supervisor *s, __u64 called, __u64 faulted, __u64 now);
 
 /* wait.c: one listener and nothing else to wait for: block in NOTIF_RECV */

@@ -71,6 +71,12 @@ wait_for() {
 	done
 }
 
+# gone PID: exited, or a zombie nobody reaped yet (its work is over).
+gone() {
+	gone_st=$(sed -n 's/^[0-9]* (.*) \([A-Z]\) .*/\1/p' "/proc/$1/stat" 2>/dev/null)
+	[ -z "$gone_st" ] || [ "$gone_st" = Z ]
+}
+
 # has_line FILE REGEX: FILE has a line matching REGEX.
 has_line() { grep -Eq -- "$2" "$1" 2>/dev/null; }
 # line_or_gone FILE REGEX [PID]: the line is there, or PID is gone.

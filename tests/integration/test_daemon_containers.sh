@@ -62,13 +62,17 @@ faulted() { [ "$(field "$1" connect_errno)" = 101 ] && [ "$(field "$1" mkdir_err
 clean() { [ "$(field "$1" connect_errno)" = 111 ] && [ "$(field "$1" mkdir_errno)" = 0 ]; }
 
 # --- 1. the same pid three times -------------------------------------------------
-"$VICTIM" "$SHARE/go1" $PORT "$SHARE/w" > "$T/host.out" 2>&1 &
+# B and the host process, both unfaulted, each make DIR/victim.X: their
+# own DIR, or one of them finds the other's (EEXIST).
+mkdir -p "$SHARE/w/b" "$SHARE/w/host"
+chmod 777 "$SHARE/w/b" "$SHARE/w/host"
+"$VICTIM" "$SHARE/go1" $PORT "$SHARE/w/host" > "$T/host.out" 2>&1 &
 X=$!
 KILL_AT_EXIT="$KILL_AT_EXIT $X"
 container A $CGA -- /mb/at_pid $X $AS_1000 $OPT_IN /mb/identity_victim /share/go1 $PORT /share/w
 CA=$CPID
 container B ${CG:+$CG/other} -- /mb/at_pid $X $AS_1000 env LD_PRELOAD=/mb/libmbpreload.so \
-	/mb/identity_victim /share/go1 $PORT /share/w
+	/mb/identity_victim /share/go1 $PORT /share/w/b
 CB=$CPID
 wait_registered "$T/A.out" '^euid' "" && wait_line "$T/B.out" '^euid' 100
 if [ "$(field "$T/A.out" pid)" != $X ] || [ "$(field "$T/B.out" pid)" != $X ]; then

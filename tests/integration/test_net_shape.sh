@@ -434,15 +434,21 @@ else
 	fail "net shape --interface with a per-call rule is refused" "rc=$rc $(lines "$TMP/iface")"
 fi
 
-# --- nothing left behind: every target's entry and supervisor gone.
-sleep 0.2
+# --- nothing left behind: every target's entry and supervisor gone (a
+# supervisor's exit is its own; a zombie not reaped yet has done it).
+sups_gone() {
+	for s in $(cat "$TMP/sups"); do
+		[ "$s" = 0 ] || gone "$s" || return 1
+	done
+}
+wait_for 50 sups_gone
 left=""
 for p in $(cat "$TMP/pids"); do
 	"$MB" status 2>/dev/null | grep -q "^  pid $p " && left="$left target-$p"
 done
 sups=""
 for s in $(cat "$TMP/sups"); do
-	[ "$s" != 0 ] && kill -0 "$s" 2>/dev/null && sups="$sups $s"
+	[ "$s" != 0 ] && ! gone "$s" && sups="$sups $s"
 done
 if [ -z "$left" ] && [ -z "$sups" ] && [ -s "$TMP/sups" ]; then
 	pass "net shape cleanup: no entry of the $(wc -l < "$TMP/pids") exited targets, no supervisor left"

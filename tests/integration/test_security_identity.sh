@@ -39,11 +39,6 @@ NET="tcp:$PORT:ENETUNREACH"
 report() { tr '\n' ' ' < "$1" | cut -c1-400; }
 in_targets() { map_rows mb_targets 2>/dev/null | grep -qx "$1"; }
 none_held() { [ -z "$(registry_holds "$@")" ]; }
-# helper_gone PID: exited (or a zombie nobody reaped yet).
-helper_gone() {
-	st=$(sed -n 's/^[0-9]* ([^)]*) \([A-Z]\).*/\1/p' "/proc/$1/stat" 2>/dev/null)
-	[ -z "$st" ] || [ "$st" = Z ]
-}
 # unfaulted NAME REPORT: the victim's calls went through unfaulted.
 unfaulted() {
 	c=$(field "$2" connect_errno)
@@ -123,7 +118,7 @@ parked_layers() {
 	else
 		pass "identity: $1: uid $NOBODY cannot SIGSTOP its helper (errno $(field "$T/$2" sigstop))"
 	fi
-	if [ -z "$how" ] || helper_gone "$H"; then
+	if [ -z "$how" ] || gone "$H"; then
 		pass "identity: $1: the helper cannot be parked, so the attack ends there"
 		return 1
 	fi
@@ -137,7 +132,7 @@ unpark() {
 	sleep 600 <> "$1" &
 	KILL_AT_EXIT="$KILL_AT_EXIT $!"
 	$AS_NOBODY kill -CONT "$H" 2>/dev/null
-	wait_for 100 helper_gone "$H"
+	wait_for 100 gone "$H"
 }
 
 # reuse_pid PID OUT GOFILE: a root victim at PID (which the caller left),
@@ -155,7 +150,7 @@ reuse_pid() {
 # refused_no_entry NAME: the parked helper $H, let go, has ended and left
 # no entry for pid $P.
 refused_no_entry() {
-	if ! helper_gone "$H"; then
+	if ! gone "$H"; then
 		fail "$1" "the helper is still waiting, registry: $(registry_holds "$P" | tr "\n" " ")"
 	elif [ -n "$(registry_holds "$P")" ]; then
 		fail "$1" "registry holds $(registry_holds "$P" | tr "\n" " ")"
@@ -247,9 +242,9 @@ held() {
 	fi
 	wait_line "$vic" '^euid' 50
 	touch "$T/$o.release"
-	wait_for 100 helper_gone "$H"
+	wait_for 100 gone "$H"
 	name="identity: $what (held at the lock): the helper removes the entry it wrote for pid $P and refuses"
-	if ! helper_gone "$H"; then
+	if ! gone "$H"; then
 		fail "$name" "the helper is still waiting, registry: $(registry_holds "$P" | tr "\n" " ")"
 	elif [ -n "$(registry_holds "$P")" ]; then
 		fail "$name" "registry holds $(registry_holds "$P" | tr "\n" " ")"

@@ -269,6 +269,7 @@ int mb_supervise(const struct mb_supervisor_args *args)
 		}
 	}
 out:
+	sv_shared_fini(&s);
 	supervisor_fini(&s);
 	return err;
 }

@@ -26,6 +26,9 @@
 #define F_SEAL_SHRINK 0x0002
 #endif
 
+/* A live target's handler counts reach the registry this late at most. */
+#define SHARED_FLUSH_MS 10
+
 /* Counts above this in one flush are a scribbling target's, not calls. */
 #define FLUSH_MAX (1ULL << 32)
 
@@ -148,4 +151,11 @@ void sv_shared_fini(struct supervisor *s)
 	sv_shared_flush(s, sv_now_ns());
 	munmap(s->shared, sizeof(*s->shared));
 	s->shared = NULL;
+}
+
+int sv_shared_timeout(const struct supervisor *s, int timeout_ms)
+{
+	if (!s->shared)
+		return timeout_ms;
+	return timeout_ms < 0 || timeout_ms > SHARED_FLUSH_MS ? SHARED_FLUSH_MS : timeout_ms;
 }

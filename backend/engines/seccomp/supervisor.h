@@ -200,6 +200,8 @@ int sv_shared_attach(struct supervisor *s, int fd, const struct seccomp_notif *r
 void sv_shared_flush(struct supervisor *s, __u64 now);
 int sv_shared_roll(struct supervisor *s, __u32 i, struct tid_info *t, __u64 now);
 void sv_shared_fini(struct supervisor *s);
+/* poll()'s timeout, capped so that a live target's counts are flushed. */
+int sv_shared_timeout(const struct supervisor *s, int timeout_ms);
 
 /* decide.c */
 /* What rule i covers, for rule_considered: once, when it is put in place. */

@@ -368,7 +368,8 @@ static int find_text_cb(struct dl_phdr_info *info, size_t size, void *data)
 				const ElfW(Nhdr) *h = (const ElfW(Nhdr) *)n;
 				size_t step = 12 + ((h->n_namesz + 3) & ~3u) + ((h->n_descsz + 3) & ~3u);
 
-				if (h->n_namesz == 3 && !memcmp(n + 12, "Go", 3))
+				/* "Go\0", padded to four by Go's linker */
+				if ((h->n_namesz == 3 || h->n_namesz == 4) && !memcmp(n + 12, "Go", 3))
 					f->go = 1;
 				n += step;
 			}

@@ -176,6 +176,29 @@ else
 	fail "$name" "$(lines "$T/it") $(lines "$T/it.err")"
 fi
 
+# --- as a user, through the set-uid helper ---------------------------------------
+# The supervisor runs with the target's credentials: it must still take
+# the memfd (pidfd_getfd, the same ptrace check as reading path arguments).
+name="inprocess: as uid 65534 through the set-uid helper: the supervisor takes the shared state, status says in-process"
+if as_nobody "$name" && suid_helper "$name" "$PROBE"; then
+	mkfifo "$T/nbfifo"
+	chmod 666 "$T/nbfifo"
+	$AS_NOBODY env MINDERBINDER_SUPERVISED=inprocess MINDERBINDER_SYSCALL='getppid:EIO:times=2' \
+		LD_PRELOAD="$S/libmbpreload.so" "$S/mbprobe" -H -n 0 none < "$T/nbfifo" > "$W/nb" 2>&1 &
+	nb=$!
+	exec 9> "$T/nbfifo"
+	wait_registered "$W/nb" "^done" "$nb" || :
+	remember_pid "$W/nb"
+	"$MB" status > "$T/nbstatus" 2>&1
+	exec 9>&-
+	wait $nb
+	if awk '/\[0\] getppid/ { r = NR } r && NR == r + 1 && /path: in-process/ { a = 1 } END { exit !a }' "$T/nbstatus"; then
+		pass "$name"
+	else
+		fail "$name" "$(lines "$W/nb") $(lines "$T/nbstatus")"
+	fi
+fi
+
 # --- the variable ------------------------------------------------------------
 name="inprocess: MINDERBINDER_SUPERVISED=inproces is refused (exit 125), naming the variable, the token and inprocess"
 MINDERBINDER_SUPERVISED=inproces "$MB" run -s 'getppid:EIO:times=1' -- "$PROBE" none > "$T/bad" 2>&1

@@ -279,11 +279,41 @@ static void chain(int sig, siginfo_t *si, ucontext_t *uc)
 		((void (*)(int))ip.prog.handler)(sig);
 }
 
+/*
+ * rt_sigprocmask on the interrupted context's mask: sigreturn puts that
+ * one back, so a mask changed for real from in here would be undone.
+ * SIGSYS, SIGKILL and SIGSTOP are never blocked.
+ */
+static long sigprocmask_here(ucontext_t *uc, const long *a)
+{
+	unsigned long old, set;
+
+	if (a[3] != sizeof(old))
+		return -EINVAL;
+	memcpy(&old, &uc->uc_sigmask, sizeof(old));
+	if (a[1]) {
+		memcpy(&set, (const void *)a[1], sizeof(set));
+		if (a[0] == SIG_BLOCK)
+			set |= old;
+		else if (a[0] == SIG_UNBLOCK)
+			set = old & ~set;
+		else if (a[0] != SIG_SETMASK)
+			return -EINVAL;
+		set &= ~(SIGSYS_BIT | (1UL << (SIGKILL - 1)) | (1UL << (SIGSTOP - 1)));
+	}
+	if (a[2])
+		memcpy((void *)a[2], &old, sizeof(old));
+	if (a[1])
+		memcpy(&uc->uc_sigmask, &set, sizeof(set));
+	return 0;
+}
+
 static void on_sigsys(int sig, siginfo_t *si, void *ctx)
 {
 	ucontext_t *uc = ctx;
 	greg_t *g = uc->uc_mcontext.gregs;
 	int saved = errno, nr;
+	struct k_sigaction k;
 	unsigned long copy, m;
 	long a[6], ret;
 
@@ -305,25 +335,23 @@ static void on_sigsys(int sig, siginfo_t *si, void *ctx)
 		return;
 	}
 	if (nr == ip.nr_sigaction && a[1]) {
-		struct k_sigaction k;
-
 		memcpy(&k, (const void *)a[1], sizeof(k));
 		k.mask &= ~SIGSYS_BIT;
 		a[1] = (long)&k;
-		g[REG_RAX] = mb_gate_syscall6(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
-		errno = saved;
-		return;
-	}
-	if (nr == ip.nr_sigprocmask && (a[0] == SIG_BLOCK || a[0] == SIG_SETMASK))
-		strip(&a[1], &copy);
-	else if (nr == ip.nr_sigsuspend)
+	} else if (nr == ip.nr_sigsuspend) {
 		strip(&a[0], &copy);
+	}
 	/* Not the registered process (a child under process scope): its
 	 * call runs untouched. The kernel's answer, never a cached pid. */
 	if ((ip.scope != MB_SCOPE_PROCESS ||
 	     mb_gate_syscall(SYS_getpid, 0, 0, 0, 0, 0) == ip.pid) &&
 	    decide(nr, a, &ret)) {
 		g[REG_RAX] = ret;
+		errno = saved;
+		return;
+	}
+	if (nr == ip.nr_sigprocmask) {
+		g[REG_RAX] = sigprocmask_here(uc, a);
 		errno = saved;
 		return;
 	}

@@ -149,6 +149,14 @@ if run_it blockall 10 && [ "$(field "$T/it" failed)" = 5 ] && grep -qx done "$T/
 else
 	fail "$name" "$(lines "$T/it") $(lines "$T/it.err")"
 fi
+name="inprocess: sigprocmask still blocks (a raised SIGUSR1 waits, then comes), faults still come"
+if run_it maskworks 10 && [ "$(field "$T/it" held_while_blocked)" = 1 ] &&
+	[ "$(field "$T/it" old_mask_had_it)" = 1 ] && [ "$(field "$T/it" delivered_after)" = 1 ] &&
+	[ "$(field "$T/it" failed)" = 5 ]; then
+	pass "$name"
+else
+	fail "$name" "$(lines "$T/it") $(lines "$T/it.err")"
+fi
 name="inprocess: calls from a handler whose sa_mask is full are faulted, not killed"
 if run_it masked 10 && [ "$(field "$T/it" failed)" = 5 ]; then
 	pass "$name"

@@ -12,6 +12,8 @@
  *                                (sigfillset + pthread_sigmask), N getppid
  *   inproc_target masked N       a SIGUSR1 handler whose sa_mask is full
  *                                makes N getppid inside the handler
+ *   inproc_target maskworks N    sigprocmask still blocks: a raised SIGUSR1
+ *                                stays pending until unblocked; N getppid
  *   inproc_target fork N         N getppid in a forked child, then N here
  *   inproc_target threads T N    T threads x N getppid at once
  *   inproc_target exec PROG...   fork + exec each PROG, its exit status
@@ -121,6 +123,36 @@ static int mode_masked(long n)
 	return 0;
 }
 
+static volatile sig_atomic_t got_usr1;
+
+static void count_usr1(int sig)
+{
+	(void)sig;
+	got_usr1++;
+}
+
+static int mode_maskworks(long n)
+{
+	sigset_t one, old, pending;
+
+	signal(SIGUSR1, count_usr1);
+	sigemptyset(&one);
+	sigaddset(&one, SIGUSR1);
+	sigaddset(&one, SIGSYS);
+	if (sigprocmask(SIG_BLOCK, &one, NULL))
+		return 1;
+	raise(SIGUSR1);
+	some_calls(n);
+	sigpending(&pending);
+	printf("held_while_blocked %d\n", !got_usr1 && sigismember(&pending, SIGUSR1));
+	if (sigprocmask(SIG_UNBLOCK, &one, &old))
+		return 1;
+	printf("old_mask_had_it %d\n", sigismember(&old, SIGUSR1));
+	printf("delivered_after %d\n", (int)got_usr1);
+	report();
+	return 0;
+}
+
 static int mode_fork(long n)
 {
 	int st;
@@ -197,6 +229,8 @@ int main(int argc, char **argv)
 		r = mode_blockall(atol(argv[2]));
 	else if (argc >= 3 && !strcmp(argv[1], "masked"))
 		r = mode_masked(atol(argv[2]));
+	else if (argc >= 3 && !strcmp(argv[1], "maskworks"))
+		r = mode_maskworks(atol(argv[2]));
 	else if (argc >= 3 && !strcmp(argv[1], "fork"))
 		r = mode_fork(atol(argv[2]));
 	else if (argc >= 4 && !strcmp(argv[1], "threads"))
@@ -204,7 +238,7 @@ int main(int argc, char **argv)
 	else if (argc >= 3 && !strcmp(argv[1], "exec"))
 		r = mode_exec(argc - 2, argv + 2);
 	else
-		fprintf(stderr, "usage: inproc_target sigsys|blockall|masked|fork N | threads T N | "
+		fprintf(stderr, "usage: inproc_target sigsys|blockall|masked|maskworks|fork N | threads T N | "
 				"exec PROG...\n");
 	if (!r)
 		printf("done\n");

@@ -77,10 +77,11 @@ static struct {
 	int handler_in; /* our SIGSYS handler replaced ip.before */
 } ip;
 
+#if defined(__x86_64__) /* the handler reads x86_64's registers */
+/* ---- the handler ------------------------------------------------------ */
+
 static __thread char path_buf[PATH_BUF] __attribute__((tls_model("initial-exec")));
 static __thread char link_buf[PATH_BUF] __attribute__((tls_model("initial-exec")));
-
-/* ---- the handler ------------------------------------------------------ */
 
 /* Our own memory, read by the kernel: a bad pointer is EFAULT, as the
  * call itself would have said, never a SIGSEGV in a handler. */
@@ -423,15 +424,24 @@ static bool aslr_off(void)
 	return c == '0';
 }
 
+#endif
+
 enum mb_inproc_why mb_agent_inproc_prepare(void)
 {
 	struct find_text f = { .addr = (unsigned long)&getpid, .first = 1 };
 	struct sigaction sa;
 
 	ip.why = MB_IP_YES;
+	/* Not inherited (the agent asked first), yet under a filter of ours:
+	 * a C API session's, whose supervisor registers us as a guest. */
+	if (mb_seccomp_ours())
+		return ip.why = MB_IP_GUEST;
 #if !defined(__x86_64__)
+	/* the handler reads x86_64's registers */
+	(void)f;
+	(void)sa;
 	return ip.why = MB_IP_ARCH;
-#endif
+#else
 	if (aslr_off())
 		return ip.why = MB_IP_ASLR;
 	dl_iterate_phdr(find_text_cb, &f);
@@ -455,6 +465,7 @@ enum mb_inproc_why mb_agent_inproc_prepare(void)
 		return ip.why = MB_IP_SETUP;
 	ip.handler_in = 1;
 	return MB_IP_YES;
+#endif
 }
 
 #define EMIT(code, k_, jt_, jf_)                                              \
@@ -646,8 +657,11 @@ void mb_agent_inproc_start(const struct mb_spec *spec, const __u32 *engines, enu
 	drop_state(fd);
 	return;
 failed:
-	/* A second mapping says so; the first stays (the supervisor may
-	 * have it), named as planned: status reads the last. */
+	/* The supervisor keeps its own mapping of the state, if it took it;
+	 * ours goes, and a marker that says why takes its place. */
+	mb_gate_syscall(SYS_munmap, (long)ip.st, sizeof(*ip.st), 0, 0, 0);
+	ip.st = NULL;
+	ip.n = 0;
 	ip.why = MB_IP_SETUP;
 	for (i = 0; i < spec->n_rules; i++)
 		if (why[i] == MB_IP_YES)

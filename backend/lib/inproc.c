@@ -22,6 +22,7 @@ static const struct {
 	[MB_IP_NO_LIBC] = { 'b', "libc's text not found" },
 	[MB_IP_SETUP] = { 'f', "setting it up failed" },
 	[MB_IP_LOG] = { 'o', "MINDERBINDER_LOG is written by the supervisor" },
+	[MB_IP_GUEST] = { 'p', "a guest of a C API session's filter: its supervisor decides" },
 };
 
 char mb_inproc_letter(enum mb_inproc_why w)

@@ -60,6 +60,7 @@ enum mb_inproc_why {
 	MB_IP_NO_LIBC,      /* libc's text not found */
 	MB_IP_SETUP,        /* the memfd, handler or layer failed */
 	MB_IP_LOG,          /* MINDERBINDER_LOG: the supervisor writes the log */
+	MB_IP_GUEST,        /* under a C API session's filter: its supervisor */
 	MB_IP_COUNT,
 };
 

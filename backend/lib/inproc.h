@@ -94,7 +94,7 @@ static inline int mb_inproc_roll(struct mb_inproc_rule *st, const struct mb_rule
 
 	calls = __atomic_add_fetch(&st->calls, 1, __ATOMIC_RELAXED);
 	if (handler)
-		__atomic_add_fetch(&st->ip_calls, 1, __ATOMIC_RELAXED);
+		__atomic_add_fetch(&st->ip_calls, 1, __ATOMIC_RELEASE);
 	if (calls <= r->after)
 		return -1;
 	f = __atomic_load_n(&st->faults, __ATOMIC_RELAXED);
@@ -121,7 +121,7 @@ static inline int mb_inproc_roll(struct mb_inproc_rule *st, const struct mb_rule
 	if (tries == MB_INPROC_CAS_TRIES)
 		return -1; /* lost every race: the window is as good as shut */
 	if (handler)
-		__atomic_add_fetch(&st->ip_faults, 1, __ATOMIC_RELAXED);
+		__atomic_add_fetch(&st->ip_faults, 1, __ATOMIC_RELEASE);
 	return 1;
 }
 

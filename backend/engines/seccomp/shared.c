@@ -113,15 +113,18 @@ void sv_shared_flush(struct supervisor *s, __u64 now)
 	if (!s->shared || s->args->counters_fd < 0)
 		return;
 	for (i = 0; i < s->spec.n_rules && i < MB_MAX_RULES; i++) {
-		c = __atomic_load_n(&s->shared->rules[i].ip_calls, __ATOMIC_RELAXED);
-		f = __atomic_load_n(&s->shared->rules[i].ip_faults, __ATOMIC_RELAXED);
+		/* faults first: a fault seen has its call counted already */
+		f = __atomic_load_n(&s->shared->rules[i].ip_faults, __ATOMIC_ACQUIRE);
+		c = __atomic_load_n(&s->shared->rules[i].ip_calls, __ATOMIC_ACQUIRE);
 		dc = c - s->shared_flushed[i][0];
 		df = f - s->shared_flushed[i][1];
 		if (!dc && !df)
 			continue;
 		s->shared_flushed[i][0] = c;
 		s->shared_flushed[i][1] = f;
-		if (dc > FLUSH_MAX || df > dc)
+		/* A fault may land in the flush after its call's: never compare
+		 * the two deltas, only bound them. */
+		if (dc > FLUSH_MAX || df > FLUSH_MAX)
 			continue;
 		if (mb_registry_count_cached(s->args->counters_fd, s->args->reg_tgid,
 					     s->args->reg_start_ticks, i, dc, df, now,

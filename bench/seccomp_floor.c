@@ -54,6 +54,7 @@ enum mech {
 	M_POLL_SYNC,  /* USER_NOTIF; supervisor waits in poll(), then NOTIF_RECV; sync */
 	M_POLL,       /* the same, without the sync flag */
 	M_MB_SUPERVISOR, /* minderbinder: getppid:EIO:times=N, the supervisor */
+	M_MB_INPROC,     /* the same rule, MINDERBINDER_SUPERVISED=inprocess */
 	M_STRACE,        /* strace -e inject=getppid:error=EIO */
 	M_COUNT
 };
@@ -67,6 +68,7 @@ static const char *const mech_names[M_COUNT] = {
 	"USER_NOTIF, supervisor in poll(), sync wake-up",
 	"USER_NOTIF, supervisor in poll()",
 	"minderbinder, supervisor (times=N)",
+	"minderbinder, in-process (times=N)",
 	"strace -e inject (calls/10)",
 };
 
@@ -77,7 +79,8 @@ static const char *agent, *loop;
 static double run_tool(enum mech m, long calls)
 {
 	char out[256] = "", ncalls[32], env_rule[] = "MINDERBINDER_SYSCALL=getppid:EIO:times=1000000000",
-	     env_pre[4200];
+	     env_pre[4200], env_sup_s[] = "MINDERBINDER_SUPERVISED=supervisor",
+	     env_sup_i[] = "MINDERBINDER_SUPERVISED=inprocess";
 	const char *argv_loop[] = { loop, "getppid", ncalls, "EIO", NULL };
 	const char *argv_strace[] = { "strace", "-f", "-o", "/dev/null", "-e", "trace=getppid",
 				      "-e", "inject=getppid:error=EIO", loop, "getppid", ncalls,
@@ -102,6 +105,7 @@ static double run_tool(enum mech m, long calls)
 		if (m != M_STRACE) {
 			putenv(env_rule);
 			putenv(env_pre);
+			putenv(m == M_MB_INPROC ? env_sup_i : env_sup_s);
 		}
 		execvp(m == M_STRACE ? "strace" : loop,
 		       (char *const *)(m == M_STRACE ? argv_strace : argv_loop));
@@ -343,13 +347,19 @@ int main(int argc, char **argv)
 		/* Each of ours against the kernel mechanism under it. */
 		if (m == M_MB_SUPERVISOR && res[M_RECV_SYNC][0] > 0)
 			printf(" %9.2fx", med[m] / med[M_RECV_SYNC]);
+		if (m == M_MB_INPROC && res[M_TRAP][0] > 0)
+			printf(" %9.2fx", med[m] / med[M_TRAP]);
 		printf("\n");
 	}
 	if (n_mech == M_COUNT && res[M_STRACE][0] > 0 && res[M_MB_SUPERVISOR][0] > 0)
 		printf("strace / minderbinder's supervisor: %.1fx\n",
 		       med[M_STRACE] / med[M_MB_SUPERVISOR]);
+	if (n_mech == M_COUNT && res[M_MB_INPROC][0] > 0 && res[M_MB_SUPERVISOR][0] > 0)
+		printf("minderbinder's supervisor / in-process: %.1fx; strace / in-process: %.1fx\n",
+		       med[M_MB_SUPERVISOR] / med[M_MB_INPROC],
+		       res[M_STRACE][0] > 0 ? med[M_STRACE] / med[M_MB_INPROC] : 0);
 	if (n_mech == M_COUNT)
 		printf("vs floor: minderbinder's supervisor / USER_NOTIF in NOTIF_RECV with the sync "
-		       "wake-up\n");
+		       "wake-up; in-process / SECCOMP_RET_TRAP + SIGSYS handler\n");
 	return failed;
 }

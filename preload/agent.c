@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 
 #include "mb_paths.h"
+#include "inproc_agent.h"
 #include "lib/name_tables.h"
 #include "lib/proc_info.h"
 #include "lib/register_self.h"
@@ -180,6 +181,9 @@ static int configure(struct mb_register_opts *o, struct mb_transport *t, struct 
 	v = var("MINDERBINDER_ENGINE");
 	if (v && (ret = mb_engine_wish_parse("MINDERBINDER_ENGINE", v, &o->wish, err)))
 		return ret;
+	v = var("MINDERBINDER_SUPERVISED");
+	if (v && (ret = mb_supervised_parse("MINDERBINDER_SUPERVISED", v, &o->inproc, err)))
+		return ret;
 	o->interfaces = var("MINDERBINDER_INTERFACES");
 	o->log_path = var("MINDERBINDER_LOG");
 	if (o->log_path && (ret = mb_log_path_check("MINDERBINDER_LOG", o->log_path, err)))
@@ -222,7 +226,7 @@ __attribute__((constructor)) static void mb_agent_init(void)
 	const char *strict_v;
 	struct mb_transport transport;
 	char mark[48];
-	int strict = 1, ret;
+	int strict = 1, ret, inproc;
 
 	if (!var("MINDERBINDER_SYSCALL") && !var("MINDERBINDER_NET"))
 		return;
@@ -254,9 +258,17 @@ __attribute__((constructor)) static void mb_agent_init(void)
 	ret = configure(&opts, &transport, &err);
 	if (ret)
 		goto fail;
+	/* MINDERBINDER_SUPERVISED=inprocess: what can be checked before
+	 * anything is registered (docs/design-notes.md, "The in-process
+	 * path"); the base filter then routes the share call. */
+	inproc = opts.inproc;
+	if (inproc && mb_agent_inproc_prepare() != MB_IP_YES)
+		opts.inproc = 0;
 	ret = mb_register_self(spec, &opts, &reg, &err);
 	if (ret)
 		goto fail;
+	if (inproc && !reg.inherited)
+		mb_agent_inproc_start(spec, reg.engines, opts.scope, opts.log_path != NULL);
 	free(spec);
 	if (opts.scope == MB_SCOPE_PROCESS) {
 		strip_environment();

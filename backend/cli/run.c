@@ -298,6 +298,7 @@ int mb_cli_exec_with_spec(const struct mb_spec *spec, const struct mb_cli_exec *
 	const char *engine_s = x->engine ? x->engine : env_engine && *env_engine ? env_engine : "auto";
 	const char *strict = x->strict ? x->strict : "1";
 	char cmd[PATH_MAX], agent[PATH_MAX];
+	int inproc;
 	struct mb_transport transport;
 	struct mb_registration reg;
 	int ret, timeout_ms;
@@ -328,6 +329,11 @@ int mb_cli_exec_with_spec(const struct mb_spec *spec, const struct mb_cli_exec *
 	if (opts.log_path && mb_log_path_check(x->log ? "--log" : "MINDERBINDER_LOG",
 					       opts.log_path, err))
 		return x->log ? 2 : 125;
+	/* The agent reads it; refused here first, as its other variables. */
+	if (getenv("MINDERBINDER_SUPERVISED") && *getenv("MINDERBINDER_SUPERVISED") &&
+	    mb_supervised_parse("MINDERBINDER_SUPERVISED", getenv("MINDERBINDER_SUPERVISED"),
+				&inproc, err))
+		return 125;
 
 	if (is_static_elf(cmd) == 1) {
 		if ((ret = static_env_rules(cmd, err)))

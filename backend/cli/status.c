@@ -10,6 +10,8 @@
 
 #include "cli/cli.h"
 #include "engines/probe.h"
+#include "lib/inproc.h"
+#include "lib/proc_info.h"
 #include "engines/sock_tag.h"
 #include "lib/escape.h"
 #include "mb_paths.h"
@@ -54,8 +56,22 @@ static void print_engines(void)
 		printf("  reset rules on connections held at registration: unavailable: %s\n", why.msg);
 }
 
-/* What the snapshot reader (registry/snapshot.c) found, in the words
- * status has always used. */
+/* Which path a supervised rule took (MINDERBINDER_SUPERVISED, lib/inproc.h),
+ * from the agent's report in the target's maps, on a line of its own under
+ * the rule; no report (the variable unset, a static target, the C API):
+ * the supervisor, and no line. */
+static void print_path(const char *paths, __u32 idx)
+{
+	enum mb_inproc_why w = MB_IP_COUNT;
+
+	if (strlen(paths + 2) > idx)
+		w = mb_inproc_from_letter(paths[2 + idx]);
+	if (w == MB_IP_YES)
+		printf("        path: in-process\n");
+	else
+		printf("        path: supervisor (not in-process: %s)\n", mb_inproc_why_text(w));
+}
+
 static void print_targets(void)
 {
 	struct mb_snapshot s;
@@ -70,7 +86,8 @@ static void print_targets(void)
 	printf("registry: pinned at %s\ntargets:\n", MB_PIN_DIR);
 	for (i = 0; i < s.n; i++) {
 		const struct mb_snapshot_target *t = &s.targets[i];
-		char pidns[64];
+		char pidns[64], paths[64];
+		int have_paths;
 
 		printf("  pid %u (%.*s) uid %u scope %s supervisor %u cgroup %llu", t->pid,
 		       (int)strcspn(t->comm, "\n"), t->comm, t->t.uid,
@@ -86,6 +103,9 @@ static void print_targets(void)
 		}
 		mb_snapshot_pidns_text(t, pidns, sizeof(pidns));
 		printf("%s%s\n", pidns[0] ? " " : "", pidns);
+		have_paths = t->comm[0] != '?' &&
+			     !mb_proc_inproc_paths((pid_t)t->pid, paths, sizeof(paths)) &&
+			     paths[0] && paths[1] == ':';
 		for (j = 0; j < t->n_rules; j++) {
 			const struct mb_snapshot_rule *r = &t->rules[j];
 
@@ -96,6 +116,8 @@ static void print_targets(void)
 			else
 				printf("  calls %llu faults %llu\n", (unsigned long long)r->calls,
 				       (unsigned long long)r->faults);
+			if (have_paths && r->engine == MB_ENGINE_SECCOMP_NOTIF)
+				print_path(paths, r->idx);
 		}
 	}
 	if (!s.n)

@@ -320,3 +320,27 @@ __u64 mb_ticks_to_ns(__u64 ticks)
 {
 	return ticks * MB_NSEC_PER_TICK;
 }
+
+int mb_proc_inproc_paths(pid_t pid, char *out, size_t len)
+{
+	static const char mark[] = "/memfd:mb-paths:";
+	char path[64], line[512];
+	const char *m;
+	int found = -ENOENT;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/maps", (int)pid);
+	f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f)) {
+		m = strstr(line, mark);
+		if (!m || !len)
+			continue;
+		snprintf(out, len, "%.*s", (int)strcspn(m + sizeof(mark) - 1, " \n"),
+			 m + sizeof(mark) - 1);
+		found = 0;
+	}
+	fclose(f);
+	return found;
+}

@@ -43,6 +43,10 @@ int mb_proc_cgroup_id(pid_t pid, __u64 *id);
 /* The inode of a process's network namespace (pid 0: self); it names the
  * namespace as long as the namespace lives. */
 int mb_proc_netns(pid_t pid, __u64 *ino);
+/* The in-process path's report (lib/inproc.h): the rest of the name of
+ * the last "/memfd:mb-paths:" mapping in /proc/PID/maps ("P:RRR"), or
+ * -ENOENT when the agent made none. */
+int mb_proc_inproc_paths(pid_t pid, char *out, size_t len);
 /* Milliseconds of CLOCK_BOOTTIME matching a start time in ticks. */
 __u64 mb_ticks_to_ns(__u64 ticks);
 

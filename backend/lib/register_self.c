@@ -114,6 +114,13 @@ int mb_engine_wish_parse(const char *var, const char *text,
 	return ret;
 }
 
+int mb_supervised_parse(const char *var, const char *text, int *inproc, struct mb_error *err)
+{
+	static const char *const names[] = { "supervisor", "inprocess" };
+
+	return pick(var, text, names, 2, inproc, err);
+}
+
 int mb_helper_timeout(int *ms, struct mb_error *err)
 {
 	const char *v = getenv(HELPER_TIMEOUT_VAR);
@@ -441,7 +448,7 @@ static int install_guest_layer(const struct mb_spec *spec, const __u32 *engines,
 		own[i] = engines[i] == MB_ENGINE_SECCOMP_NOTIF ? MB_ENGINE_NONE : engines[i];
 	if (!mb_seccomp_has_rules(spec, own))
 		return 0;
-	len = mb_seccomp_build(spec, own, prog, MB_FILTER_MAX);
+	len = mb_seccomp_build(spec, own, 0, prog, MB_FILTER_MAX);
 	ret = len < 0 ? len : mb_seccomp_install(prog, (size_t)len, 0);
 	if (ret < 0)
 		mb_error_set(err, "failed to install seccomp filter: %s", strerror(-ret));
@@ -576,7 +583,8 @@ int mb_register_self(const struct mb_spec *spec, const struct mb_register_opts *
 			     err);
 		goto out;
 	}
-	len = mb_seccomp_build(spec, plan.engines, prog, MB_FILTER_MAX);
+	len = mb_seccomp_build(spec, plan.engines, o->inproc ? MB_SECCOMP_BUILD_SHARE : 0, prog,
+			       MB_FILTER_MAX);
 	if (len < 0) {
 		ret = len;
 		mb_error_set(err, "failed to build seccomp filter: %s", strerror(-ret));

@@ -23,6 +23,9 @@ struct mb_register_opts {
 	int control_fd;         /* with MB_REG_API: handed to the supervisor */
 	const __s32 *tids;      /* with MB_REG_NET_UPDATE: per rule, or NULL */
 	const char *log_path;   /* MINDERBINDER_LOG (absolute), or NULL */
+	/* MINDERBINDER_SUPERVISED=inprocess: the filter routes the share
+	 * call and exits to the supervisor (lib/inproc.h) */
+	int inproc;
 };
 
 struct mb_registration {
@@ -47,6 +50,8 @@ int mb_scope_parse(const char *var, const char *text, int allow_thread,
 int mb_engine_wish_parse(const char *var, const char *text,
 			 enum mb_engine_wish *out, struct mb_error *err);
 const char *mb_engine_name(enum mb_engine e);
+/* MINDERBINDER_SUPERVISED: "supervisor" (0) or "inprocess" (1). */
+int mb_supervised_parse(const char *var, const char *text, int *inproc, struct mb_error *err);
 
 /* MINDERBINDER_HELPER_TIMEOUT (whole seconds, 1..3600) in ms, else the
  * default (30 s). 0, or -EINVAL with err naming the variable.

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 #include <errno.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <string.h>
 #include <sys/prctl.h>
@@ -10,6 +11,7 @@
 #include <linux/seccomp.h>
 
 #include "lib/name_tables.h"
+#include "lib/inproc.h"
 #include "lib/seccomp_filter.h"
 
 #ifndef SECCOMP_FILTER_FLAG_TSYNC_ESRCH
@@ -24,7 +26,11 @@
 	".globl mb_gate_syscall\n"                                \
 	".hidden mb_gate_syscall\n"                               \
 	".type mb_gate_syscall," function_type "\n"               \
-	"mb_gate_syscall:\n"
+	".globl mb_gate_syscall6\n"                               \
+	".hidden mb_gate_syscall6\n"                              \
+	".type mb_gate_syscall6," function_type "\n"              \
+	"mb_gate_syscall:\n"                                      \
+	"mb_gate_syscall6:\n"
 #define GATE_END                                                  \
 	".globl mb_gate_ret\n"                                    \
 	".hidden mb_gate_ret\n"                                   \
@@ -42,6 +48,9 @@ __asm__(GATE_BEGIN("@function")
 	"	mov %rcx, %rdx\n"
 	"	mov %r8, %r10\n"
 	"	mov %r9, %r8\n"
+	/* mb_gate_syscall6's sixth argument; a caller of the five-argument
+	 * name leaves its own stack there, which the kernel then ignores. */
+	"	mov 8(%rsp), %r9\n"
 	"	syscall\n"
 	GATE_END);
 #elif defined(__aarch64__)
@@ -53,6 +62,7 @@ __asm__(GATE_BEGIN("%function")
 	"	mov x2, x3\n"
 	"	mov x3, x4\n"
 	"	mov x4, x5\n"
+	"	mov x5, x6\n"
 	"	svc #0\n"
 	GATE_END);
 #else
@@ -182,7 +192,7 @@ static __u32 action_for(const struct mb_spec *spec, const __u32 *engines,
 /* What every filter of ours does before any rule: other arches and the
  * gate pass, mb_seccomp_ours's question and a guest's hello (hello: the
  * action for it) are answered; then A holds nr. */
-static int build_head(struct sock_filter *prog, size_t max, __u32 hello)
+static int build_head(struct sock_filter *prog, size_t max, __u32 hello, __u32 share)
 {
 	unsigned long ip = mb_gate_ip();
 	size_t n = 0;
@@ -201,14 +211,18 @@ static int build_head(struct sock_filter *prog, size_t max, __u32 hello)
 	EMIT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr), 0, 0);
 	/* mb_seccomp_ours's question and a guest's hello, answered before
 	 * any rule (a rule's errno would win over the hello's USER_NOTIF). */
-	EMIT(BPF_JMP | BPF_JEQ | BPF_K, SYS_close, 0, 7);
+	EMIT(BPF_JMP | BPF_JEQ | BPF_K, SYS_close, 0, 9);
 	EMIT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, args[0]) + 4, 0, 0);
-	EMIT(BPF_JMP | BPF_JEQ | BPF_K, 0, 0, 5);
+	EMIT(BPF_JMP | BPF_JEQ | BPF_K, 0, 0, 7);
 	EMIT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, args[0]), 0, 0);
 	EMIT(BPF_JMP | BPF_JEQ | BPF_K, PROBE_FD, 0, 1);
 	EMIT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | PROBE_ERRNO, 0, 0);
 	EMIT(BPF_JMP | BPF_JEQ | BPF_K, MB_SECCOMP_HELLO_FD, 0, 1);
 	EMIT(BPF_RET | BPF_K, hello, 0, 0);
+	/* The agent's share call (lib/inproc.h): to the supervisor when the
+	 * in-process path was asked for, else EBADF from the kernel. */
+	EMIT(BPF_JMP | BPF_JEQ | BPF_K, MB_SECCOMP_SHARE_FD, 0, 1);
+	EMIT(BPF_RET | BPF_K, share, 0, 0);
 	EMIT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr), 0, 0);
 	return (int)n;
 }
@@ -240,12 +254,14 @@ static int build_tail(struct sock_filter *prog, size_t max, int n)
 	return n;
 }
 
-int mb_seccomp_build(const struct mb_spec *spec, const __u32 *engines,
+int mb_seccomp_build(const struct mb_spec *spec, const __u32 *engines, unsigned int build_flags,
 		     struct sock_filter *prog, size_t max)
 {
+	bool share = (build_flags & MB_SECCOMP_BUILD_SHARE) && mb_seccomp_needs_listener(spec, engines);
 	struct mb_nr_set done, set;
 	/* Only the C API's layers route the hello to their listener. */
-	int n = build_head(prog, max, SECCOMP_RET_ALLOW), nr;
+	int n = build_head(prog, max, SECCOMP_RET_ALLOW,
+			   share ? SECCOMP_RET_USER_NOTIF : SECCOMP_RET_ALLOW), nr;
 	size_t k;
 	__u32 i;
 
@@ -271,6 +287,15 @@ int mb_seccomp_build(const struct mb_spec *spec, const __u32 *engines,
 			return -EINVAL;
 		n = emit_set(prog, max, (size_t)n, &set, &done, action_for(spec, engines, i));
 	}
+	if (share && n >= 0) {
+		/* Every exit to the supervisor: it adds the handler's counts to
+		 * the registry before the process is gone and waited for. */
+		memset(&set, 0, sizeof(set));
+		nr = mb_syscall_by_name((enum mb_arch)spec->arch, "exit_group");
+		if (nr >= 0)
+			mb_nr_set_add(&set, nr);
+		n = emit_set(prog, max, (size_t)n, &set, &done, SECCOMP_RET_USER_NOTIF);
+	}
 	return build_tail(prog, max, n);
 }
 
@@ -278,7 +303,7 @@ int mb_seccomp_build_routed(const struct mb_nr_set *routed, struct sock_filter *
 			    size_t max)
 {
 	struct mb_nr_set done;
-	int n = build_head(prog, max, SECCOMP_RET_USER_NOTIF);
+	int n = build_head(prog, max, SECCOMP_RET_USER_NOTIF, SECCOMP_RET_ALLOW);
 
 	memset(&done, 0, sizeof(done));
 	if (n >= 0)

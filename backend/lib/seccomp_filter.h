@@ -23,14 +23,22 @@
  * the rules fault sendmsg, close or wait4.
  */
 long mb_gate_syscall(long nr, long a1, long a2, long a3, long a4, long a5);
+/* The same instruction with a sixth argument (a re-issued call). */
+long mb_gate_syscall6(long nr, long a1, long a2, long a3, long a4, long a5, long a6);
 unsigned long mb_gate_ip(void);
 /* mb_gate_syscall, again on EINTR. */
 long mb_gate(long nr, long a1, long a2, long a3, long a4, long a5);
 /* sendmsg through the gate, with up to two fds (SCM_RIGHTS). */
 int mb_gate_send_fds(int sock, const void *buf, size_t len, const int *fds, int nfds);
 
+/* mb_seccomp_build's build_flags. */
+enum mb_seccomp_build_flags {
+	/* The in-process path (lib/inproc.h): the share call and every
+	 * exit_group go to the supervisor. */
+	MB_SECCOMP_BUILD_SHARE = 1u << 0,
+};
 /* Builds the filter; returns the number of instructions or -E2BIG. */
-int mb_seccomp_build(const struct mb_spec *spec, const __u32 *engines,
+int mb_seccomp_build(const struct mb_spec *spec, const __u32 *engines, unsigned int build_flags,
 		     struct sock_filter *prog, size_t max);
 /*
  * A guest's hello: close() of a descriptor number no process can have

@@ -109,9 +109,12 @@ mb_setup() {
 	# These tests set their own rules: none may come from the caller. The
 	# engine stays (the VM tier runs the suite once per forced engine),
 	# and so does the helper's timeout (lib.sh scales it for the VM tier:
-	# unset, 200 registrations at once under TCG had 30 s).
+	# unset, 200 registrations at once under TCG had 30 s), and the path
+	# supervised rules take (MINDERBINDER_SUPERVISED: the suite runs with
+	# each forced).
 	for v in $(env | sed -n 's/^\(MINDERBINDER_[A-Z_]*\)=.*/\1/p'); do
-		case $v in MINDERBINDER_ENGINE | MINDERBINDER_HELPER_TIMEOUT) ;; *) unset "$v" ;; esac
+		case $v in MINDERBINDER_ENGINE | MINDERBINDER_HELPER_TIMEOUT | MINDERBINDER_SUPERVISED) ;;
+		*) unset "$v" ;; esac
 	done
 	unset LD_PRELOAD
 }

@@ -292,7 +292,7 @@ Test(families, filter_routes_every_member_once)
 		     0, "%s", err.msg);
 	engines[0] = MB_ENGINE_SECCOMP_NOTIF;
 	engines[1] = MB_ENGINE_SECCOMP_ERRNO;
-	len = mb_seccomp_build(&spec, engines, prog, MB_FILTER_MAX);
+	len = mb_seccomp_build(&spec, engines, 0, prog, MB_FILTER_MAX);
 	cr_assert_gt(len, 0);
 	cr_assert_eq(jeq_count(prog, len, (__u32)mb_syscall_by_name(mb_native_arch(), "openat"),
 			       &action), 1);

@@ -48,23 +48,43 @@ void sv_count_fini(struct supervisor *s)
 
 /* Readers copy an entry with bpf(): whole stores, the start time last of
  * all the first time, so they never take a half-made entry for ours. */
-static void count_own(struct supervisor *s, __u32 i, bool fault, __u64 now)
+static void count_mapped(struct supervisor *s, __u32 i, __u64 calls, __u64 faults, __u64 now)
 {
 	struct mb_counters *c = &s->sv_counters[i];
 
-	__atomic_store_n(&c->calls, c->calls + 1, __ATOMIC_RELAXED);
-	if (fault) {
-		__atomic_store_n(&c->faults, c->faults + 1, __ATOMIC_RELAXED);
+	__atomic_store_n(&c->calls, c->calls + calls, __ATOMIC_RELAXED);
+	if (faults) {
+		__atomic_store_n(&c->faults, c->faults + faults, __ATOMIC_RELAXED);
 		__atomic_store_n(&c->last_fault_ns, now, __ATOMIC_RELAXED);
 	}
 	if (c->start_ticks != s->args->reg_start_ticks)
 		__atomic_store_n(&c->start_ticks, s->args->reg_start_ticks, __ATOMIC_RELEASE);
 }
 
+void sv_count_own(struct supervisor *s, __u32 i, __u64 calls, __u64 faults, __u64 now)
+{
+	bool verify;
+
+	if (s->sv_counters) {
+		count_mapped(s, i, calls, faults, now);
+		return;
+	}
+	if (s->args->counters_fd < 0)
+		return;
+	verify = now - s->count_verified_ns[i] >= COUNT_VERIFY_NS;
+	/* Fails by design once the target exited (BPF_EXIST): its
+	 * descendants may still call, but nobody reads its counters. */
+	if (mb_registry_count_cached(s->args->counters_fd, s->args->reg_tgid,
+				     s->args->reg_start_ticks, i, calls, faults, now,
+				     &s->count_cache[i], verify))
+		s->count_verified_ns[i] = 0;
+	else if (verify)
+		s->count_verified_ns[i] = now;
+}
+
 void sv_count(struct supervisor *s, __u64 called, __u64 faulted, __u64 now)
 {
 	const struct guest *g;
-	bool verify;
 	__u32 i;
 
 	if (s->args->counters_fd < 0 && !s->sv_counters)
@@ -84,18 +104,6 @@ void sv_count(struct supervisor *s, __u64 called, __u64 faulted, __u64 now)
 		}
 		if (s->args->control_fd >= 0)
 			continue; /* the C API's slots are not the registry's rule numbers */
-		if (s->sv_counters) {
-			count_own(s, i, (faulted >> i) & 1, now);
-			continue;
-		}
-		verify = now - s->count_verified_ns[i] >= COUNT_VERIFY_NS;
-		/* Fails by design once the target exited (BPF_EXIST): its
-		 * descendants may still call, but nobody reads its counters. */
-		if (mb_registry_count_cached(s->args->counters_fd, s->args->reg_tgid,
-					     s->args->reg_start_ticks, i, 1, (faulted >> i) & 1,
-					     now, &s->count_cache[i], verify))
-			s->count_verified_ns[i] = 0;
-		else if (verify)
-			s->count_verified_ns[i] = now;
+		sv_count_own(s, i, 1, (faulted >> i) & 1, now);
 	}
 }

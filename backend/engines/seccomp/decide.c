@@ -105,9 +105,17 @@ int sv_rule_roll(struct supervisor *s, __u32 i, struct tid_info *t, __u64 now, _
 {
 	const struct mb_rule *r = &s->spec.rules[i];
 	struct rule_state *st = &s->rules[i];
+	int roll;
 
-	st->calls++;
 	*called |= 1ULL << i;
+	if (s->shared && !s->slots[i].guest) {
+		/* the handler decides this rule's other calls: one state */
+		roll = sv_shared_roll(s, i, t, now);
+		if (roll > 0)
+			*faulted |= 1ULL << i;
+		return roll;
+	}
+	st->calls++;
 	if (!rule_open(r, st, t, now))
 		return -1;
 	if (!sv_coin(st, r->rate_ppm))
@@ -160,6 +168,11 @@ int sv_decide(struct supervisor *s, int fd, const struct seccomp_notif *req)
 
 	if (req->data.arch == s->audit_arch && sv_is_hello(req))
 		return sv_guest_hello(s, fd, req);
+	if (sv_is_share(s, req))
+		return sv_shared_attach(s, fd, req);
+	/* Before an exit_group returns (it is routed here for this), and
+	 * at every other call: the handler's counts reach the registry. */
+	sv_shared_flush(s, now);
 	if (req->data.arch != s->audit_arch)
 		return sv_answer_continue(s, fd, req->id);
 	if (sv_shape_wants(s, req->data.nr, tid)) {

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "engines/seccomp/supervisor.h"
+#include "lib/path_join.h"
 #include "lib/proc_info.h"
 
 /* --- facts about the calling thread ------------------------------------ */
@@ -162,8 +163,6 @@ int sv_resolve_path(struct supervisor *s, const struct seccomp_notif *req, int a
 		    char *out)
 {
 	char remote[REMOTE_PATH_MAX], proc[64];
-	const char *rel;
-	size_t len;
 	int err, dirfd;
 
 	err = read_remote_string(s, (pid_t)req->pid, req->data.args[arg], remote,
@@ -184,19 +183,7 @@ int sv_resolve_path(struct supervisor *s, const struct seccomp_notif *req, int a
 	err = read_link(proc, out, PATH_MAX + 1);
 	if (err)
 		return err;
-	rel = remote;
-	while (rel[0] == '.' && rel[1] == '/') {
-		rel += 2;
-		while (*rel == '/')
-			rel++;
-	}
-	/* "" (AT_EMPTY_PATH) and "." name the directory itself. */
-	if (!rel[0] || !strcmp(rel, "."))
-		return 0;
-	len = strlen(out);
-	if (len > 0 && out[len - 1] != '/')
-		out[len++] = '/';
-	memcpy(out + len, rel, strlen(rel) + 1);
+	mb_path_join(out, remote);
 	return 0;
 }
 

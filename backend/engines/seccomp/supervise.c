@@ -213,6 +213,7 @@ int mb_supervise(const struct mb_supervisor_args *args)
 		err = sv_flush_due(&s, now);
 		if (err)
 			break;
+		sv_shared_flush(&s, now);
 		if (sv_wait_blocking(&s, live)) {
 			err = sv_wait_recv(&s, live);
 			if (err)
@@ -232,7 +233,7 @@ int mb_supervise(const struct mb_supervisor_args *args)
 		/* Every process using the filters is gone, and so is the API. */
 		if (!npfd && !s.n_pending)
 			break;
-		n = poll(pfd, (nfds_t)npfd, sv_next_timeout(&s, now));
+		n = poll(pfd, (nfds_t)npfd, sv_shared_timeout(&s, sv_next_timeout(&s, now)));
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -273,6 +274,7 @@ int mb_supervise(const struct mb_supervisor_args *args)
 		}
 	}
 out:
+	sv_shared_fini(&s);
 	supervisor_fini(&s);
 	return err;
 }

@@ -152,6 +152,10 @@ struct supervisor {
 	struct mb_counters count_cache[MB_MAX_RULES]; /* count.c */
 	__u64 count_verified_ns[MB_MAX_RULES];	      /* 0: read it back first */
 	bool block_in_recv; /* wait.c: the kernel can wake a RECV at HUP */
+	/* shared.c: the in-process path's rule state, once the agent shared
+	 * it; what of its handler counts the registry has already. */
+	struct mb_inproc_state *shared;
+	__u64 shared_flushed[MB_MAX_RULES][2];
 };
 
 static inline bool path_arg_ok(int arg)
@@ -186,11 +190,24 @@ int sv_resolve_fd_path(const struct seccomp_notif *req, int arg, char *out);
 void sv_count_init(struct supervisor *s);
 void sv_count_fini(struct supervisor *s);
 void sv_count(struct supervisor *s, __u64 called, __u64 faulted, __u64 now);
+/* Adds calls and faults to the registration's own rule i, wherever its
+ * counters live (the mapped array, else the registry's entry). */
+void sv_count_own(struct supervisor *s, __u32 i, __u64 calls, __u64 faults, __u64 now);
 
 /* wait.c: one listener and nothing else to wait for: block in NOTIF_RECV */
 void sv_wait_init(struct supervisor *s);
 bool sv_wait_blocking(const struct supervisor *s, const int *live);
 int sv_wait_recv(struct supervisor *s, int *live);
+
+/* shared.c: the in-process path's rule state (lib/inproc.h) */
+struct mb_inproc_state;
+bool sv_is_share(const struct supervisor *s, const struct seccomp_notif *req);
+int sv_shared_attach(struct supervisor *s, int fd, const struct seccomp_notif *req);
+void sv_shared_flush(struct supervisor *s, __u64 now);
+int sv_shared_roll(struct supervisor *s, __u32 i, struct tid_info *t, __u64 now);
+void sv_shared_fini(struct supervisor *s);
+/* poll()'s timeout, capped so that a live target's counts are flushed. */
+int sv_shared_timeout(const struct supervisor *s, int timeout_ms);
 
 /* decide.c */
 /* What rule i covers, for rule_considered: once, when it is put in place. */

@@ -58,7 +58,10 @@ static int only_live(const struct supervisor *s, const int *live)
 
 bool sv_wait_blocking(const struct supervisor *s, const int *live)
 {
-	return s->block_in_recv && s->control_fd < 0 && !s->n_pending && only_live(s, live) >= 0;
+	/* The in-process path's counts want a flush every SHARED_FLUSH_MS,
+	 * which only poll()'s timeout gives (shared.c). */
+	return s->block_in_recv && s->control_fd < 0 && !s->n_pending && !s->shared &&
+	       only_live(s, live) >= 0;
 }
 
 int sv_wait_recv(struct supervisor *s, int *live)

@@ -148,7 +148,7 @@ static const char *res(long r, int e)
 static int install_filter(const struct mb_spec *spec, const __u32 *engines)
 {
 	struct sock_filter prog[MB_FILTER_MAX];
-	int len = mb_seccomp_build(spec, engines, prog, MB_FILTER_MAX);
+	int len = mb_seccomp_build(spec, engines, 0, prog, MB_FILTER_MAX);
 
 	if (len < 0)
 		return len;

@@ -323,6 +323,18 @@ check-integration: all $(TEST_PROGS) $(STATIC_PROGS)
 	@echo "== integration tests (root, real kernel)"
 	$(Q)OUT=$(OUT) sh tests/integration/run.sh $(INTEG_SCRIPTS)
 
+# The scripts whose targets carry supervised syscall rules, again with the
+# in-process path forced (MINDERBINDER_SUPERVISED=inprocess): the same
+# checks must hold whichever side decides. Network-only scripts have no
+# supervised syscall rule for the path to take.
+INPROC_SCRIPTS := $(addprefix tests/integration/test_,$(addsuffix .sh,syscall_options \
+	syscall_agent families fd_path stats threads supervisor expect_faults scope_strict \
+	run_cli log registry supervisor_pgrp watch sweep top parallel engines security_robust \
+	setuid daemon security_guest inprocess))
+check-inprocess: all $(TEST_PROGS) $(STATIC_PROGS)
+	@echo "== integration tests again, the in-process path forced (MINDERBINDER_SUPERVISED=inprocess)"
+	$(Q)OUT=$(OUT) MINDERBINDER_SUPERVISED=inprocess sh tests/integration/run.sh $(INPROC_SCRIPTS)
+
 # --- fuzzing (libFuzzer) ---------------------------------------------------
 FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(OUT)/fuzz/%,$(FUZZ_SRCS))
@@ -562,8 +574,8 @@ check-python: all $(PY_BUILD)/.installed
 		--rootdir=$(CURDIR)/backend/python/tests $(CURDIR)/backend/python/tests
 
 # --- make check: every tier this machine can run ---------------------------
-check: deps all check-unit check-integration fuzz check-capi check-examples check-go check-node check-python
+check: deps all check-unit check-integration check-inprocess fuzz check-capi check-examples check-go check-node check-python
 	@echo "== make check: all tiers passed"
 
-.PHONY: all deps demo vm-smoke vmcheck check check-unit check-integration check-capi check-examples check-go check-node \
+.PHONY: all deps demo vm-smoke vmcheck check check-unit check-integration check-inprocess check-capi check-examples check-go check-node \
 	fuzz fuzz-build install clean bench bench-daemon vm-suite vm-kernel vm-bench FORCE check-python install-python

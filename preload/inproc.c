@@ -32,6 +32,7 @@
 #include "lib/inproc.h"
 #include "lib/name_tables.h"
 #include "lib/path_join.h"
+#include "lib/read_string.h"
 #include "lib/seccomp_filter.h"
 
 #ifndef SYS_SECCOMP
@@ -83,35 +84,19 @@ static struct {
 static __thread char path_buf[PATH_BUF] __attribute__((tls_model("initial-exec")));
 static __thread char link_buf[PATH_BUF] __attribute__((tls_model("initial-exec")));
 
-/* Our own memory, read by the kernel: a bad pointer is EFAULT, as the
- * call itself would have said, never a SIGSEGV in a handler. */
+/* Our own memory, read by the kernel (lib/read_string.h): a bad pointer is
+ * EFAULT, as the call itself would have said, never a SIGSEGV in a
+ * handler. Through the gate: the trap layer takes process_vm_readv too,
+ * should a rule name it. */
+static long readv_own(pid_t pid, const struct iovec *local, const struct iovec *remote)
+{
+	return mb_gate_syscall6(SYS_process_vm_readv, pid, (long)local, 1, (long)remote, 1, 0);
+}
+
 static int read_own(unsigned long addr, char *buf, size_t size)
 {
-	size_t got = 0;
-
-	if (!addr)
-		return -EFAULT;
-	while (got < size) {
-		unsigned long at = addr + got;
-		size_t chunk = 4096 - (at % 4096);
-		struct iovec local, remote;
-		long n;
-
-		if (chunk > size - got)
-			chunk = size - got;
-		local.iov_base = buf + got;
-		local.iov_len = chunk;
-		remote.iov_base = (void *)at;
-		remote.iov_len = chunk;
-		n = mb_gate_syscall6(SYS_process_vm_readv, mb_gate_syscall(SYS_getpid, 0, 0, 0, 0, 0),
-				     (long)&local, 1, (long)&remote, 1, 0);
-		if (n <= 0)
-			return n ? (int)n : -EFAULT;
-		if (memchr(buf + got, '\0', (size_t)n))
-			return 0;
-		got += (size_t)n;
-	}
-	return -ENAMETOOLONG;
+	return mb_read_string(readv_own, (pid_t)mb_gate_syscall(SYS_getpid, 0, 0, 0, 0, 0), addr,
+			      buf, size, 4096);
 }
 
 static int read_link(const char *link, char *out)
@@ -468,41 +453,6 @@ enum mb_inproc_why mb_agent_inproc_prepare(void)
 #endif
 }
 
-#define EMIT(code, k_, jt_, jf_)                                              \
-	do {                                                                  \
-		if (n >= max)                                                 \
-			return -E2BIG;                                        \
-		prog[n++] = (struct sock_filter){ (code), (jt_), (jf_), (k_) }; \
-	} while (0)
-
-static int build_trap(struct sock_filter *prog, size_t max)
-{
-	size_t n = 0;
-	int nr;
-
-	EMIT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch), 0, 0);
-	EMIT(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 1, 0);
-	EMIT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW, 0, 0);
-	/* libc's text only: elsewhere no handler of ours may be there */
-	EMIT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, instruction_pointer) + 4, 0, 0);
-	EMIT(BPF_JMP | BPF_JEQ | BPF_K, (__u32)(ip.text_lo >> 32), 1, 0);
-	EMIT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW, 0, 0);
-	EMIT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, instruction_pointer), 0, 0);
-	EMIT(BPF_JMP | BPF_JGE | BPF_K, (__u32)ip.text_lo, 1, 0);
-	EMIT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW, 0, 0);
-	EMIT(BPF_JMP | BPF_JGE | BPF_K, (__u32)ip.text_hi, 0, 1);
-	EMIT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW, 0, 0);
-	EMIT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr), 0, 0);
-	for (nr = 0; nr < MB_NR_SET_MAX; nr++) {
-		if (!mb_nr_set_has(&ip.trapped, nr))
-			continue;
-		EMIT(BPF_JMP | BPF_JEQ | BPF_K, (__u32)nr, 0, 1);
-		EMIT(BPF_RET | BPF_K, SECCOMP_RET_TRAP | MB_INPROC_TRAP_DATA, 0, 0);
-	}
-	EMIT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW, 0, 0);
-	return (int)n;
-}
-
 /* Which rules the handler takes, and which syscalls it traps: a syscall
  * only when every seccomp rule on it is the handler's. */
 static void plan(const struct mb_spec *spec, const __u32 *engines, enum mb_scope scope,
@@ -648,7 +598,8 @@ void mb_agent_inproc_start(const struct mb_spec *spec, const __u32 *engines, enu
 	 * the supervisor, which takes the memfd from us. */
 	if (syscall(SYS_close, (long)MB_SECCOMP_SHARE_FD, (long)fd) != 0)
 		goto failed;
-	len = build_trap(prog, MB_FILTER_MAX);
+	len = mb_seccomp_build_trap(&ip.trapped, ip.text_lo, ip.text_hi, MB_INPROC_TRAP_DATA, prog,
+				   MB_FILTER_MAX);
 	ip.live = 1;
 	if (len < 0 || mb_seccomp_install(prog, (size_t)len, MB_SECCOMP_VIA_GATE) < 0) {
 		ip.live = 0;

@@ -254,6 +254,31 @@ static int build_tail(struct sock_filter *prog, size_t max, int n)
 	return n;
 }
 
+int mb_seccomp_build_trap(const struct mb_nr_set *trapped, unsigned long text_lo,
+			  unsigned long text_hi, __u32 data, struct sock_filter *prog, size_t max)
+{
+	struct mb_nr_set done;
+	size_t n = 0;
+
+	memset(&done, 0, sizeof(done));
+	EMIT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch), 0, 0);
+	EMIT(BPF_JMP | BPF_JEQ | BPF_K, MB_AUDIT_ARCH, 1, 0);
+	EMIT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW, 0, 0);
+	/* The text only (one 4 GiB half, the caller checked): elsewhere no
+	 * handler of ours may be there, after an exec above all. */
+	EMIT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, instruction_pointer) + 4, 0, 0);
+	EMIT(BPF_JMP | BPF_JEQ | BPF_K, (__u32)(text_lo >> 32), 1, 0);
+	EMIT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW, 0, 0);
+	EMIT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, instruction_pointer), 0, 0);
+	EMIT(BPF_JMP | BPF_JGE | BPF_K, (__u32)text_lo, 1, 0);
+	EMIT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW, 0, 0);
+	EMIT(BPF_JMP | BPF_JGE | BPF_K, (__u32)text_hi, 0, 1);
+	EMIT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW, 0, 0);
+	EMIT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr), 0, 0);
+	return build_tail(prog, max,
+			  emit_set(prog, max, n, trapped, &done, SECCOMP_RET_TRAP | (data & SECCOMP_RET_DATA)));
+}
+
 int mb_seccomp_build(const struct mb_spec *spec, const __u32 *engines, unsigned int build_flags,
 		     struct sock_filter *prog, size_t max)
 {

@@ -54,6 +54,11 @@ int mb_seccomp_build(const struct mb_spec *spec, const __u32 *engines, unsigned 
 int mb_seccomp_hello(void);
 /* The C API's filter layer: every syscall in routed, and a guest's hello
  * (MB_SECCOMP_HELLO_FD), to the supervisor. */
+/* The in-process path's trap layer (preload/inproc.c): SECCOMP_RET_TRAP
+ * with data for the syscalls in trapped when made from [text_lo,
+ * text_hi) (both in one 4 GiB half), SECCOMP_RET_ALLOW for all else. */
+int mb_seccomp_build_trap(const struct mb_nr_set *trapped, unsigned long text_lo,
+			  unsigned long text_hi, __u32 data, struct sock_filter *prog, size_t max);
 int mb_seccomp_build_routed(const struct mb_nr_set *routed, struct sock_filter *prog,
 			    size_t max);
 /* True when some rule is served by seccomp at all. */

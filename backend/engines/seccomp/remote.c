@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "engines/seccomp/supervisor.h"
+#include "lib/read_string.h"
 #include "lib/path_join.h"
 #include "lib/proc_info.h"
 
@@ -97,37 +98,11 @@ int sv_process_start_ns(struct tid_info *t, __u64 *start)
 
 /* --- the path argument --------------------------------------------------- */
 
-/* A NUL-terminated string from the target, read a page at a time: the
- * string may end just before an unmapped page. */
-static int read_remote_string(struct supervisor *s, pid_t tid, __u64 addr, char *buf,
-			      size_t size)
+static long readv_target(pid_t pid, const struct iovec *local, const struct iovec *remote)
 {
-	size_t got = 0;
+	ssize_t n = process_vm_readv(pid, local, 1, remote, 1, 0);
 
-	if (!addr)
-		return -EFAULT;
-	while (got < size) {
-		__u64 at = addr + got;
-		size_t chunk = (size_t)s->page_size - (size_t)(at % (__u64)s->page_size);
-		struct iovec local, remote;
-		ssize_t n;
-
-		if (chunk > size - got)
-			chunk = size - got;
-		local.iov_base = buf + got;
-		local.iov_len = chunk;
-		remote.iov_base = (void *)(unsigned long)at;
-		remote.iov_len = chunk;
-		n = process_vm_readv(tid, &local, 1, &remote, 1, 0);
-		if (n < 0)
-			return -errno;
-		if (n == 0)
-			return -EFAULT;
-		if (memchr(buf + got, '\0', (size_t)n))
-			return 0;
-		got += (size_t)n;
-	}
-	return -ENAMETOOLONG;
+	return n < 0 ? -errno : n;
 }
 
 static int read_link(const char *path, char *buf, size_t size)
@@ -165,8 +140,8 @@ int sv_resolve_path(struct supervisor *s, const struct seccomp_notif *req, int a
 	char remote[REMOTE_PATH_MAX], proc[64];
 	int err, dirfd;
 
-	err = read_remote_string(s, (pid_t)req->pid, req->data.args[arg], remote,
-				 sizeof(remote));
+	err = mb_read_string(readv_target, (pid_t)req->pid, (unsigned long)req->data.args[arg],
+			     remote, sizeof(remote), (size_t)s->page_size);
 	if (err)
 		return err;
 	if (remote[0] == '/') {

@@ -584,6 +584,7 @@ void mb_agent_inproc_start(const struct mb_spec *spec, const __u32 *engines, enu
 	ip.st->magic = MB_INPROC_MAGIC;
 	ip.st->version = MB_INPROC_VERSION;
 	ip.st->n_rules = spec->n_rules;
+	ip.st->prog_action_addr = (unsigned long)&ip.prog;
 	for (i = 0; i < spec->n_rules; i++) {
 		seed = spec->rules[i].seed;
 		if (!(spec->rules[i].flags & MB_F_SEED) &&

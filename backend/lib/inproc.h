@@ -17,7 +17,7 @@
 #include "lib/syscall_families.h"
 
 #define MB_INPROC_MAGIC 0x4d42495055ull /* "MBIPU" */
-#define MB_INPROC_VERSION 1
+#define MB_INPROC_VERSION 2
 /* SECCOMP_RET_TRAP's data on our trap layer: SIGSYS with si_errno set to
  * it is ours; any other SIGSYS is the program's. */
 #define MB_INPROC_TRAP_DATA 0x6d62u
@@ -41,6 +41,12 @@ struct mb_inproc_state {
 	__u64 magic;
 	__u32 version;
 	__u32 n_rules;
+	/* Where, in each process of the image that shared it, the agent keeps
+	 * what the program believes SIGSYS does (a struct of the kernel's
+	 * rt_sigaction layout, 32 bytes): the supervisor answers a raw
+	 * rt_sigaction(SIGSYS, ...) made outside libc there, in that
+	 * process's own memory, so the handler stays ours and chains it. */
+	__u64 prog_action_addr;
 	struct mb_inproc_rule rules[MB_MAX_RULES];
 };
 

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 #include <errno.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <string.h>
@@ -291,6 +292,25 @@ int mb_seccomp_build(const struct mb_spec *spec, const __u32 *engines, unsigned 
 	__u32 i;
 
 	memset(&done, 0, sizeof(done));
+	nr = mb_syscall_by_name((enum mb_arch)spec->arch, "rt_sigaction");
+	if (share && n >= 0 && nr >= 0) {
+		/* rt_sigaction(SIGSYS, ...) from outside libc (libc's is the
+		 * handler's: the trap layer outranks this) to the supervisor,
+		 * which keeps the program's action where the handler chains it
+		 * rather than let it replace the handler (engines/seccomp/shared.c). */
+		size_t m = (size_t)n;
+
+		if (m + 5 > max)
+			return -E2BIG;
+		prog[m++] = (struct sock_filter){ BPF_JMP | BPF_JEQ | BPF_K, 0, 3, (__u32)nr };
+		prog[m++] = (struct sock_filter){ BPF_LD | BPF_W | BPF_ABS, 0, 0,
+						  offsetof(struct seccomp_data, args[0]) };
+		prog[m++] = (struct sock_filter){ BPF_JMP | BPF_JEQ | BPF_K, 0, 1, SIGSYS };
+		prog[m++] = (struct sock_filter){ BPF_RET | BPF_K, 0, 0, SECCOMP_RET_USER_NOTIF };
+		prog[m++] = (struct sock_filter){ BPF_LD | BPF_W | BPF_ABS, 0, 0,
+						  offsetof(struct seccomp_data, nr) };
+		n = (int)m;
+	}
 	/* A syscall's first rule decides (a family counts for each member):
 	 * later rules on it are never reached in the filter. */
 	for (i = 0; n >= 0 && i < spec->n_rules; i++) {

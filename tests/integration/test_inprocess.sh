@@ -143,6 +143,13 @@ if run_it sigsys 10 && [ "$(field "$T/it" own_handler_seen)" = 1 ] &&
 else
 	fail "$name" "$(lines "$T/it") $(lines "$T/it.err")"
 fi
+name="inprocess: a SIGSYS handler installed with a raw syscall outside libc (as a sandbox or Go's runtime does): read back raw, raise(SIGSYS) reaches it, faults still come"
+if run_it rawsigsys 10 && [ "$(field "$T/it" own_handler_seen)" = 1 ] &&
+	[ "$(field "$T/it" own_sigsys)" = 1 ] && [ "$(field "$T/it" failed)" = 5 ]; then
+	pass "$name"
+else
+	fail "$name" "$(lines "$T/it") $(lines "$T/it.err")"
+fi
 name="inprocess: a thread that blocks every signal (sigfillset + pthread_sigmask) still works and is faulted"
 if run_it blockall 10 && [ "$(field "$T/it" failed)" = 5 ] && grep -qx done "$T/it"; then
 	pass "$name"

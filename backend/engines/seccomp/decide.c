@@ -170,6 +170,8 @@ int sv_decide(struct supervisor *s, int fd, const struct seccomp_notif *req)
 		return sv_guest_hello(s, fd, req);
 	if (sv_is_share(s, req))
 		return sv_shared_attach(s, fd, req);
+	if (sv_is_raw_sigsys(s, req) && !any_rule_for(s, req->data.nr, tid))
+		return sv_shared_sigaction(s, fd, req);
 	/* Before an exit_group returns (it is routed here for this), and
 	 * at every other call: the handler's counts reach the registry. */
 	sv_shared_flush(s, now);

@@ -9,16 +9,20 @@
  * numbers at our own indices, compare-and-swaps bounded.
  */
 #include <errno.h>
+#include <signal.h>
 #include <fcntl.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "engines/seccomp/supervisor.h"
 #include "lib/inproc.h"
+#include "lib/name_tables.h"
+#include "lib/proc_info.h"
 
 #ifndef F_GET_SEALS
 #define F_GET_SEALS 1034
@@ -155,4 +159,65 @@ int sv_shared_timeout(const struct supervisor *s, int timeout_ms)
 	if (!s->shared)
 		return timeout_ms;
 	return timeout_ms < 0 || timeout_ms > SHARED_FLUSH_MS ? SHARED_FLUSH_MS : timeout_ms;
+}
+
+/* --- a SIGSYS handler installed with a raw syscall ----------------------- */
+
+/* The kernel's struct sigaction for rt_sigaction (x86_64, aarch64 alike:
+ * handler, flags, restorer, mask). */
+#define K_SIGACTION_SIZE 32
+
+bool sv_is_raw_sigsys(const struct supervisor *s, const struct seccomp_notif *req)
+{
+	static int nr = -2;
+
+	if (!s->shared || req->data.arch != s->audit_arch)
+		return false;
+	if (nr == -2)
+		nr = mb_syscall_by_name((enum mb_arch)s->spec.arch, "rt_sigaction");
+	return nr >= 0 && req->data.nr == nr && (int)req->data.args[0] == SIGSYS;
+}
+
+static int own_memory(pid_t tid, unsigned long at, void *buf, size_t len, bool write)
+{
+	struct iovec local = { buf, len }, remote = { (void *)at, len };
+	ssize_t n = write ? process_vm_writev(tid, &local, 1, &remote, 1, 0)
+			  : process_vm_readv(tid, &local, 1, &remote, 1, 0);
+
+	return n == (ssize_t)len ? 0 : -EFAULT;
+}
+
+/*
+ * rt_sigaction(SIGSYS, act, oact) made outside libc by a process whose
+ * handler is in (its report says so; after an exec it is not): answered
+ * as the kernel would, in that process's own memory, with the action the
+ * agent keeps for the program at prog_action_addr, so the handler stays
+ * ours and chains the program's. Anything else: the kernel's.
+ */
+int sv_shared_sigaction(struct supervisor *s, int fd, const struct seccomp_notif *req)
+{
+	struct pending p = { .fd = fd, .id = req->id };
+	unsigned char act[K_SIGACTION_SIZE], old[K_SIGACTION_SIZE];
+	unsigned long at = (unsigned long)__atomic_load_n(&s->shared->prog_action_addr,
+							  __ATOMIC_RELAXED);
+	pid_t tid = (pid_t)req->pid;
+	__u64 id = req->id;
+	char paths[8];
+
+	if (!at || mb_proc_inproc_paths(tid, paths, sizeof(paths)) ||
+	    mb_inproc_from_letter(paths[0]) != MB_IP_YES)
+		return sv_answer_continue(s, fd, req->id);
+	if (req->data.args[3] != 8)
+		p.error = -EINVAL;
+	else if (own_memory(tid, at, old, sizeof(old), false) ||
+		 (req->data.args[1] &&
+		  own_memory(tid, (unsigned long)req->data.args[1], act, sizeof(act), false)) ||
+		 (req->data.args[2] &&
+		  own_memory(tid, (unsigned long)req->data.args[2], old, sizeof(old), true)) ||
+		 (req->data.args[1] && own_memory(tid, at, act, sizeof(act), true)))
+		p.error = -EFAULT;
+	/* Gone meanwhile: its memory was not the caller's to write. */
+	if (ioctl(fd, SECCOMP_IOCTL_NOTIF_ID_VALID, &id))
+		return 0;
+	return sv_send_answer(s, &p);
 }

@@ -203,6 +203,10 @@ int sv_wait_recv(struct supervisor *s, int *live);
 struct mb_inproc_state;
 bool sv_is_share(const struct supervisor *s, const struct seccomp_notif *req);
 int sv_shared_attach(struct supervisor *s, int fd, const struct seccomp_notif *req);
+/* rt_sigaction(SIGSYS, ...) from outside libc while the handler is in:
+ * answered in the caller's memory, the handler kept (shared.c). */
+bool sv_is_raw_sigsys(const struct supervisor *s, const struct seccomp_notif *req);
+int sv_shared_sigaction(struct supervisor *s, int fd, const struct seccomp_notif *req);
 void sv_shared_flush(struct supervisor *s, __u64 now);
 int sv_shared_roll(struct supervisor *s, __u32 i, struct tid_info *t, __u64 now);
 void sv_shared_fini(struct supervisor *s);

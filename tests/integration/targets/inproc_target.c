@@ -8,6 +8,10 @@
  *   inproc_target sigsys N       own SIGSYS handler (sigaction): it sees it
  *                                back from sigaction(SIGSYS, NULL, &old),
  *                                gets raise(SIGSYS); then N getppid
+ *   inproc_target rawsigsys N    the same, installed and read back with
+ *                                raw syscall instructions of this program's
+ *                                own (as Go's runtime or a sandbox does):
+ *                                outside libc, the trap layer lets them by
  *   inproc_target blockall N     a thread blocks every signal
  *                                (sigfillset + pthread_sigmask), N getppid
  *   inproc_target masked N       a SIGUSR1 handler whose sa_mask is full
@@ -77,6 +81,54 @@ static int mode_sigsys(long n)
 	report();
 	return 0;
 }
+
+/* The kernel's rt_sigaction layout, and a syscall instruction of our own
+ * text (not libc's). */
+struct raw_sigaction {
+	unsigned long handler, flags, restorer, mask;
+};
+
+#if defined(__x86_64__)
+__asm__(".text\n.type raw_restore,@function\nraw_restore:\n\tmov $15, %rax\n\tsyscall\n");
+void raw_restore(void);
+
+static long raw_sigaction(int sig, const struct raw_sigaction *act, struct raw_sigaction *old)
+{
+	register long r10 __asm__("r10") = 8;
+	long ret;
+
+	__asm__ volatile("syscall"
+			 : "=a"(ret)
+			 : "a"((long)SYS_rt_sigaction), "D"((long)sig), "S"(act), "d"(old), "r"(r10)
+			 : "rcx", "r11", "memory");
+	return ret;
+}
+
+static int mode_rawsigsys(long n)
+{
+	struct raw_sigaction sa = { (unsigned long)on_sigsys, SA_SIGINFO | 0x04000000 /* SA_RESTORER */,
+				    (unsigned long)raw_restore, 1UL << (SIGUSR2 - 1) };
+	struct raw_sigaction old = { 0 };
+
+	if (raw_sigaction(SIGSYS, &sa, NULL) || raw_sigaction(SIGSYS, NULL, &old))
+		return 1;
+	printf("own_handler_seen %d\n", old.handler == (unsigned long)on_sigsys &&
+					 (old.flags & SA_SIGINFO) &&
+					 old.mask == 1UL << (SIGUSR2 - 1));
+	raise(SIGSYS);
+	printf("own_sigsys %d\n", (int)got_sigsys);
+	some_calls(n);
+	report();
+	return 0;
+}
+#else
+static int mode_rawsigsys(long n)
+{
+	(void)n;
+	fprintf(stderr, "rawsigsys: x86_64 only\n");
+	return 2;
+}
+#endif
 
 static void *blocker(void *arg)
 {
@@ -225,6 +277,8 @@ int main(int argc, char **argv)
 
 	if (argc >= 3 && !strcmp(argv[1], "sigsys"))
 		r = mode_sigsys(atol(argv[2]));
+	else if (argc >= 3 && !strcmp(argv[1], "rawsigsys"))
+		r = mode_rawsigsys(atol(argv[2]));
 	else if (argc >= 3 && !strcmp(argv[1], "blockall"))
 		r = mode_blockall(atol(argv[2]));
 	else if (argc >= 3 && !strcmp(argv[1], "masked"))
@@ -238,7 +292,7 @@ int main(int argc, char **argv)
 	else if (argc >= 3 && !strcmp(argv[1], "exec"))
 		r = mode_exec(argc - 2, argv + 2);
 	else
-		fprintf(stderr, "usage: inproc_target sigsys|blockall|masked|maskworks|fork N | threads T N | "
+		fprintf(stderr, "usage: inproc_target sigsys|rawsigsys|blockall|masked|maskworks|fork N | threads T N | "
 				"exec PROG...\n");
 	if (!r)
 		printf("done\n");

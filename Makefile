@@ -323,17 +323,12 @@ check-integration: all $(TEST_PROGS) $(STATIC_PROGS)
 	@echo "== integration tests (root, real kernel)"
 	$(Q)OUT=$(OUT) sh tests/integration/run.sh $(INTEG_SCRIPTS)
 
-# The scripts whose targets carry supervised syscall rules, again with the
-# in-process path forced (MINDERBINDER_SUPERVISED=inprocess): the same
-# checks must hold whichever side decides. Network-only scripts have no
-# supervised syscall rule for the path to take.
-INPROC_SCRIPTS := $(addprefix tests/integration/test_,$(addsuffix .sh,syscall_options \
-	syscall_agent families fd_path stats threads supervisor expect_faults scope_strict \
-	run_cli log registry supervisor_pgrp watch sweep top parallel engines security_robust \
-	setuid daemon security_guest inprocess))
+# The whole integration suite again with the in-process path forced
+# (MINDERBINDER_SUPERVISED=inprocess): every check must hold whichever side
+# decides a supervised rule (scripts with no such rule run as they did).
 check-inprocess: all $(TEST_PROGS) $(STATIC_PROGS)
 	@echo "== integration tests again, the in-process path forced (MINDERBINDER_SUPERVISED=inprocess)"
-	$(Q)OUT=$(OUT) MINDERBINDER_SUPERVISED=inprocess sh tests/integration/run.sh $(INPROC_SCRIPTS)
+	$(Q)OUT=$(OUT) MINDERBINDER_SUPERVISED=inprocess sh tests/integration/run.sh $(INTEG_SCRIPTS)
 
 # --- fuzzing (libFuzzer) ---------------------------------------------------
 FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)

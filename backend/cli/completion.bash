@@ -142,6 +142,9 @@ _minderbinder() {
 	--engine)
 		mapfile -t COMPREPLY < <(compgen -W "auto seccomp kprobe fmod_ret" -- "$cur")
 		return ;;
+	--supervised)
+		mapfile -t COMPREPLY < <(compgen -W "supervisor inprocess" -- "$cur")
+		return ;;
 	--interface)
 		mapfile -t COMPREPLY < <(compgen -W "$(ls /sys/class/net 2> /dev/null)" -- "$cur")
 		return ;;

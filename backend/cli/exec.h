@@ -10,6 +10,7 @@ struct mb_cli_exec {
 	const char *scope;      /* "tree" (NULL) or "process" */
 	const char *strict;     /* "1" (NULL) or "0" */
 	const char *engine;     /* "auto" (NULL), "seccomp", ... */
+	const char *supervised; /* --supervised: "supervisor", "inprocess"; NULL: the environment's */
 	const char *interfaces; /* comma list for drop rules, NULL = all */
 	const char *log;        /* MINDERBINDER_LOG (absolute), NULL: the environment's */
 	/* Called last before the exec, after a static CMD's registration;

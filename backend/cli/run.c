@@ -42,6 +42,8 @@ static void usage(FILE *f)
 		"      --strict 0|1       1 (default): CMD does not run if registration fails\n"
 		"      --engine ENGINE    auto, seccomp, kprobe or fmod_ret (default:\n"
 		"                         MINDERBINDER_ENGINE, else auto)\n"
+		"      --supervised PATH  supervisor (default) or inprocess: who decides the\n"
+		"                         rules the supervisor serves (MINDERBINDER_SUPERVISED)\n"
 		"      --config FILE      add the rules of an INI file (see examples/chaos.ini)\n"
 		"      --profile NAME     only the INI section NAME\n"
 		"      --interface NAME   drop rules act on this interface only (repeatable;\n"
@@ -329,15 +331,25 @@ int mb_cli_exec_with_spec(const struct mb_spec *spec, const struct mb_cli_exec *
 	if (opts.log_path && mb_log_path_check(x->log ? "--log" : "MINDERBINDER_LOG",
 					       opts.log_path, err))
 		return x->log ? 2 : 125;
-	/* The agent reads it; refused here first, as its other variables. */
-	if (getenv("MINDERBINDER_SUPERVISED") && *getenv("MINDERBINDER_SUPERVISED") &&
-	    mb_supervised_parse("MINDERBINDER_SUPERVISED", getenv("MINDERBINDER_SUPERVISED"),
-				&inproc, err))
+	/* The agent reads it; refused here first, as its other variables.
+	 * --supervised was checked with the options, and replaces it. */
+	if (x->supervised)
+		inproc = !strcmp(x->supervised, "inprocess");
+	else if (getenv("MINDERBINDER_SUPERVISED") && *getenv("MINDERBINDER_SUPERVISED") &&
+		 mb_supervised_parse("MINDERBINDER_SUPERVISED", getenv("MINDERBINDER_SUPERVISED"),
+				     &inproc, err))
 		return 125;
+	else
+		inproc = 0;
 
 	if (is_static_elf(cmd) == 1) {
 		if ((ret = static_env_rules(cmd, err)))
 			return ret;
+		if (inproc)
+			/* asked for, and impossible: said, not ignored */
+			fprintf(stderr, "minderbinder: warning: %sinprocess: %s is static (no agent can "
+					"run inside it): the supervisor decides its rules\n",
+				x->supervised ? "--supervised " : "MINDERBINDER_SUPERVISED=", cmd);
 		ret = mb_register_self(spec, &opts, &reg, err);
 		if (ret && strcmp(strict, "0"))
 			return 125;
@@ -361,6 +373,7 @@ int mb_cli_exec_with_spec(const struct mb_spec *spec, const struct mb_cli_exec *
 		    setenv("MINDERBINDER_SCOPE", scope_s, 1) ||
 		    setenv("MINDERBINDER_STRICT", strict, 1) ||
 		    setenv("MINDERBINDER_ENGINE", engine_s, 1) ||
+		    (x->supervised && setenv("MINDERBINDER_SUPERVISED", x->supervised, 1)) ||
 		    /* The agent makes the same choice: make it this one. */
 		    (transport.socket[0] ? setenv(MB_SOCKET_VAR, transport.socket, 1)
 					 : setenv("MINDERBINDER_HELPER", transport.helper, 1)) ||
@@ -390,6 +403,7 @@ int mb_cli_run(int argc, char **argv)
 		{ "scope", required_argument, NULL, 'S' },
 		{ "strict", required_argument, NULL, 'T' },
 		{ "engine", required_argument, NULL, 'E' },
+		{ "supervised", required_argument, NULL, 'U' },
 		{ "config", required_argument, NULL, 'c' },
 		{ "profile", required_argument, NULL, 'p' },
 		{ "interface", required_argument, NULL, 'i' },
@@ -409,7 +423,7 @@ int mb_cli_run(int argc, char **argv)
 	struct mb_error err = { "" };
 	struct mb_spec *spec;
 	const char *expect_env = getenv("MINDERBINDER_EXPECT_FAULTS");
-	int c, ret, expect = 0;
+	int c, ret, expect = 0, inproc;
 
 	spec = calloc(1, sizeof(*spec));
 	if (!spec)
@@ -439,6 +453,10 @@ int mb_cli_run(int argc, char **argv)
 		case 'E':
 			engine_s = optarg;
 			ret = mb_engine_wish_parse("--engine", optarg, &opts.wish, &err);
+			break;
+		case 'U':
+			x.supervised = optarg;
+			ret = mb_supervised_parse("--supervised", optarg, &inproc, &err);
 			break;
 		case 'c':
 			config = optarg;

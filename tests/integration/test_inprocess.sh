@@ -234,6 +234,49 @@ else
 	fail "$name" "exit $rc: $(lines "$T/bad2")"
 fi
 
+# --- run --supervised, the flag for the variable -----------------------------
+name="inprocess: run --supervised inproces is refused (exit 2), naming the flag, the token and inprocess"
+"$MB" run --supervised inproces -s 'getppid:EIO:times=1' -- "$PROBE" none > "$T/badf" 2>&1
+rc=$?
+if [ $rc = 2 ] && grep -q "\-\-supervised: unknown value 'inproces' (did you mean 'inprocess'?)" "$T/badf" &&
+	! grep -q '^pid' "$T/badf"; then
+	pass "$name"
+else
+	fail "$name" "exit $rc: $(lines "$T/badf")"
+fi
+# held_status FILE RUN-ARGS...: status while `run RUN-ARGS -- PROBE -H none` waits.
+held_status() {
+	hs_out=$1
+	shift
+	rm -f "$T/hsfifo"
+	mkfifo "$T/hsfifo"
+	"$MB" run "$@" -s 'getppid:EIO:times=3' -- "$PROBE" -H none > "$T/hs" 2>&1 < "$T/hsfifo" &
+	hs=$!
+	exec 8> "$T/hsfifo"
+	wait_registered "$T/hs" "^done" "$hs" || :
+	remember_pid "$T/hs"
+	"$MB" status > "$hs_out" 2>&1
+	exec 8>&-
+	wait $hs
+}
+held_status "$T/fstatus" --supervised inprocess
+name="inprocess: run --supervised inprocess takes the path (status: in-process)"
+if grep -q "path: in-process" "$T/fstatus"; then pass "$name"; else fail "$name" "$(lines "$T/fstatus")"; fi
+MINDERBINDER_SUPERVISED=inprocess held_status "$T/f2status" --supervised supervisor
+name="inprocess: run --supervised supervisor wins over MINDERBINDER_SUPERVISED=inprocess (no in-process line)"
+if grep -q "getppid" "$T/f2status" && ! grep -q "path: in-process" "$T/f2status"; then pass "$name"; else
+	fail "$name" "$(lines "$T/f2status")"; fi
+name="inprocess: run --supervised inprocess on a static binary warns that the supervisor decides, and runs it faulted"
+"$MB" run --supervised inprocess -s 'openat:ENOENT:path=/etc/hostname:times=1' -- "$STATIC" /etc/hostname \
+	> "$T/fst" 2> "$T/fst.err"
+rc=$?
+if grep -q "warning: --supervised inprocess: .* is static (no agent can run inside it): the supervisor decides its rules" \
+	"$T/fst.err" && [ $rc = 0 ] && grep -q "^/etc/hostname errno 2" "$T/fst"; then
+	pass "$name"
+else
+	fail "$name" "exit $rc: $(lines "$T/fst") $(lines "$T/fst.err")"
+fi
+
 # --- Go: refused, the supervisor decides ---------------------------------------
 name="inprocess: a Go (cgo) program falls back to the supervisor, faulted all the same, status says why"
 if ! command -v go > /dev/null 2>&1; then

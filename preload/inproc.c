@@ -29,6 +29,7 @@
 #include <linux/seccomp.h>
 
 #include "inproc_agent.h"
+#include "lib/fd_path.h"
 #include "lib/inproc.h"
 #include "lib/name_tables.h"
 #include "lib/path_join.h"
@@ -99,17 +100,18 @@ static int read_own(unsigned long addr, char *buf, size_t size)
 			      buf, size, 4096);
 }
 
-static int read_link(const char *link, char *out)
+static long gate_readlink(const char *path, char *buf, size_t size)
 {
-	long n = mb_gate_syscall(SYS_readlinkat, AT_FDCWD, (long)link, (long)out, PATH_BUF / 2, 0);
-
-	if (n < 0)
-		return (int)n;
-	if (n >= PATH_BUF / 2)
-		return -ENAMETOOLONG;
-	out[n] = '\0';
-	return 0;
+	return mb_gate_syscall(SYS_readlinkat, AT_FDCWD, (long)path, (long)buf, (long)size, 0);
 }
+
+static int gate_stat(const char *path, struct stat *st, int nofollow)
+{
+	return (int)mb_gate_syscall(SYS_newfstatat, AT_FDCWD, (long)path, (long)st,
+				    nofollow ? AT_SYMLINK_NOFOLLOW : 0, 0);
+}
+
+static const struct mb_fs_ops fs = { gate_readlink, gate_stat };
 
 /* As remote.c's sv_resolve_path, on our own memory. */
 static int own_path(int nr, const long *a, int arg, char *out)
@@ -134,7 +136,7 @@ static int own_path(int nr, const long *a, int arg, char *out)
 			return (int)n;
 	} else {
 		snprintf(proc, sizeof(proc), "/proc/self/fd/%d", dirfd);
-		err = read_link(proc, out);
+		err = mb_read_link(&fs, proc, out, PATH_BUF / 2 + 1);
 		if (err)
 			return err;
 	}
@@ -142,32 +144,15 @@ static int own_path(int nr, const long *a, int arg, char *out)
 	return 0;
 }
 
-/* As remote.c's sv_resolve_fd_path. */
+/* As remote.c's sv_resolve_fd_path (lib/fd_path.h). */
 static int own_fd_path(int fd, char *out)
 {
-	static const char deleted[] = " (deleted)";
-	const size_t dl = sizeof(deleted) - 1;
-	struct stat fd_st, name_st;
 	char proc[40];
-	size_t len;
-	int err;
 
 	if (fd < 0)
 		return -EBADF;
 	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
-	err = read_link(proc, out);
-	if (err)
-		return err;
-	if (out[0] != '/')
-		return -ENOENT;
-	len = strlen(out);
-	if (len > dl && !strcmp(out + len - dl, deleted) &&
-	    (mb_gate_syscall(SYS_newfstatat, AT_FDCWD, (long)proc, (long)&fd_st, 0, 0) ||
-	     mb_gate_syscall(SYS_newfstatat, AT_FDCWD, (long)out, (long)&name_st,
-			     AT_SYMLINK_NOFOLLOW, 0) ||
-	     fd_st.st_dev != name_st.st_dev || fd_st.st_ino != name_st.st_ino))
-		out[len - dl] = '\0';
-	return 0;
+	return mb_fd_link_path(&fs, proc, out, PATH_BUF / 2 + 1);
 }
 
 static bool path_matches(const struct mb_rule *r, int nr, const long *a, int *have)

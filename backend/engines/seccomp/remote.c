@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "engines/seccomp/supervisor.h"
+#include "lib/fd_path.h"
 #include "lib/read_string.h"
 #include "lib/path_join.h"
 #include "lib/proc_info.h"
@@ -105,17 +106,19 @@ static long readv_target(pid_t pid, const struct iovec *local, const struct iove
 	return n < 0 ? -errno : n;
 }
 
-static int read_link(const char *path, char *buf, size_t size)
+static long libc_readlink(const char *path, char *buf, size_t size)
 {
-	ssize_t n = readlink(path, buf, size - 1);
+	ssize_t n = readlink(path, buf, size);
 
-	if (n < 0)
-		return -errno;
-	if ((size_t)n >= size - 1)
-		return -ENAMETOOLONG;
-	buf[n] = '\0';
-	return 0;
+	return n < 0 ? -errno : n;
 }
+
+static int libc_stat(const char *path, struct stat *st, int nofollow)
+{
+	return (nofollow ? lstat(path, st) : stat(path, st)) ? -errno : 0;
+}
+
+static const struct mb_fs_ops fs = { libc_readlink, libc_stat };
 
 static bool is_at_syscall(const struct supervisor *s, int nr)
 {
@@ -155,42 +158,21 @@ int sv_resolve_path(struct supervisor *s, const struct seccomp_notif *req, int a
 		snprintf(proc, sizeof(proc), "/proc/%u/cwd", req->pid);
 	else
 		snprintf(proc, sizeof(proc), "/proc/%u/fd/%d", req->pid, dirfd);
-	err = read_link(proc, out, PATH_MAX + 1);
+	err = mb_read_link(&fs, proc, out, PATH_MAX + 1);
 	if (err)
 		return err;
 	mb_path_join(out, remote);
 	return 0;
 }
 
-/*
- * The current path of descriptor argument arg, as /proc/TID/fd/N names it.
- * A socket, pipe or anon inode has no path (-ENOENT: never matches). A
- * file unlinked while open is matched by the name it had: the descriptor
- * still writes to it. The kernel's " (deleted)" suffix is dropped unless
- * the whole name is that very file, so a live file whose name really ends
- * so is matched by its whole name (the suffix costs two stats more).
- */
+/* The current path of descriptor argument arg (lib/fd_path.h). */
 int sv_resolve_fd_path(const struct seccomp_notif *req, int arg, char *out)
 {
-	static const char deleted[] = " (deleted)";
-	const size_t dl = sizeof(deleted) - 1;
 	char proc[64];
-	struct stat fd_st, name_st;
-	size_t len;
-	int err, fd = (int)(__u32)req->data.args[arg];
+	int fd = (int)(__u32)req->data.args[arg];
 
 	if (fd < 0)
 		return -EBADF;
 	snprintf(proc, sizeof(proc), "/proc/%u/fd/%d", req->pid, fd);
-	err = read_link(proc, out, PATH_MAX + 1);
-	if (err)
-		return err;
-	if (out[0] != '/')
-		return -ENOENT;
-	len = strlen(out);
-	if (len > dl && !strcmp(out + len - dl, deleted) &&
-	    (stat(proc, &fd_st) || lstat(out, &name_st) || fd_st.st_dev != name_st.st_dev ||
-	     fd_st.st_ino != name_st.st_ino))
-		out[len - dl] = '\0';
-	return 0;
+	return mb_fd_link_path(&fs, proc, out, PATH_MAX + 1);
 }

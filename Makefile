@@ -319,14 +319,15 @@ $(OUT)/tests/progs/static-%: tests/integration/targets/static/%.c | $(DEPS_STAMP
 	$(Q)$(CC) $(CFLAGS) $(WARN) -std=gnu11 -D_GNU_SOURCE -static -o $@ $<
 
 INTEG_SCRIPTS := $(sort $(wildcard tests/integration/test_*.sh))
-check-integration: all $(TEST_PROGS) $(STATIC_PROGS)
+# The C API's test binary too: test_daemon.sh runs it through the daemon.
+check-integration: all $(TEST_PROGS) $(STATIC_PROGS) $(OUT)/tests/capi-tests
 	@echo "== integration tests (root, real kernel)"
 	$(Q)OUT=$(OUT) sh tests/integration/run.sh $(INTEG_SCRIPTS)
 
 # The whole integration suite again with the in-process path forced
 # (MINDERBINDER_SUPERVISED=inprocess): every check must hold whichever side
 # decides a supervised rule (scripts with no such rule run as they did).
-check-inprocess: all $(TEST_PROGS) $(STATIC_PROGS)
+check-inprocess: all $(TEST_PROGS) $(STATIC_PROGS) $(OUT)/tests/capi-tests
 	@echo "== integration tests again, the in-process path forced (MINDERBINDER_SUPERVISED=inprocess)"
 	$(Q)OUT=$(OUT) MINDERBINDER_SUPERVISED=inprocess sh tests/integration/run.sh $(INTEG_SCRIPTS)
 

@@ -206,9 +206,10 @@ int mb_supervise(const struct mb_supervisor_args *args)
 		live[i] = 1;
 	sv_wait_init(&s);
 	for (;;) {
-		/* Only held-back answers need the time here: at the floor
-		 * (nothing held back) the call's own decision reads it. */
-		__u64 now = s.n_pending ? sv_now_ns() : 0;
+		/* Only held-back answers and the in-process path's flush need
+		 * the time here: at the floor (neither) the call's own decision
+		 * reads it. */
+		__u64 now = s.n_pending || s.shared ? sv_now_ns() : 0;
 
 		err = sv_flush_due(&s, now);
 		if (err)

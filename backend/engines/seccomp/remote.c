@@ -99,6 +99,19 @@ int sv_process_start_ns(struct tid_info *t, __u64 *start)
 
 /* --- the path argument --------------------------------------------------- */
 
+int sv_remote_copy(pid_t tid, __u64 addr, void *buf, size_t len, bool write)
+{
+	struct iovec local = { .iov_base = buf, .iov_len = len };
+	struct iovec remote = { .iov_base = (void *)(unsigned long)addr, .iov_len = len };
+	ssize_t n;
+
+	if (!addr)
+		return -EFAULT;
+	n = write ? process_vm_writev(tid, &local, 1, &remote, 1, 0)
+		  : process_vm_readv(tid, &local, 1, &remote, 1, 0);
+	return n == (ssize_t)len ? 0 : -EFAULT;
+}
+
 static long readv_target(pid_t pid, const struct iovec *local, const struct iovec *remote)
 {
 	ssize_t n = process_vm_readv(pid, local, 1, remote, 1, 0);

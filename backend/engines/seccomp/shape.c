@@ -104,16 +104,6 @@ static int their_socket(pid_t tgid, int fd)
 	return mine;
 }
 
-static int read_remote(pid_t tid, __u64 addr, void *buf, size_t len)
-{
-	struct iovec local = { .iov_base = buf, .iov_len = len };
-	struct iovec remote = { .iov_base = (void *)(unsigned long)addr, .iov_len = len };
-
-	if (!addr)
-		return -EFAULT;
-	return process_vm_readv(tid, &local, 1, &remote, 1, 0) == (ssize_t)len ? 0 : -EFAULT;
-}
-
 /* A sockaddr (ours or the target's) into p; -EAFNOSUPPORT for anything
  * but IPv4 and IPv6. An IPv4-mapped IPv6 address is IPv4 on the wire. */
 static int from_sockaddr(const struct sockaddr_storage *ss, struct peer *p)
@@ -166,7 +156,7 @@ static int peer_of(const struct supervisor *s, const struct seccomp_notif *req, 
 	} else if (nr == s->shape_nrs[2]) { /* sendmsg(fd, msghdr, flags) */
 		struct msghdr mh;
 
-		if (!read_remote((pid_t)req->pid, req->data.args[1], &mh, sizeof(mh))) {
+		if (!sv_remote_copy((pid_t)req->pid, req->data.args[1], &mh, sizeof(mh), false)) {
 			name = (__u64)(unsigned long)mh.msg_name;
 			name_len = mh.msg_namelen;
 		}
@@ -175,7 +165,7 @@ static int peer_of(const struct supervisor *s, const struct seccomp_notif *req, 
 	if (name && name_len >= sizeof(sa_family_t)) {
 		if (name_len > sizeof(ss))
 			name_len = sizeof(ss);
-		if (read_remote((pid_t)req->pid, name, &ss, (size_t)name_len))
+		if (sv_remote_copy((pid_t)req->pid, name, &ss, (size_t)name_len, false))
 			return -EFAULT;
 	} else {
 		len = sizeof(ss);

@@ -16,7 +16,6 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
-#include <sys/uio.h>
 #include <unistd.h>
 
 #include "engines/seccomp/supervisor.h"
@@ -178,15 +177,6 @@ bool sv_is_raw_sigsys(const struct supervisor *s, const struct seccomp_notif *re
 	return nr >= 0 && req->data.nr == nr && (int)req->data.args[0] == SIGSYS;
 }
 
-static int own_memory(pid_t tid, unsigned long at, void *buf, size_t len, bool write)
-{
-	struct iovec local = { buf, len }, remote = { (void *)at, len };
-	ssize_t n = write ? process_vm_writev(tid, &local, 1, &remote, 1, 0)
-			  : process_vm_readv(tid, &local, 1, &remote, 1, 0);
-
-	return n == (ssize_t)len ? 0 : -EFAULT;
-}
-
 /*
  * rt_sigaction(SIGSYS, act, oact) made outside libc by a process whose
  * handler is in (its report says so; after an exec it is not): answered
@@ -209,12 +199,12 @@ int sv_shared_sigaction(struct supervisor *s, int fd, const struct seccomp_notif
 		return sv_answer_continue(s, fd, req->id);
 	if (req->data.args[3] != 8)
 		p.error = -EINVAL;
-	else if (own_memory(tid, at, old, sizeof(old), false) ||
+	else if (sv_remote_copy(tid, at, old, sizeof(old), false) ||
 		 (req->data.args[1] &&
-		  own_memory(tid, (unsigned long)req->data.args[1], act, sizeof(act), false)) ||
+		  sv_remote_copy(tid, req->data.args[1], act, sizeof(act), false)) ||
 		 (req->data.args[2] &&
-		  own_memory(tid, (unsigned long)req->data.args[2], old, sizeof(old), true)) ||
-		 (req->data.args[1] && own_memory(tid, at, act, sizeof(act), true)))
+		  sv_remote_copy(tid, req->data.args[2], old, sizeof(old), true)) ||
+		 (req->data.args[1] && sv_remote_copy(tid, at, act, sizeof(act), true)))
 		p.error = -EFAULT;
 	/* Gone meanwhile: its memory was not the caller's to write. */
 	if (ioctl(fd, SECCOMP_IOCTL_NOTIF_ID_VALID, &id))

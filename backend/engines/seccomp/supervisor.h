@@ -185,6 +185,9 @@ int sv_process_start_ns(struct tid_info *t, __u64 *start);
 int sv_resolve_path(struct supervisor *s, const struct seccomp_notif *req, int arg,
 		    char *out);
 int sv_resolve_fd_path(const struct seccomp_notif *req, int arg, char *out);
+/* len bytes of the thread's memory at addr into buf, or (write) buf to
+ * there: 0, or -EFAULT when not all of it could be copied. */
+int sv_remote_copy(pid_t tid, __u64 addr, void *buf, size_t len, bool write);
 
 /* count.c: the registry's counters */
 void sv_count_init(struct supervisor *s);

@@ -444,10 +444,8 @@ static void plan(const struct mb_spec *spec, const __u32 *engines, enum mb_scope
 		 enum mb_inproc_why *why)
 {
 	struct mb_nr_set own, other, set;
-	const char *shape;
 	size_t s;
 	__u32 i;
-	int nr;
 
 	memset(&own, 0, sizeof(own));
 	memset(&other, 0, sizeof(other));
@@ -457,14 +455,8 @@ static void plan(const struct mb_spec *spec, const __u32 *engines, enum mb_scope
 								  engines[i], scope);
 		if (engines[i] != MB_ENGINE_SECCOMP_ERRNO && engines[i] != MB_ENGINE_SECCOMP_NOTIF)
 			continue;
-		memset(&set, 0, sizeof(set));
-		if (spec->rules[i].kind == MB_RULE_NET) {
-			for (s = 0; (shape = mb_shape_syscalls[s]); s++)
-				if ((nr = mb_syscall_by_name(ip.arch, shape)) >= 0)
-					mb_nr_set_add(&set, nr);
-		} else if (mb_rule_nr_set(ip.arch, &spec->rules[i], &set) < 0) {
+		if (mb_seccomp_rule_nrs(ip.arch, &spec->rules[i], &set) < 0)
 			continue;
-		}
 		ip.covers[i] = set;
 		for (s = 0; s < MB_NR_SET_MAX / 64; s++) {
 			if (why[i] == MB_IP_YES)

@@ -225,6 +225,18 @@ static int build_head(struct sock_filter *prog, size_t max, __u32 hello, __u32 s
 	EMIT(BPF_JMP | BPF_JEQ | BPF_K, MB_SECCOMP_SHARE_FD, 0, 1);
 	EMIT(BPF_RET | BPF_K, share, 0, 0);
 	EMIT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr), 0, 0);
+	if (share == SECCOMP_RET_ALLOW)
+		return (int)n;
+	/* With the in-process path, rt_sigaction(SIGSYS, ...) from outside
+	 * libc (libc's is the handler's: the trap layer outranks this) to the
+	 * supervisor, which keeps the program's action where the handler
+	 * chains it rather than let it replace the handler
+	 * (engines/seccomp/shared.c). */
+	EMIT(BPF_JMP | BPF_JEQ | BPF_K, SYS_rt_sigaction, 0, 3);
+	EMIT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, args[0]), 0, 0);
+	EMIT(BPF_JMP | BPF_JEQ | BPF_K, SIGSYS, 0, 1);
+	EMIT(BPF_RET | BPF_K, SECCOMP_RET_USER_NOTIF, 0, 0);
+	EMIT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr), 0, 0);
 	return (int)n;
 }
 
@@ -280,6 +292,21 @@ int mb_seccomp_build_trap(const struct mb_nr_set *trapped, unsigned long text_lo
 			  emit_set(prog, max, n, trapped, &done, SECCOMP_RET_TRAP | (data & SECCOMP_RET_DATA)));
 }
 
+int mb_seccomp_rule_nrs(enum mb_arch arch, const struct mb_rule *r, struct mb_nr_set *set)
+{
+	size_t k;
+	int nr;
+
+	if (r->kind != MB_RULE_NET)
+		return mb_rule_nr_set(arch, r, set);
+	/* a shaping rule: every call that may send on a socket */
+	memset(set, 0, sizeof(*set));
+	for (k = 0; mb_shape_syscalls[k]; k++)
+		if ((nr = mb_syscall_by_name(arch, mb_shape_syscalls[k])) >= 0)
+			mb_nr_set_add(set, nr);
+	return 0;
+}
+
 int mb_seccomp_build(const struct mb_spec *spec, const __u32 *engines, unsigned int build_flags,
 		     struct sock_filter *prog, size_t max)
 {
@@ -288,49 +315,20 @@ int mb_seccomp_build(const struct mb_spec *spec, const __u32 *engines, unsigned 
 	/* Only the C API's layers route the hello to their listener. */
 	int n = build_head(prog, max, SECCOMP_RET_ALLOW,
 			   share ? SECCOMP_RET_USER_NOTIF : SECCOMP_RET_ALLOW), nr;
-	size_t k;
 	__u32 i;
 
 	memset(&done, 0, sizeof(done));
-	nr = mb_syscall_by_name((enum mb_arch)spec->arch, "rt_sigaction");
-	if (share && n >= 0 && nr >= 0) {
-		/* rt_sigaction(SIGSYS, ...) from outside libc (libc's is the
-		 * handler's: the trap layer outranks this) to the supervisor,
-		 * which keeps the program's action where the handler chains it
-		 * rather than let it replace the handler (engines/seccomp/shared.c). */
-		size_t m = (size_t)n;
-
-		if (m + 5 > max)
-			return -E2BIG;
-		prog[m++] = (struct sock_filter){ BPF_JMP | BPF_JEQ | BPF_K, 0, 3, (__u32)nr };
-		prog[m++] = (struct sock_filter){ BPF_LD | BPF_W | BPF_ABS, 0, 0,
-						  offsetof(struct seccomp_data, args[0]) };
-		prog[m++] = (struct sock_filter){ BPF_JMP | BPF_JEQ | BPF_K, 0, 1, SIGSYS };
-		prog[m++] = (struct sock_filter){ BPF_RET | BPF_K, 0, 0, SECCOMP_RET_USER_NOTIF };
-		prog[m++] = (struct sock_filter){ BPF_LD | BPF_W | BPF_ABS, 0, 0,
-						  offsetof(struct seccomp_data, nr) };
-		n = (int)m;
-	}
 	/* A syscall's first rule decides (a family counts for each member):
 	 * later rules on it are never reached in the filter. */
 	for (i = 0; n >= 0 && i < spec->n_rules; i++) {
 		if (!is_seccomp(engines[i]))
 			continue;
-		if (spec->rules[i].kind == MB_RULE_NET) {
-			/* A shaping rule: the supervisor looks at every call
-			 * that may send on a socket. */
-			memset(&set, 0, sizeof(set));
-			for (k = 0; mb_shape_syscalls[k]; k++) {
-				nr = mb_syscall_by_name((enum mb_arch)spec->arch, mb_shape_syscalls[k]);
-				if (nr >= 0)
-					mb_nr_set_add(&set, nr);
-			}
-			n = emit_set(prog, max, (size_t)n, &set, &done, SECCOMP_RET_USER_NOTIF);
-			continue;
-		}
-		if (mb_rule_nr_set((enum mb_arch)spec->arch, &spec->rules[i], &set) < 0)
+		if (mb_seccomp_rule_nrs((enum mb_arch)spec->arch, &spec->rules[i], &set) < 0)
 			return -EINVAL;
-		n = emit_set(prog, max, (size_t)n, &set, &done, action_for(spec, engines, i));
+		/* A shaping rule's calls all go to the supervisor. */
+		n = emit_set(prog, max, (size_t)n, &set, &done,
+			     spec->rules[i].kind == MB_RULE_NET ? SECCOMP_RET_USER_NOTIF
+								: action_for(spec, engines, i));
 	}
 	if (share && n >= 0) {
 		/* Every exit to the supervisor: it adds the handler's counts to

@@ -31,6 +31,9 @@ long mb_gate(long nr, long a1, long a2, long a3, long a4, long a5);
 /* sendmsg through the gate, with up to two fds (SCM_RIGHTS). */
 int mb_gate_send_fds(int sock, const void *buf, size_t len, const int *fds, int nfds);
 
+/* The syscalls a rule seccomp serves stands on: a syscall rule's (each
+ * member of a family), a shaping rule's mb_shape_syscalls. 0 or -errno. */
+int mb_seccomp_rule_nrs(enum mb_arch arch, const struct mb_rule *r, struct mb_nr_set *set);
 /* mb_seccomp_build's build_flags. */
 enum mb_seccomp_build_flags {
 	/* The in-process path (lib/inproc.h): the share call and every
@@ -52,13 +55,13 @@ int mb_seccomp_build(const struct mb_spec *spec, const __u32 *engines, unsigned 
  * filter this process inherited, -EBADF when there is none, -ENOSYS when
  * its listener is gone, or the supervisor's -errno. */
 int mb_seccomp_hello(void);
-/* The C API's filter layer: every syscall in routed, and a guest's hello
- * (MB_SECCOMP_HELLO_FD), to the supervisor. */
 /* The in-process path's trap layer (preload/inproc.c): SECCOMP_RET_TRAP
  * with data for the syscalls in trapped when made from [text_lo,
  * text_hi) (both in one 4 GiB half), SECCOMP_RET_ALLOW for all else. */
 int mb_seccomp_build_trap(const struct mb_nr_set *trapped, unsigned long text_lo,
 			  unsigned long text_hi, __u32 data, struct sock_filter *prog, size_t max);
+/* The C API's filter layer: every syscall in routed, and a guest's hello
+ * (MB_SECCOMP_HELLO_FD), to the supervisor. */
 int mb_seccomp_build_routed(const struct mb_nr_set *routed, struct sock_filter *prog,
 			    size_t max);
 /* True when some rule is served by seccomp at all. */

@@ -118,7 +118,7 @@ static int own_path(int nr, const long *a, int arg, char *out)
 {
 	char proc[40];
 	int err, dirfd = AT_FDCWD;
-	const char *name = mb_syscall_name(ip.arch, nr);
+	const char *name;
 
 	err = read_own((unsigned long)a[arg], link_buf, PATH_BUF / 2);
 	if (err)
@@ -127,7 +127,8 @@ static int own_path(int nr, const long *a, int arg, char *out)
 		memcpy(out, link_buf, strlen(link_buf) + 1);
 		return 0;
 	}
-	if (arg > 0 && name && mb_syscall_dirfd_arg(name) >= 0)
+	/* a name lookup, only for a relative path */
+	if (arg > 0 && (name = mb_syscall_name(ip.arch, nr)) && mb_syscall_dirfd_arg(name) >= 0)
 		dirfd = (int)a[arg - 1];
 	if (dirfd == AT_FDCWD) {
 		long n = mb_gate_syscall(SYS_getcwd, (long)out, PATH_BUF / 2, 0, 0, 0);

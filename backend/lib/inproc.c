@@ -45,16 +45,18 @@ const char *mb_inproc_why_text(enum mb_inproc_why w)
 	return (unsigned)w < MB_IP_COUNT ? whys[w].text : "unknown";
 }
 
-bool mb_inproc_unreissuable(enum mb_arch arch, int nr)
+/* The syscalls no handler can re-issue: does set hold one? */
+static bool unreissuable(enum mb_arch arch, const struct mb_nr_set *set)
 {
 	static const char *const names[] = {
 		"execve", "execveat", "clone", "clone3", "fork", "vfork", "rt_sigreturn",
 		"exit", "exit_group", "sigreturn", NULL,
 	};
 	size_t i;
+	int nr;
 
 	for (i = 0; names[i]; i++)
-		if (mb_syscall_by_name(arch, names[i]) == nr)
+		if ((nr = mb_syscall_by_name(arch, names[i])) >= 0 && mb_nr_set_has(set, nr))
 			return true;
 	return false;
 }
@@ -63,7 +65,6 @@ enum mb_inproc_why mb_inproc_rule_why(enum mb_arch arch, const struct mb_rule *r
 				      __u32 engine, enum mb_scope scope)
 {
 	struct mb_nr_set set;
-	int nr;
 
 	if (r->kind != MB_RULE_SYSCALL || engine != MB_ENGINE_SECCOMP_NOTIF)
 		return MB_IP_NOT_SUPERVISED;
@@ -75,8 +76,5 @@ enum mb_inproc_why mb_inproc_rule_why(enum mb_arch arch, const struct mb_rule *r
 		return MB_IP_DELAY;
 	if (mb_rule_nr_set(arch, r, &set) < 0)
 		return MB_IP_NOT_SUPERVISED;
-	for (nr = 0; nr < MB_NR_SET_MAX; nr++)
-		if (mb_nr_set_has(&set, nr) && mb_inproc_unreissuable(arch, nr))
-			return MB_IP_UNREISSUABLE;
-	return MB_IP_YES;
+	return unreissuable(arch, &set) ? MB_IP_UNREISSUABLE : MB_IP_YES;
 }

@@ -82,8 +82,6 @@ const char *mb_inproc_why_text(enum mb_inproc_why w);
  * handler, on its own. */
 enum mb_inproc_why mb_inproc_rule_why(enum mb_arch arch, const struct mb_rule *r,
 				      __u32 engine, enum mb_scope scope);
-/* The syscalls no handler can re-issue. */
-bool mb_inproc_unreissuable(enum mb_arch arch, int nr);
 
 /*
  * One rule's decision on the shared state, as decide.c's sv_rule_roll:

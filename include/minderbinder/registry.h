@@ -71,7 +71,6 @@ struct mb_target {
 /* The name of that array: readers check it is one before trusting an id. */
 #define MB_SV_COUNTERS_NAME "mb_sv_counters"
 
-
 enum mb_target_flags {
 	/* The BPF syscall engines fault this target: set by the helper once
 	 * the agent has said INSTALLED, from when on the agent makes no call
